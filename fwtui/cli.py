@@ -1,0 +1,85 @@
+"""The ``fwtui`` command: the TUI with no sub-command, headless sub-commands otherwise."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from fwtui import __version__
+from fwtui.commands import COMMANDS, load
+from fwtui.errors import FwtuiError
+
+_DESCRIPTION = (
+    "Which framework - PyTorch, TensorFlow, JAX or ONNX Runtime - on this hardware, for this job. "
+    "With no command, opens the terminal app (on DATABASE when given)."
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fwtui", description=_DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"fwtui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        module = load(name)
+        module.register(sub)
+    return parser
+
+
+def build_app_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fwtui",
+        description=_DESCRIPTION,
+        epilog="commands: " + ", ".join(COMMANDS) + " (fwtui COMMAND --help for each)",
+    )
+    parser.add_argument("--version", action="version", version=f"fwtui {__version__}")
+    parser.add_argument(
+        "database",
+        nargs="?",
+        help="a results database (.duckdb, opened read-only) or a directory of Parquet exports to browse",
+    )
+    parser.add_argument("--db", dest="db", help="the read-write results database (default: $FWTUI_DB or the data directory)")
+    return parser
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"fwtui: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args_list and args_list[0] in COMMANDS:
+            parser = build_parser()
+            args = parser.parse_args(args_list)
+            return int(load(args.command).run(args) or 0)
+        if args_list and args_list[0] in ("-h", "--help"):
+            build_parser().print_help()
+            return 0
+        app_args = build_app_parser().parse_args(args_list)
+        return _run_app(app_args)
+    except FwtuiError as exc:
+        return _fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+    except BrokenPipeError:
+        # `fwtui query ... | head` closes stdout early; that is not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _run_app(args: argparse.Namespace) -> int:
+    database = args.database
+    if database is not None and not os.path.exists(database):
+        if os.sep not in database and "." not in database:
+            return _fail(f"unknown command {database!r} (commands: {', '.join(COMMANDS)})", 2)
+        return _fail(f"no such database or directory: {database}", 1)
+    from screens.launch import run_app  # the only place fwtui/ reaches into the UI layer
+
+    return run_app(database=database, db=args.db)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

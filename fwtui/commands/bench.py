@@ -1,0 +1,16 @@
+"""`fwtui bench`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    subparsers.add_parser("bench", help="(not yet available)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from fwtui.errors import FwtuiError
+
+    raise FwtuiError("fwtui bench is not available yet")

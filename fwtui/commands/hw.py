@@ -1,0 +1,16 @@
+"""`fwtui hw`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    subparsers.add_parser("hw", help="(not yet available)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from fwtui.errors import FwtuiError
+
+    raise FwtuiError("fwtui hw is not available yet")

@@ -1,0 +1,16 @@
+"""`fwtui recommend`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    subparsers.add_parser("recommend", help="(not yet available)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from fwtui.errors import FwtuiError
+
+    raise FwtuiError("fwtui recommend is not available yet")

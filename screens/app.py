@@ -1,0 +1,131 @@
+"""The fwtui application: four areas in tabs, a footer of bindings, help and the command palette."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import events
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Header, TabbedContent, TabPane
+
+from fwtui import __version__
+from screens.areas import AREAS, Area
+from screens.context import AppContext
+from screens.help import HelpScreen
+from screens.messages import HardwareReady, ResultsChanged, ShowResults
+from screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
+
+
+class FwtuiApp(App[int]):
+    """Hardware, Benchmark, Results and Decide, reachable by 1-4, the tab bar and the palette."""
+
+    TITLE = "fwtui"
+    SUB_TITLE = f"framework benchmarks and decisions · v{__version__}"
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "show_area('hardware')", "Hardware", key_display="1"),
+        Binding("2", "show_area('benchmark')", "Benchmark", key_display="2"),
+        Binding("3", "show_area('results')", "Results", key_display="3"),
+        Binding("4", "show_area('decide')", "Decide", key_display="4"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(self, context: AppContext, *, initial_area: str | None = None) -> None:
+        super().__init__()
+        self.context = context
+        self.hardware_report: dict[str, Any] | None = None
+        self._initial_area = initial_area or ("results" if context.browsing_stored else "hardware")
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="▣")
+        with TabbedContent(initial=self._initial_area, id="areas"):
+            for spec in AREAS:
+                with TabPane(f"{spec.key} {spec.title}", id=spec.area_id):
+                    yield spec.factory(self.context)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._check_size()
+
+    # -- navigation ---------------------------------------------------------------------------------
+
+    def action_show_area(self, area_id: str) -> None:
+        self.query_one("#areas", TabbedContent).active = area_id
+        self._focus_area(area_id)
+
+    def _focus_area(self, area_id: str) -> None:
+        area = self.area(area_id)
+        if area is not None:
+            self.call_after_refresh(area.focus_default)
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id:
+            self._focus_area(event.pane.id)
+
+    def area(self, area_id: str) -> Area | None:
+        for area in self.query(Area):
+            if area.area_id == area_id:
+                return area
+        return None
+
+    @property
+    def active_area_id(self) -> str:
+        return self.query_one("#areas", TabbedContent).active
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            area = self.area(self.active_area_id)
+            self.push_screen(HelpScreen(self.active_area_id, area.help_text if area else ""))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Any:
+        yield from super().get_system_commands(screen)
+        for spec in AREAS:
+            yield SystemCommand(
+                f"Go to {spec.title}",
+                f"Show the {spec.title} area ({spec.key})",
+                lambda area_id=spec.area_id: self.action_show_area(area_id),
+            )
+        yield SystemCommand("Help", "Keys and what each area does (?)", self.action_help)
+
+    # -- cross-area messages ------------------------------------------------------------------------
+
+    def publish_hardware(self, report: dict[str, Any]) -> None:
+        """Called by the Hardware area when its report is (re)built; every area hears of it."""
+        self.hardware_report = report
+        for area in self.query(Area):
+            area.post_message(HardwareReady(report))
+
+    def on_results_changed(self, message: ResultsChanged) -> None:
+        for area in self.query(Area):
+            area.post_message(ResultsChanged(message.run_id))
+
+    def on_show_results(self, message: ShowResults) -> None:
+        self.action_show_area("results")
+        area = self.area("results")
+        if area is not None:
+            area.post_message(ShowResults(message.run_id))
+
+    # -- terminal size ------------------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._check_size(event.size.width, event.size.height)
+
+    def _check_size(self, width: int | None = None, height: int | None = None) -> None:
+        if width is None or height is None:
+            width, height = self.size
+        too_small = width < MIN_WIDTH or height < MIN_HEIGHT
+        showing = isinstance(self.screen, TooSmallScreen)
+        if too_small and not showing:
+            self.push_screen(TooSmallScreen())
+        elif showing:
+            screen = self.screen
+            assert isinstance(screen, TooSmallScreen)
+            if too_small:
+                screen.update_size(width, height)
+            else:
+                self.pop_screen()

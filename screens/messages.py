@@ -1,0 +1,31 @@
+"""Messages that cross areas. Areas never call each other; the app routes these."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.message import Message
+
+
+class HardwareReady(Message):
+    """The hardware report was (re)built; ``report`` is ``fwtui.hardware`` output as a dict."""
+
+    def __init__(self, report: dict[str, Any]) -> None:
+        super().__init__()
+        self.report = report
+
+
+class ResultsChanged(Message):
+    """New results were written to the local database (a benchmark finished, an import ran)."""
+
+    def __init__(self, run_id: str | None = None) -> None:
+        super().__init__()
+        self.run_id = run_id
+
+
+class ShowResults(Message):
+    """Ask the app to switch to the Results area, filtered to one run."""
+
+    def __init__(self, run_id: str | None = None) -> None:
+        super().__init__()
+        self.run_id = run_id
