@@ -1,0 +1,396 @@
+"""Open the results database and write to it.
+
+Only the parent process writes. Every result and its raw samples go in one transaction, so a crash
+never leaves half a result behind.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+import threading
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from fwtui import __version__
+from fwtui.store import schema
+from fwtui.store.errors import StoreError
+
+_DUCKDB_MAGIC = b"DUCK"
+_MAGIC_OFFSET = 8
+_LOCK_PID = re.compile(r"\(PID (\d+)\)")
+
+
+def utc_now() -> datetime:
+    """Timestamps are stored as naive UTC."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def to_timestamp(value: Any) -> datetime | None:
+    """Accept datetimes and ISO strings (with or without an offset); return naive UTC."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise StoreError(f"not a timestamp: {value!r}") from exc
+    if not isinstance(value, datetime):
+        raise StoreError(f"not a timestamp: {value!r}")
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _json_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, default=str, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    """NaN and infinities are 'not measured': store NULL, never a number that sorts oddly."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def describe_open_error(path: Path, exc: BaseException) -> str:
+    """Turn DuckDB's open/read failures into one line that says what to do."""
+    message = str(exc)
+    if "Could not set lock" in message or "Conflicting lock" in message:
+        match = _LOCK_PID.search(message)
+        pid = f" (PID {match.group(1)})" if match else ""
+        return (
+            f"database {path} is in use by another fwtui or DuckDB process{pid}; close it or open read-only"
+        )
+    if "not a valid DuckDB database" in message:
+        return f"{path} is not a DuckDB database"
+    if "newer version of DuckDB" in message or "storage version" in message.lower():
+        return f"{path} was written by an incompatible DuckDB version: {first_line(exc)}"
+    if "Permission denied" in message:
+        return f"cannot open {path}: permission denied"
+    return f"database {path} is corrupt or unreadable: {first_line(exc)}"
+
+
+def looks_like_duckdb(path: Path) -> bool:
+    """DuckDB files carry 'DUCK' at byte 8; checking first avoids handing DuckDB random files."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(_MAGIC_OFFSET + len(_DUCKDB_MAGIC))
+    except OSError:
+        return False
+    return header[_MAGIC_OFFSET:] == _DUCKDB_MAGIC
+
+
+def _read_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The schema version of an open database; None for an empty database."""
+    tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    if "schema_info" in tables:
+        row = con.execute("SELECT value FROM schema_info WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            raise StoreError("schema_info has no schema_version")
+        try:
+            return int(row[0])
+        except ValueError as exc:
+            raise StoreError(f"unreadable schema_version {row[0]!r}") from exc
+    if "results" in tables:
+        return 0
+    if tables:
+        raise StoreError("it holds tables but no fwtui results")
+    return None
+
+
+class Store:
+    """An open results database. Construct it with :func:`open_store`."""
+
+    def __init__(self, path: Path, connection: duckdb.DuckDBPyConnection, *, read_only: bool, version: int):
+        self.path = path
+        self.connection = connection
+        self.read_only = read_only
+        self.schema_version = version
+        # DuckDB connections are not safe for concurrent use; writes from worker threads serialise here.
+        self._lock = threading.Lock()
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            self.connection.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor for one thread's reads."""
+        return self.connection.cursor()
+
+    # -- settings kept in schema_info ---------------------------------------------------------------
+
+    def get_info(self, key: str) -> str | None:
+        with self._lock:
+            row = self.connection.execute("SELECT value FROM schema_info WHERE key = ?", [key]).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_info(self, key: str, value: str) -> None:
+        self._check_writable()
+        with self._lock:
+            self.connection.execute("INSERT OR REPLACE INTO schema_info VALUES (?, ?)", [key, value])
+
+    # -- writes -------------------------------------------------------------------------------------
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise StoreError(f"database {self.path} is open read-only; results can only be saved to the local one")
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction: everything inside commits together or not at all."""
+        self._check_writable()
+        with self._lock:
+            con = self.connection
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+
+    def _insert(self, con: duckdb.DuckDBPyConnection, table: str, row: Mapping[str, Any], *, upsert: str = "") -> None:
+        columns = [c for c in schema.TABLE_COLUMNS[table] if c in row]
+        values = [_json_text(row[c]) if c in schema.JSON_COLUMNS else _finite(row[c]) for c in columns]
+        placeholders = ", ".join("?" for _ in columns)
+        con.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) {upsert}", values)
+
+    def upsert_machine(self, machine: Mapping[str, Any]) -> str:
+        """Insert or refresh a machine; ``first_seen`` is kept, ``last_seen`` becomes now."""
+        machine_id = machine.get("machine_id")
+        if not machine_id:
+            raise StoreError("a machine record needs a machine_id")
+        now = utc_now()
+        row = {k: v for k, v in machine.items() if k in schema.MACHINE_COLUMNS}
+        row["first_seen"] = to_timestamp(row.get("first_seen")) or now
+        row["last_seen"] = to_timestamp(row.get("last_seen")) or now
+        row.setdefault("source", "local")
+        updates = [c for c in row if c not in ("machine_id", "first_seen")]
+        upsert = "ON CONFLICT (machine_id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in updates)
+        with self.transaction() as con:
+            self._insert(con, "machines", row, upsert=upsert)
+        return str(machine_id)
+
+    def begin_run(self, run: Mapping[str, Any]) -> str:
+        """Record a run as 'running'; returns its id (generated unless given)."""
+        row = {k: v for k, v in run.items() if k in schema.RUN_COLUMNS}
+        row["run_id"] = row.get("run_id") or new_id()
+        row["started_at"] = to_timestamp(row.get("started_at")) or utc_now()
+        row["finished_at"] = to_timestamp(row.get("finished_at"))
+        row.setdefault("status", "running")
+        row.setdefault("source", "local")
+        row.setdefault("fwtui_version", __version__)
+        with self.transaction() as con:
+            self._insert(con, "runs", row)
+        return str(row["run_id"])
+
+    def finish_run(self, run_id: str, status: str) -> None:
+        if status not in ("complete", "cancelled", "failed", "running"):
+            raise StoreError(f"unknown run status {status!r}")
+        with self.transaction() as con:
+            con.execute("UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?", [status, utc_now(), run_id])
+
+    def save_result(self, record: Mapping[str, Any], samples_ms: Sequence[float] = ()) -> str:
+        """Save one result record and its raw per-call samples atomically; returns the result id."""
+        row = result_row(record)
+        samples = [float(x) for x in samples_ms]
+        with self.transaction() as con:
+            self._insert(con, "results", row)
+            insert_samples(con, row["result_id"], samples)
+        return str(row["result_id"])
+
+    def delete_where_source(self, source: str) -> dict[str, int]:
+        """Delete every machine, run and result (with samples) marked with ``source``; returns counts."""
+        counts: dict[str, int] = {}
+        with self.transaction() as con:
+            counts["samples"] = _count_changes(con, "DELETE FROM samples WHERE result_id IN "
+                                                     "(SELECT result_id FROM results WHERE source = ?)", source)  # fmt: skip
+            counts["results"] = _count_changes(con, "DELETE FROM results WHERE source = ?", source)
+            counts["runs"] = _count_changes(con, "DELETE FROM runs WHERE source = ?", source)
+            counts["machines"] = _count_changes(con, "DELETE FROM machines WHERE source = ?", source)
+        return counts
+
+
+def _count_changes(con: duckdb.DuckDBPyConnection, sql: str, *params: Any) -> int:
+    row = con.execute(sql, list(params)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def insert_samples(con: duckdb.DuckDBPyConnection, result_id: str, samples: Sequence[float]) -> None:
+    """All samples of a result in one statement: a list parameter unnested server-side (no executemany)."""
+    if not samples:
+        return
+    con.execute(
+        """
+        INSERT INTO samples (result_id, seq, ms)
+        SELECT $rid, (i - 1)::INTEGER, l[i]
+        FROM (SELECT $ms::DOUBLE[] AS l), range(1, len(l) + 1) AS r(i)
+        """,
+        {"rid": result_id, "ms": list(samples)},
+    )
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def result_row(record: Mapping[str, Any]) -> dict[str, Any]:
+    """Flatten a result record (the ``fwtui bench --json`` shape) into a ``results`` row."""
+    row: dict[str, Any] = {k: record[k] for k in schema.RESULT_COLUMNS if k in record}
+    row["result_id"] = record.get("result_id") or new_id()
+    row["created_at"] = to_timestamp(record.get("created_at")) or utc_now()
+    latency = record.get("latency_ms") or {}
+    for key in ("p50", "p90", "p95", "p99", "mean", "stdev", "min", "max"):
+        if key in latency:
+            row[f"{key}_ms"] = latency[key]
+    ci = record.get("ci95_ms")
+    if ci:
+        row["ci95_low_ms"], row["ci95_high_ms"] = ci[0], ci[1]
+    phases = record.get("phases_s") or {}
+    for key in ("import", "build", "first_call", "compile", "warmup", "measure"):
+        if phases.get(key) is not None or f"{key}_s" not in row:
+            row[f"{key}_s"] = phases.get(key, row.get(f"{key}_s"))
+    if record.get("compile_s") is not None:
+        row["compile_s"] = record["compile_s"]
+    row["flags"] = list(record.get("flags") or [])
+    row.setdefault("source", "local")
+    row.setdefault("status", "ok")
+    return row
+
+
+def _backup(path: Path, version: int) -> Path:
+    stamp = utc_now().strftime("%Y%m%dT%H%M%S")
+    target = path.with_name(f"{path.name}.bak-v{version}-{stamp}")
+    shutil.copy2(path, target)
+    wal = path.with_name(path.name + ".wal")
+    if wal.exists():
+        shutil.copy2(wal, target.with_name(target.name + ".wal"))
+    return target
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        raise StoreError(describe_open_error(path, exc)) from None
+
+
+def open_store(path: str | Path, read_only: bool = False) -> Store:
+    """Open (creating or upgrading when writable) the results database at ``path``.
+
+    Raises :class:`StoreError` with one clear line for a missing file (read-only), a file that is not
+    DuckDB, a corrupt database, one locked by another writer, or a schema this fwtui cannot write.
+    """
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise StoreError(f"{path} is a directory, not a DuckDB database")
+    exists = path.exists()
+    if not exists and read_only:
+        raise StoreError(f"no such database: {path}")
+    if exists and path.stat().st_size > 0 and not looks_like_duckdb(path):
+        raise StoreError(f"{path} is not a DuckDB database")
+    if exists and path.stat().st_size == 0:
+        raise StoreError(f"{path} is an empty file, not a DuckDB database")
+    if not exists:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create {path.parent}: {exc.strerror}") from None
+
+    con = _connect(path, read_only)
+    try:
+        version = _checked_version(path, con)
+        if version is None:
+            if read_only:
+                raise StoreError(f"{path} is not an fwtui results database (it is empty)")
+            create_con = con
+            create_con.execute("BEGIN TRANSACTION")
+            schema.create_current(create_con, f"fwtui {__version__}")
+            create_con.execute("COMMIT")
+            version = schema.SCHEMA_VERSION
+        elif version > schema.SCHEMA_VERSION and not read_only:
+            raise StoreError(
+                f"{path} was written by a newer fwtui (schema {version} > {schema.SCHEMA_VERSION}): "
+                f"open it read-only with `fwtui {path}` or upgrade fwtui"
+            )
+        elif version < schema.SCHEMA_VERSION:
+            if read_only:
+                raise StoreError(
+                    f"{path} uses an older schema ({version} < {schema.SCHEMA_VERSION}); open it read-write "
+                    "once (e.g. `fwtui import` it, or use it with --db) to upgrade it, a backup is kept"
+                )
+            con = _migrate(path, con, version)
+            version = schema.SCHEMA_VERSION
+    except BaseException:
+        con.close()
+        raise
+    return Store(path, con, read_only=read_only, version=version)
+
+
+def _checked_version(path: Path, con: duckdb.DuckDBPyConnection) -> int | None:
+    try:
+        version = _read_version(con)
+        if version is not None and version >= 0:
+            con.execute("SELECT count(*) FROM results").fetchone()  # touches the data: corruption shows here
+        return version
+    except StoreError as exc:
+        raise StoreError(f"{path} is not an fwtui results database: {exc}") from None
+    except duckdb.Error as exc:
+        raise StoreError(describe_open_error(path, exc)) from None
+
+
+def _migrate(path: Path, con: duckdb.DuckDBPyConnection, version: int) -> duckdb.DuckDBPyConnection:
+    """Back the file up, then apply each migration in its own transaction."""
+    try:
+        chain = schema.migrations_from(version)
+    except LookupError as exc:
+        raise StoreError(f"cannot upgrade {path}: {exc}") from None
+    con.execute("CHECKPOINT")
+    con.close()
+    backup = _backup(path, version)
+    con = _connect(path, read_only=False)
+    for step in chain:
+        try:
+            con.execute("BEGIN TRANSACTION")
+            step.apply(con)
+            con.execute(
+                "INSERT OR REPLACE INTO schema_info VALUES ('schema_version', ?), ('migrated_from', ?)",
+                [str(step.to_version), str(step.from_version)],
+            )
+            con.execute("COMMIT")
+        except duckdb.Error as exc:
+            con.execute("ROLLBACK")
+            con.close()
+            raise StoreError(
+                f"upgrading {path} from schema {step.from_version} failed ({first_line(exc)}); "
+                f"the original is kept at {backup}"
+            ) from None
+    con.execute("INSERT OR IGNORE INTO schema_info VALUES ('created_by', ?)", [f"fwtui {__version__}"])
+    con.execute("CHECKPOINT")
+    return con

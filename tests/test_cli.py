@@ -1,0 +1,47 @@
+"""The ``fwtui`` entry point: version, help and usage errors, run as a real subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from fwtui import __version__
+from fwtui.commands import COMMANDS
+
+
+def _fwtui(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fwtui", *args], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_version_prints_the_package_version() -> None:
+    result = _fwtui("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"fwtui {__version__}"
+
+
+def test_help_lists_every_command() -> None:
+    result = _fwtui("--help")
+    assert result.returncode == 0
+    for name in COMMANDS:
+        assert name in result.stdout
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    result = _fwtui("frobnicate")
+    assert result.returncode == 2
+    assert "unknown command 'frobnicate'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_flag_is_a_usage_error() -> None:
+    result = _fwtui("--no-such-flag")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_database_argument_is_one_line() -> None:
+    result = _fwtui("/nonexistent/results.duckdb")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "fwtui: no such database or directory: /nonexistent/results.duckdb"
