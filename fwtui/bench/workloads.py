@@ -6,7 +6,9 @@ layers; the harness compares their outputs (and training losses) with the float6
 
 Canonical conventions every runner follows
 ------------------------------------------
-* All tensors are float32; labels are int64.
+* All tensors are float32; labels are int64. Runners compute in IEEE float32: TF32 tensor-core math, which
+  some frameworks switch on by default on NVIDIA Ampere and later, is turned off so every framework does the
+  same arithmetic and meets the same tolerance.
 * Linear layers: ``y = x @ W + b`` with ``W`` stored as ``(in, out)`` (PyTorch's ``nn.Linear.weight`` is the
   transpose) and ``b`` as ``(out,)``.
 * Convolutions: weights ``(out, in, kh, kw)`` (OIHW), no bias, inputs NCHW. Every 3x3 convolution uses explicit
@@ -43,6 +45,7 @@ Weight names per workload (see :func:`weight_shapes` for the exact shapes)
 
 from __future__ import annotations
 
+import itertools
 import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -84,7 +87,8 @@ class WorkloadSpec:
     # cnn
     image_size: int = 0
     stem_channels: int = 0
-    stages: tuple[tuple[int, int], ...] = ()  # (channels, blocks); every stage after the first starts at stride 2
+    # (channels, blocks) per stage; every stage after the first starts with a stride-2 block
+    stages: tuple[tuple[int, int], ...] = ()
     # transformer
     seq_len: int = 0
     width: int = 0
@@ -129,6 +133,10 @@ def _register(spec: WorkloadSpec) -> None:
     _SPECS[(spec.name, spec.size)] = spec
 
 
+# Sizes: ``small`` keeps one call at a few milliseconds on a 2-core laptop CPU, so the quick preset (every
+# framework, workload and mode) finishes in minutes; ``medium`` suits workstation CPUs and small GPUs;
+# ``large`` is sized for data-centre GPUs. Latency is always measured at batch 1; ``throughput_batch`` and
+# ``train_batch`` are the offline and training batches.
 _TRAIN = {"learning_rate": 0.01, "momentum": 0.9}
 
 for _size, _inp, _hidden, _tb, _trb in (
@@ -154,7 +162,7 @@ for _size, _inp, _hidden, _tb, _trb in (
     )
 
 for _size, _img, _stem, _stages, _tb, _trb in (
-    ("small", 32, 16, ((16, 1), (32, 1)), 32, 16),
+    ("small", 32, 16, ((16, 1), (32, 1)), 16, 8),
     ("medium", 32, 32, ((32, 2), (64, 2)), 64, 32),
     ("large", 64, 64, ((64, 2), (128, 2), (256, 2)), 64, 32),
 ):
@@ -182,7 +190,7 @@ for _size, _img, _stem, _stages, _tb, _trb in (
     )
 
 for _size, _seq, _w, _h, _layers, _tb, _trb in (
-    ("small", 64, 128, 4, 2, 8, 8),
+    ("small", 64, 128, 4, 2, 8, 4),
     ("medium", 128, 256, 4, 2, 16, 8),
     ("large", 256, 512, 8, 4, 32, 16),
 ):
@@ -274,7 +282,7 @@ def weight_shapes(spec: WorkloadSpec) -> dict[str, tuple[int, ...]]:
     shapes: dict[str, tuple[int, ...]] = {}
     if spec.name == "mlp":
         dims = mlp_dims(spec)
-        for i, (d_in, d_out) in enumerate(zip(dims[:-1], dims[1:]), start=1):
+        for i, (d_in, d_out) in enumerate(itertools.pairwise(dims), start=1):
             shapes[f"fc{i}.weight"] = (d_in, d_out)
             shapes[f"fc{i}.bias"] = (d_out,)
     elif spec.name == "cnn":
@@ -332,7 +340,8 @@ def _rng(seed: int, name: str) -> np.random.Generator:
 
 def _init(name: str, shape: tuple[int, ...], spec: WorkloadSpec, rng: np.random.Generator) -> np.ndarray:
     leaf = name.rsplit(".", 1)[-1]
-    is_norm = ".bn" in name or ".ln" in name or name.startswith(("stem.bn", "ln")) or "_bn." in name
+    modules = name.split(".")[:-1]
+    is_norm = any(m.startswith(("bn", "ln")) or m.endswith("_bn") for m in modules)
     if spec.name == "gemm":
         return rng.standard_normal(shape)
     if is_norm:
@@ -378,19 +387,36 @@ def make_batch(spec: WorkloadSpec, batch: int, seed: int = 1) -> tuple[np.ndarra
 
 
 def reference_forward(spec: WorkloadSpec, weights: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
-    """The float64 reference output (logits; the product for gemm)."""
-    from fwtui.bench.reference import forward
+    """The float64 reference output (logits; the product for gemm). Large ones are cached on disk."""
+    from fwtui.bench import reference
 
-    return forward(spec, weights, x, training=False)
+    work = flops_per_sample(spec, "inference") * (1 if spec.name == "gemm" else len(x))
+    return reference.cached(
+        "forward",
+        spec,
+        {**weights, "<x>": x},
+        work,
+        lambda: reference.forward(spec, weights, x, training=False),
+    )
 
 
 def reference_train_losses(
     spec: WorkloadSpec, weights: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, steps: int
 ) -> list[float]:
     """The loss before each of ``steps`` SGD-with-momentum steps, from ``weights`` (not modified)."""
-    from fwtui.bench.reference import train_losses
+    from fwtui.bench import reference
 
-    return train_losses(spec, weights, x, y, steps)
+    if not spec.trainable:
+        raise ValueError(f"{spec.name} does not train")
+    work = flops_per_sample(spec, "training") * len(x) * steps
+    losses = reference.cached(
+        f"train{steps}",
+        spec,
+        {**weights, "<x>": x, "<y>": y},
+        work,
+        lambda: np.asarray(reference.train_losses(spec, weights, x, y, steps)),
+    )
+    return [float(v) for v in losses]
 
 
 # --- accounting ------------------------------------------------------------------------------------------------
@@ -400,7 +426,7 @@ def _forward_flops(spec: WorkloadSpec) -> float:
     """Forward FLOPs per sample: 2 x multiply-adds of matmuls and convolutions (elementwise work not counted)."""
     if spec.name == "mlp":
         dims = mlp_dims(spec)
-        return float(sum(2 * a * b for a, b in zip(dims[:-1], dims[1:])))
+        return float(sum(2 * a * b for a, b in itertools.pairwise(dims)))
     if spec.name == "cnn":
         size = spec.image_size
         flops = 2 * spec.input_shape[0] * spec.stem_channels * 9 * size * size

@@ -1,0 +1,434 @@
+"""The JAX runner: the benchmark workloads in plain ``jax.numpy``, compiled with ``jax.jit``.
+
+Only ever imported inside a benchmark child process.
+
+Threads: XLA's CPU backend sizes its thread pool from ``NPROC`` (else from the CPUs the process may use) and
+reads ``XLA_FLAGS`` when the backend starts, which is at the first computation or device query, not at
+``import jax``. :func:`configure` therefore sets both and then starts the backend; nothing in this module
+starts it earlier (``device_available("cpu")`` and :func:`framework_version` do not).
+
+Conventions beyond the canonical ones in :mod:`fwtui.bench.workloads`:
+
+* Images are NHWC and convolution kernels HWIO, XLA's preferred layout on CPU. The canonical NCHW input and
+  OIHW weights are converted once, when the model is built or the input is prepared, never inside the timed
+  step (a real input pipeline would produce NHWC directly).
+* float32 matmuls and convolutions run at full float32 precision (``jax_default_matmul_precision =
+  "highest"``): on NVIDIA GPUs JAX would otherwise use TF32, which is not float32 and fails the output check.
+* JAX dispatches asynchronously: a jitted call returns before the computation has run. Every timed step
+  therefore ends with ``jax.block_until_ready`` on everything it produced.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Take GPU memory as needed, like the other frameworks, instead of reserving most of it up front.
+os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+
+import pkgutil
+from collections.abc import Callable
+from importlib import metadata
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import jaxlib
+import numpy as np
+from jax import lax
+
+from fwtui.bench import workloads
+from fwtui.bench.workloads import BN_EPS, LN_EPS, WorkloadSpec
+
+VARIANTS: tuple[str, ...] = ("jit",)
+MODES: tuple[str, ...] = ("inference", "training")
+MATMUL_PRECISION = "highest"
+
+Params = dict[str, Any]  # weight name -> jax.Array
+
+# The thread settings the CPU backend started with; fixed for the life of the process once it starts.
+_settings_in_force: dict[str, Any] | None = None
+
+
+# --- process setup ---------------------------------------------------------------------------------------------
+
+
+def _backend_started() -> bool:
+    try:
+        from jax._src import xla_bridge
+
+        return bool(xla_bridge.backends_are_initialized())
+    except (ImportError, AttributeError):  # private API moved: assume the worst
+        return True
+
+
+def _thread_environment(threads: int) -> dict[str, str]:
+    """Environment that sizes XLA's CPU thread pool.
+
+    XLA sizes the CPU client's thread pool from ``NPROC`` when set (else from the CPUs this process may use);
+    with one thread, Eigen's own multi-threading inside XLA kernels is switched off too.
+    """
+    flags = [f for f in os.environ.get("XLA_FLAGS", "").split() if "xla_cpu_multi_thread_eigen" not in f]
+    if threads == 1:
+        flags.append("--xla_cpu_multi_thread_eigen=false")
+    return {"NPROC": str(threads), "XLA_FLAGS": " ".join(flags)}
+
+
+def xla_cpu_pool_threads() -> int | None:
+    """Threads in XLA's CPU pool, counted from the running process (Linux), or None where unknown."""
+    try:
+        tasks = os.listdir("/proc/self/task")
+        names = []
+        for task in tasks:
+            with open(f"/proc/self/task/{task}/comm") as comm:
+                names.append(comm.read().strip())
+    except OSError:
+        return None
+    count = sum(name == "tf_XLAEigen" for name in names)
+    return count or None
+
+
+def configure(threads: int, device: str) -> dict[str, Any]:
+    """Size XLA's CPU thread pool, then start the backend; returns the settings actually in force.
+
+    Idempotent: once the backend has started, its thread pool cannot change, so a later call reports the
+    settings it started with and says so in ``note``.
+    """
+    global _settings_in_force
+    if threads < 1:
+        raise ValueError("threads must be at least 1")
+    if _settings_in_force is None:
+        if _backend_started():
+            # JAX ran before configure: report what the environment said when it started.
+            nproc = os.environ.get("NPROC")
+            _settings_in_force = {
+                "threads": int(nproc) if nproc and nproc.isdigit() else os.cpu_count(),
+                "NPROC": nproc,
+                "XLA_FLAGS": os.environ.get("XLA_FLAGS", ""),
+            }
+        else:
+            env = _thread_environment(threads)
+            os.environ.update(env)
+            _settings_in_force = {"threads": threads, **env}
+    jax.config.update("jax_default_matmul_precision", MATMUL_PRECISION)
+    backend = jax.default_backend()  # starts the backend with the settings above
+    settings: dict[str, Any] = {
+        **_settings_in_force,
+        "intra_op_threads": _settings_in_force["threads"],
+        "inter_op_threads": _settings_in_force["threads"],
+        "xla_cpu_pool_threads": xla_cpu_pool_threads(),
+        "matmul_precision": MATMUL_PRECISION,
+        "preallocate": os.environ.get("XLA_PYTHON_CLIENT_PREALLOCATE"),
+        "backend": backend,
+    }
+    if settings["threads"] != threads:
+        settings["note"] = (
+            f"JAX's CPU backend had already started with {settings['threads']} threads; "
+            f"{threads} could not be applied"
+        )
+    return settings
+
+
+def framework_version() -> str:
+    return f"{jax.__version__} (jaxlib {jaxlib.__version__})"
+
+
+def unsupported_reason(mode: str, variant: str, device: str) -> str | None:
+    if variant not in VARIANTS:
+        return f"JAX has no variant {variant!r}; choose from {', '.join(VARIANTS)}"
+    if mode not in MODES:
+        return f"unknown mode {mode!r}"
+    return None
+
+
+def _is_gpu(device: str) -> bool:
+    return device.split(":", 1)[0] in ("cuda", "gpu")
+
+
+def _device_index(device: str) -> int:
+    _, _, index = device.partition(":")
+    return int(index) if index.isdigit() else 0
+
+
+def _gpu_plugins() -> list[str]:
+    """Installed JAX GPU plugins, found the way JAX finds them but without starting a backend."""
+    names = {entry.value for entry in metadata.entry_points(group="jax_plugins")}
+    try:
+        import jax_plugins  # a namespace package; absent when no plugin is installed
+
+        names |= {m.name for m in pkgutil.iter_modules(jax_plugins.__path__, "jax_plugins.")}
+    except ImportError:
+        pass
+    return sorted(n for n in names if "cuda" in n or "rocm" in n)
+
+
+def device_available(device: str) -> str | None:
+    """None if JAX can run on ``device`` ("cpu", "cuda", "cuda:N"), else why not.
+
+    Checking a CPU, or a machine without a JAX GPU plugin, does not start JAX's backend. Checking a GPU that
+    has a plugin does, which fixes the CPU thread pool: call :func:`configure` first.
+    """
+    if device == "cpu":
+        return None
+    if not _is_gpu(device):
+        return f"JAX runner does not support device {device!r}"
+    if not _gpu_plugins():
+        return "JAX has no GPU support installed (CPU-only jaxlib); install 'jax[cuda12]'"
+
+    try:
+        gpus = jax.devices("gpu")
+    except RuntimeError as exc:
+        return f"JAX sees no GPU: {str(exc).splitlines()[0]}"
+    index = _device_index(device)
+    if index >= len(gpus):
+        return f"JAX sees {len(gpus)} GPU(s); there is no {device}"
+    return None
+
+
+def _jax_device(device: str) -> jax.Device:
+    if _is_gpu(device):
+        return jax.devices("gpu")[_device_index(device)]
+    return jax.devices("cpu")[0]
+
+
+# --- models ----------------------------------------------------------------------------------------------------
+
+
+def _to_jax_layout(value: np.ndarray) -> np.ndarray:
+    if value.ndim == 4:  # conv kernel OIHW -> HWIO
+        return np.ascontiguousarray(value.transpose(2, 3, 1, 0))
+    return value
+
+
+def prepare_input(spec: WorkloadSpec, x: np.ndarray) -> np.ndarray:
+    """The canonical input in this runner's layout (NCHW images -> NHWC)."""
+    x = np.asarray(x, dtype=np.float32)
+    if spec.name == "cnn":
+        return np.ascontiguousarray(x.transpose(0, 2, 3, 1))
+    return x
+
+
+def _linear(p: Params, name: str, x: jax.Array) -> jax.Array:
+    return x @ p[f"{name}.weight"] + p[f"{name}.bias"]
+
+
+def _mlp(spec: WorkloadSpec, p: Params, x: jax.Array, training: bool) -> jax.Array:
+    layers = len(workloads.mlp_dims(spec)) - 1
+    for i in range(1, layers + 1):
+        x = _linear(p, f"fc{i}", x)
+        if i < layers:
+            x = jax.nn.relu(x)
+    return x
+
+
+def _conv(x: jax.Array, kernel: jax.Array, stride: int) -> jax.Array:
+    pad = (kernel.shape[0] - 1) // 2  # 3x3 -> 1 on each side (also at stride 2), 1x1 -> 0
+    return lax.conv_general_dilated(
+        x,
+        kernel,
+        window_strides=(stride, stride),
+        padding=((pad, pad), (pad, pad)),
+        dimension_numbers=("NHWC", "HWIO", "NHWC"),
+    )
+
+
+def _batch_norm(p: Params, name: str, x: jax.Array, training: bool) -> jax.Array:
+    if training:
+        mean = jnp.mean(x, axis=(0, 1, 2))
+        var = jnp.mean(jnp.square(x - mean), axis=(0, 1, 2))  # biased, as in the normalisation
+    else:
+        mean, var = p[f"{name}.running_mean"], p[f"{name}.running_var"]
+    scale = p[f"{name}.weight"] * jax.lax.rsqrt(var + BN_EPS)
+    return (x - mean) * scale + p[f"{name}.bias"]
+
+
+def _cnn(spec: WorkloadSpec, p: Params, x: jax.Array, training: bool) -> jax.Array:
+    x = jax.nn.relu(_batch_norm(p, "stem.bn", _conv(x, p["stem.conv.weight"], 1), training))
+    for block in workloads.cnn_blocks(spec):
+        b = block.prefix
+        h = jax.nn.relu(_batch_norm(p, f"{b}.bn1", _conv(x, p[f"{b}.conv1.weight"], block.stride), training))
+        h = _batch_norm(p, f"{b}.bn2", _conv(h, p[f"{b}.conv2.weight"], 1), training)
+        if block.has_projection:
+            shortcut = _batch_norm(p, f"{b}.proj_bn", _conv(x, p[f"{b}.proj.weight"], block.stride), training)
+        else:
+            shortcut = x
+        x = jax.nn.relu(h + shortcut)
+    return _linear(p, "fc", jnp.mean(x, axis=(1, 2)))
+
+
+def _layer_norm(p: Params, name: str, x: jax.Array) -> jax.Array:
+    mean = jnp.mean(x, axis=-1, keepdims=True)
+    var = jnp.mean(jnp.square(x - mean), axis=-1, keepdims=True)
+    return (x - mean) * jax.lax.rsqrt(var + LN_EPS) * p[f"{name}.weight"] + p[f"{name}.bias"]
+
+
+def _transformer(spec: WorkloadSpec, p: Params, x: jax.Array, training: bool) -> jax.Array:
+    batch, seq, width = x.shape
+    heads, head_dim = spec.heads, spec.width // spec.heads
+    h = x.reshape(batch * seq, width)  # every dense layer works on (tokens, width)
+
+    def split_heads(t: jax.Array) -> jax.Array:  # (tokens, width) -> (batch, heads, seq, head_dim)
+        return t.reshape(batch, seq, heads, head_dim).transpose(0, 2, 1, 3)
+
+    for layer in range(spec.layers):
+        a = f"layer{layer}"
+        q = split_heads(_linear(p, f"{a}.attn.q", h))
+        k = split_heads(_linear(p, f"{a}.attn.k", h))
+        v = split_heads(_linear(p, f"{a}.attn.v", h))
+        scores = (q @ k.transpose(0, 1, 3, 2)) / np.float32(np.sqrt(head_dim))
+        context = jax.nn.softmax(scores, axis=-1) @ v
+        context = context.transpose(0, 2, 1, 3).reshape(batch * seq, width)
+        h = _layer_norm(p, f"{a}.ln1", h + _linear(p, f"{a}.attn.o", context))
+        ffn = _linear(p, f"{a}.ffn.fc2", jax.nn.gelu(_linear(p, f"{a}.ffn.fc1", h), approximate=False))
+        h = _layer_norm(p, f"{a}.ln2", h + ffn)
+    pooled = jnp.mean(h.reshape(batch, seq, width), axis=1)
+    return _linear(p, "head", pooled)
+
+
+def _gemm(spec: WorkloadSpec, p: Params, x: jax.Array, training: bool) -> jax.Array:
+    return x @ p["b"]
+
+
+_FORWARDS: dict[str, Callable[[WorkloadSpec, Params, Any, bool], Any]] = {
+    "mlp": _mlp,
+    "cnn": _cnn,
+    "transformer": _transformer,
+    "gemm": _gemm,
+}
+
+
+def _cross_entropy(logits: jax.Array, labels: jax.Array) -> jax.Array:
+    log_probs = jax.nn.log_softmax(logits, axis=-1)
+    return -jnp.mean(jnp.take_along_axis(log_probs, labels[:, None], axis=-1))
+
+
+# --- the prepared model ----------------------------------------------------------------------------------------
+
+
+class JaxPrepared:
+    """One workload built for JAX: jitted forward and training step, state as pytrees on the device.
+
+    The training step donates the parameters and momentum buffers, so XLA updates them in place (as an
+    in-place optimiser would) instead of allocating new ones every step.
+    """
+
+    def __init__(self, spec: WorkloadSpec, weights: dict[str, np.ndarray], *, mode: str, device: str) -> None:
+        self.spec = spec
+        self.mode = mode
+        self._device = _jax_device(device)
+        trainable = set(workloads.trainable_names(spec))
+        self._initial = {name: _to_jax_layout(np.asarray(w, np.float32)) for name, w in weights.items()}
+        self._trainable_names = [n for n in self._initial if n in trainable]
+        self._frozen = {
+            n: jax.device_put(w, self._device) for n, w in self._initial.items() if n not in trainable
+        }
+        forward = _FORWARDS[spec.name]
+        lr, momentum = spec.learning_rate, spec.momentum
+
+        def infer(trainable_params: Params, frozen: Params, x: jax.Array) -> jax.Array:
+            return forward(spec, {**trainable_params, **frozen}, x, False)
+
+        def loss_fn(trainable_params: Params, frozen: Params, x: jax.Array, y: jax.Array) -> jax.Array:
+            return _cross_entropy(forward(spec, {**trainable_params, **frozen}, x, True), y)
+
+        def train_step(
+            trainable_params: Params, velocity: Params, frozen: Params, x: jax.Array, y: jax.Array
+        ) -> tuple[Params, Params, jax.Array]:
+            loss, grads = jax.value_and_grad(loss_fn)(trainable_params, frozen, x, y)
+            # PyTorch's SGD with momentum: v = m * v + g; w -= lr * v.
+            velocity = jax.tree.map(lambda v, g: momentum * v + g, velocity, grads)
+            trainable_params = jax.tree.map(lambda w, v: w - lr * v, trainable_params, velocity)
+            return trainable_params, velocity, loss
+
+        self._infer = jax.jit(infer)
+        self._train_step = jax.jit(train_step, donate_argnums=(0, 1))
+        self.reset()
+
+    def reset(self) -> None:
+        """Put the initial weights and zero momentum on the device."""
+        self._params: Params = {
+            n: jax.device_put(self._initial[n], self._device) for n in self._trainable_names
+        }
+        self._velocity: Params = {
+            n: jax.device_put(np.zeros_like(self._initial[n]), self._device) for n in self._trainable_names
+        }
+
+    def put_input(self, x: np.ndarray, y: np.ndarray | None = None) -> tuple[jax.Array, jax.Array | None]:
+        """The batch in this runner's layout, on the device (done before timing)."""
+        x_dev = jax.device_put(prepare_input(self.spec, x), self._device)
+        y_dev = None if y is None else jax.device_put(np.asarray(y, dtype=np.int32), self._device)
+        return x_dev, y_dev
+
+    def infer(self, x: np.ndarray) -> np.ndarray:
+        x_dev, _ = self.put_input(x)
+        return np.asarray(self._infer(self._params, self._frozen, x_dev))
+
+    def train_losses(self, x: np.ndarray, y: np.ndarray, steps: int) -> list[float]:
+        """The loss before each of ``steps`` training steps, starting from the initial weights."""
+        self.reset()
+        x_dev, y_dev = self.put_input(x, y)
+        losses: list[float] = []
+        for _ in range(steps):
+            loss = self.train_once(x_dev, y_dev)
+            losses.append(float(loss))
+        return losses
+
+    def train_once(self, x_dev: jax.Array, y_dev: jax.Array | None) -> jax.Array:
+        """Dispatch one training step and return its loss (not waited for)."""
+        self._params, self._velocity, loss = self._train_step(
+            self._params, self._velocity, self._frozen, x_dev, y_dev
+        )
+        return loss
+
+    def make_step(self, x: np.ndarray, y: np.ndarray | None = None) -> Callable[[], None]:
+        x_dev, y_dev = self.put_input(x, y)
+        if self.mode == "training":
+
+            def train_step() -> None:
+                loss = self.train_once(x_dev, y_dev)
+                jax.block_until_ready((self._params, self._velocity, loss))
+
+            return train_step
+
+        infer, params, frozen = self._infer, self._params, self._frozen
+
+        def infer_step() -> None:
+            jax.block_until_ready(infer(params, frozen, x_dev))
+
+        return infer_step
+
+    def device_memory_peak_mb(self) -> float | None:
+        stats = self._device.memory_stats() if self._device.platform != "cpu" else None
+        if not stats or "peak_bytes_in_use" not in stats:
+            return None
+        return stats["peak_bytes_in_use"] / 2**20
+
+
+def build(
+    spec: WorkloadSpec, weights: dict[str, np.ndarray], *, mode: str, variant: str, device: str
+) -> JaxPrepared:
+    reason = unsupported_reason(mode, variant, device)
+    if reason is None and mode == "training":
+        reason = workloads.training_unsupported_reason(spec)
+    if reason is not None:
+        raise ValueError(reason)
+    return JaxPrepared(spec, weights, mode=mode, device=device)
+
+
+def make_unsynced_step_for_testing(
+    prepared: JaxPrepared, x: np.ndarray, y: np.ndarray | None = None
+) -> Callable[[], None]:
+    """A deliberately WRONG step that dispatches the work without waiting for it.
+
+    A testing aid only: it reproduces the classic asynchronous-dispatch mistake ("JAX trains in 0.00 s") so
+    that tests can prove the harness detects a step that returns before its work has run. Never time it.
+    """
+    x_dev, y_dev = prepared.put_input(x, y)
+    infer, params, frozen = prepared._infer, prepared._params, prepared._frozen
+
+    def unsynced_step() -> None:
+        if prepared.mode == "training":
+            prepared.train_once(x_dev, y_dev)
+        else:
+            infer(params, frozen, x_dev)
+
+    return unsynced_step

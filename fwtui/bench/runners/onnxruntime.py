@@ -1,0 +1,291 @@
+"""ONNX Runtime runner: the workload as an ONNX graph built from the canonical weights, inference only.
+
+The graph is written with ``onnx.helper`` (opset 17, IR version 10 so that ORT builds reading IR <= 13 load
+it) directly from the NumPy weights, so benchmarking ONNX Runtime never needs PyTorch or TensorFlow to export
+a model. Imported only inside a benchmark child; absolute imports make ``import onnxruntime`` the real one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import onnxruntime as ort
+
+from fwtui.bench.runners import ORT_TRAINING_REASON, parse_device
+from fwtui.bench.workloads import BN_EPS, LN_EPS, cnn_blocks, mlp_dims
+
+try:
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+except ImportError:  # onnxruntime alone can run models but cannot build them
+    onnx = None
+
+if TYPE_CHECKING:
+    from fwtui.bench.workloads import WorkloadSpec
+
+VARIANTS: tuple[str, ...] = ("ort",)
+OPSET = 17  # LayerNormalization needs 17
+IR_VERSION = 10
+ONNX_MISSING_REASON = "needs the onnx package to build the model: pip install onnx"
+
+_settings: dict[str, Any] = {"intra_op_threads": 0, "inter_op_threads": 1}
+
+
+# --- environment ---------------------------------------------------------------------------------------------
+
+
+def configure(threads: int, device: str) -> dict:
+    """Record the thread counts every session built afterwards uses (``threads <= 0``: ORT's default).
+
+    Execution is sequential, so only the intra-op pool does work; the inter-op pool is pinned to one thread.
+    """
+    _settings["intra_op_threads"] = max(threads, 0)
+    _settings["inter_op_threads"] = 1
+    return {
+        **_settings,
+        "execution_mode": "sequential",
+        "graph_optimization_level": "ORT_ENABLE_ALL",
+        "available_providers": ort.get_available_providers(),
+        "onnx": None if onnx is None else onnx.__version__,
+        "opset": OPSET,
+    }
+
+
+def framework_version() -> str:
+    return ort.__version__
+
+
+def device_available(device: str) -> str | None:
+    try:
+        kind, _ = parse_device(device)
+    except ValueError as exc:
+        return str(exc)
+    if kind == "cpu":
+        return None
+    if kind == "cuda":
+        if "CUDAExecutionProvider" not in ort.get_available_providers():
+            return "this onnxruntime has no CUDAExecutionProvider (pip install onnxruntime-gpu)"
+        return None
+    return f"the ONNX Runtime runner does not support device {device!r}"
+
+
+def unsupported_reason(mode: str, variant: str, device: str) -> str | None:
+    if mode == "training":
+        return ORT_TRAINING_REASON
+    if mode != "inference":
+        return f"unknown mode {mode!r}"
+    if variant not in VARIANTS:
+        return f"ONNX Runtime has no variant {variant!r}; choose from {', '.join(VARIANTS)}"
+    if onnx is None:
+        return ONNX_MISSING_REASON
+    return None
+
+
+# --- graph construction --------------------------------------------------------------------------------------
+
+
+class _Graph:
+    """Accumulates nodes and initializers with generated, unique tensor names."""
+
+    def __init__(self) -> None:
+        self.nodes: list[Any] = []
+        self.initializers: list[Any] = []
+        self._count = 0
+
+    def const(self, name: str, value: np.ndarray) -> str:
+        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(value), name=name))
+        return name
+
+    def op(self, op_type: str, inputs: list[str], **attrs: Any) -> str:
+        self._count += 1
+        out = f"{op_type.lower()}_{self._count}"
+        self.nodes.append(helper.make_node(op_type, inputs, [out], name=out, **attrs))
+        return out
+
+
+def _weight(g: _Graph, weights: dict[str, np.ndarray], name: str) -> str:
+    return g.const(name, weights[name].astype(np.float32))
+
+
+def _linear(g: _Graph, weights: dict[str, np.ndarray], x: str, prefix: str) -> str:
+    return g.op(
+        "Add",
+        [g.op("MatMul", [x, _weight(g, weights, f"{prefix}.weight")]), _weight(g, weights, f"{prefix}.bias")],
+    )
+
+
+def _conv_bn(
+    g: _Graph, weights: dict[str, np.ndarray], x: str, conv: str, bn: str, *, stride: int, pad: int
+) -> str:
+    w = _weight(g, weights, f"{conv}.weight")
+    kernel = list(weights[f"{conv}.weight"].shape[2:])
+    y = g.op("Conv", [x, w], kernel_shape=kernel, strides=[stride, stride], pads=[pad, pad, pad, pad])
+    parts = [_weight(g, weights, f"{bn}.{p}") for p in ("weight", "bias", "running_mean", "running_var")]
+    return g.op("BatchNormalization", [y, *parts], epsilon=BN_EPS)
+
+
+def _mlp(g: _Graph, spec: WorkloadSpec, w: dict[str, np.ndarray], x: str) -> str:
+    layers = len(mlp_dims(spec)) - 1
+    for i in range(1, layers + 1):
+        x = _linear(g, w, x, f"fc{i}")
+        if i < layers:
+            x = g.op("Relu", [x])
+    return x
+
+
+def _cnn(g: _Graph, spec: WorkloadSpec, w: dict[str, np.ndarray], x: str) -> str:
+    h = g.op("Relu", [_conv_bn(g, w, x, "stem.conv", "stem.bn", stride=1, pad=1)])
+    for blk in cnn_blocks(spec):
+        p = blk.prefix
+        y = g.op("Relu", [_conv_bn(g, w, h, f"{p}.conv1", f"{p}.bn1", stride=blk.stride, pad=1)])
+        y = _conv_bn(g, w, y, f"{p}.conv2", f"{p}.bn2", stride=1, pad=1)
+        shortcut = h
+        if blk.has_projection:
+            shortcut = _conv_bn(g, w, h, f"{p}.proj", f"{p}.proj_bn", stride=blk.stride, pad=0)
+        h = g.op("Relu", [g.op("Add", [y, shortcut])])
+    pooled = g.op("Flatten", [g.op("GlobalAveragePool", [h])], axis=1)
+    return _linear(g, w, pooled, "fc")
+
+
+def _transformer(g: _Graph, spec: WorkloadSpec, w: dict[str, np.ndarray], x: str) -> str:
+    heads, d = spec.heads, spec.width // spec.heads
+    split_shape = g.const("shape.split_heads", np.array([0, 0, heads, d], dtype=np.int64))
+    merge_shape = g.const("shape.merge_heads", np.array([0, 0, spec.width], dtype=np.int64))
+    scale = g.const("const.attn_scale", np.array(1.0 / math.sqrt(d), dtype=np.float32))
+    inv_sqrt2 = g.const("const.inv_sqrt2", np.array(1.0 / math.sqrt(2.0), dtype=np.float32))
+    one = g.const("const.one", np.array(1.0, dtype=np.float32))
+    half = g.const("const.half", np.array(0.5, dtype=np.float32))
+
+    def heads_of(t: str, perm: list[int]) -> str:
+        return g.op("Transpose", [g.op("Reshape", [t, split_shape])], perm=perm)
+
+    h = x
+    for layer in range(spec.layers):
+        p = f"layer{layer}"
+        q = heads_of(_linear(g, w, h, f"{p}.attn.q"), [0, 2, 1, 3])  # (b, heads, s, d)
+        k_t = heads_of(_linear(g, w, h, f"{p}.attn.k"), [0, 2, 3, 1])  # (b, heads, d, s)
+        v = heads_of(_linear(g, w, h, f"{p}.attn.v"), [0, 2, 1, 3])
+        probs = g.op("Softmax", [g.op("Mul", [g.op("MatMul", [q, k_t]), scale])], axis=-1)
+        ctx = g.op("Transpose", [g.op("MatMul", [probs, v])], perm=[0, 2, 1, 3])
+        attn = _linear(g, w, g.op("Reshape", [ctx, merge_shape]), f"{p}.attn.o")
+        h = g.op(
+            "LayerNormalization",
+            [g.op("Add", [h, attn]), _weight(g, w, f"{p}.ln1.weight"), _weight(g, w, f"{p}.ln1.bias")],
+            axis=-1,
+            epsilon=LN_EPS,
+        )
+        # Exact GELU in its erf form; ORT's optimiser fuses the pattern into one Gelu kernel.
+        f1 = _linear(g, w, h, f"{p}.ffn.fc1")
+        erf = g.op("Erf", [g.op("Mul", [f1, inv_sqrt2])])
+        gelu = g.op("Mul", [g.op("Mul", [f1, g.op("Add", [erf, one])]), half])
+        ff = _linear(g, w, gelu, f"{p}.ffn.fc2")
+        h = g.op(
+            "LayerNormalization",
+            [g.op("Add", [h, ff]), _weight(g, w, f"{p}.ln2.weight"), _weight(g, w, f"{p}.ln2.bias")],
+            axis=-1,
+            epsilon=LN_EPS,
+        )
+    pooled = g.op("ReduceMean", [h], axes=[1], keepdims=0)
+    return _linear(g, w, pooled, "head")
+
+
+def build_model_bytes(spec: WorkloadSpec, weights: dict[str, np.ndarray]) -> bytes:
+    """The serialised ONNX model of ``spec`` with ``weights`` as initializers; input ``x``, output ``y``."""
+    if onnx is None:
+        raise RuntimeError(ONNX_MISSING_REASON)
+    g = _Graph()
+    if spec.name == "gemm":
+        input_shape: list[int | str] = list(spec.input_shape)
+        out = g.op("MatMul", ["x", _weight(g, weights, "b")])
+        output_shape: list[int | str] = [spec.n, spec.n]
+    else:
+        input_shape = ["batch", *spec.input_shape]
+        builders = {"mlp": _mlp, "cnn": _cnn, "transformer": _transformer}
+        out = builders[spec.name](g, spec, weights, "x")
+        output_shape = ["batch", spec.num_classes]
+    g.nodes.append(helper.make_node("Identity", [out], ["y"], name="output"))
+    graph = helper.make_graph(
+        g.nodes,
+        f"fwtui_{spec.name}_{spec.size}",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, input_shape)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, output_shape)],
+        initializer=g.initializers,
+    )
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="fwtui", ir_version=IR_VERSION
+    )
+    onnx.checker.check_model(model)
+    return model.SerializeToString()
+
+
+# --- prepared workload ---------------------------------------------------------------------------------------
+
+
+class OrtPrepared:
+    """An inference session over the workload's ONNX graph on CPU or CUDA."""
+
+    def __init__(self, spec: WorkloadSpec, weights: dict[str, np.ndarray], *, device: str) -> None:
+        kind, index = parse_device(device)
+        self.is_cuda = kind == "cuda"
+        self.device_id = index
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.intra_op_num_threads = int(_settings["intra_op_threads"])
+        options.inter_op_num_threads = int(_settings["inter_op_threads"])
+        options.log_severity_level = 3  # errors only: fallback warnings are checked explicitly below
+        providers: list[Any] = ["CPUExecutionProvider"]
+        if self.is_cuda:
+            # TF32 off: the CUDA provider uses it by default on Ampere and later, which is not the float32
+            # arithmetic every other framework is held to.
+            cuda_options = {"device_id": index, "use_tf32": 0}
+            providers = [("CUDAExecutionProvider", cuda_options), "CPUExecutionProvider"]
+        self.session = ort.InferenceSession(build_model_bytes(spec, weights), options, providers=providers)
+        if self.is_cuda and self.session.get_providers()[0] != "CUDAExecutionProvider":
+            # ORT silently falls back to CPU when the CUDA libraries fail to load; that would be mislabelled.
+            raise RuntimeError(
+                "onnxruntime could not start the CUDA execution provider (CUDA/cuDNN libraries?)"
+            )
+
+    def infer(self, x: np.ndarray) -> np.ndarray:
+        return self.session.run(["y"], {"x": np.ascontiguousarray(x, dtype=np.float32)})[0]
+
+    def train_losses(self, x: np.ndarray, y: np.ndarray, steps: int) -> list[float]:
+        raise NotImplementedError(ORT_TRAINING_REASON)
+
+    def make_step(self, x: np.ndarray, y: np.ndarray | None = None) -> Callable[[], None]:
+        session = self.session
+        host_x = np.ascontiguousarray(x, dtype=np.float32)
+        if not self.is_cuda:
+            feed = {"x": host_x}
+            outputs = ["y"]
+
+            def cpu_step() -> None:
+                session.run(outputs, feed)  # returns host arrays: the work is done when it returns
+
+            return cpu_step
+        # On CUDA the input lives on the device and the output stays there, like the other frameworks' steps;
+        # the CUDA provider synchronises its stream at the end of each run.
+        binding = session.io_binding()
+        binding.bind_ortvalue_input("x", ort.OrtValue.ortvalue_from_numpy(host_x, "cuda", self.device_id))
+        binding.bind_output("y", "cuda", self.device_id)
+
+        def cuda_step() -> None:
+            session.run_with_iobinding(binding)
+
+        return cuda_step
+
+    def device_memory_peak_mb(self) -> float | None:
+        return None  # ORT exposes no per-session peak of its CUDA arena
+
+
+def build(
+    spec: WorkloadSpec, weights: dict[str, np.ndarray], *, mode: str, variant: str, device: str
+) -> OrtPrepared:
+    reason = unsupported_reason(mode, variant, device) or device_available(device)
+    if reason:
+        raise ValueError(reason)
+    return OrtPrepared(spec, weights, device=device)
