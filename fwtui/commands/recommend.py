@@ -1,16 +1,107 @@
-"""`fwtui recommend`."""
+"""`fwtui recommend`: the Decide engine from the command line."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
+_EPILOG_HEAD = "questions (KEY=VALUE; comma-separate several values where a question allows it):"
+
 
 def register(subparsers: Any) -> None:
-    subparsers.add_parser("recommend", help="(not yet available)")
+    from fwtui.decide.questions import DONT_KNOW, QUESTIONS  # stdlib-only module: keeps --help instant
+
+    lines = [_EPILOG_HEAD]
+    for q in QUESTIONS:
+        kind = " (several)" if q.multi else ""
+        lines.append(f"  {q.key}{kind}: {', '.join(q.values)}, {DONT_KNOW}")
+    parser = subparsers.add_parser(
+        "recommend",
+        help="recommend a framework from your answers, this hardware and measured results",
+        description=(
+            "Rank PyTorch, TensorFlow, JAX, Keras 3, ONNX Runtime and scikit-learn for your job, explaining "
+            "every score: your answers, this machine's hardware and benchmark results measured on it. "
+            "Unanswered questions count as don't know."
+        ),
+        epilog="\n".join(lines),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--answer",
+        "-a",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="answer a question (repeatable)",
+    )
+    parser.add_argument(
+        "--saved", action="store_true", help="start from the answers saved by the Decide screen"
+    )
+    parser.add_argument(
+        "--db", help="results database for measured evidence (default: $FWTUI_DB or the data dir)"
+    )
+    parser.add_argument("--no-hardware", action="store_true", help="do not probe this machine's hardware")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--report", metavar="PATH", help="also write the decision as Markdown to PATH")
+    parser.add_argument("--today", metavar="YYYY-MM-DD", help=argparse.SUPPRESS)  # for reproducible output
 
 
 def run(args: argparse.Namespace) -> int:
-    from fwtui.errors import FwtuiError
+    import json
+    from datetime import date
+    from pathlib import Path
 
-    raise FwtuiError("fwtui recommend is not available yet")
+    from fwtui.decide.answers_store import load_answers
+    from fwtui.decide.engine import recommend
+    from fwtui.decide.evidence import load_evidence
+    from fwtui.decide.questions import normalise, parse_cli_answers
+    from fwtui.decide.report import write_report
+    from fwtui.errors import UsageError
+    from fwtui.paths import default_db_path
+
+    given = parse_cli_answers(args.answer)
+    answers = normalise({**(load_answers() if args.saved else {}), **given})
+    try:
+        today = date.fromisoformat(args.today) if args.today else date.today()
+    except ValueError as exc:
+        raise UsageError(f"--today takes YYYY-MM-DD, got {args.today!r}") from exc
+    hardware, hardware_note = (None, "not probed (--no-hardware)") if args.no_hardware else _probe()
+    db_path = Path(args.db).expanduser() if args.db else default_db_path()
+    evidence = load_evidence(db_path, _machine_id(hardware))
+    rec = recommend(answers, hardware, evidence.measured, today, evidence_note=evidence.note)
+    report_path = write_report(rec, Path(args.report)) if args.report else None
+    if args.json:
+        payload = rec.to_dict()
+        payload["hardware_note"] = hardware_note
+        if report_path is not None:
+            payload["report"] = str(report_path)
+        print(json.dumps(payload, default=str))
+    else:
+        from fwtui.decide.console import print_recommendation
+
+        print_recommendation(rec, hardware_note=hardware_note)
+        if report_path is not None:
+            print(f"report written to {report_path}")
+    return 0
+
+
+def _probe() -> tuple[dict[str, Any] | None, str]:
+    try:
+        from fwtui.hardware import probe_system
+    except ImportError:
+        return None, "hardware probe unavailable in this installation"
+    try:
+        return probe_system(), ""
+    except Exception as exc:  # a broken probe must not stop a recommendation
+        return None, f"hardware probe failed: {exc}"
+
+
+def _machine_id(hardware: dict[str, Any] | None) -> str | None:
+    """This machine's fingerprint, so results imported from elsewhere never count as measured here."""
+    if hardware is None:
+        return None
+    try:
+        from fwtui.hardware import machine_id
+    except ImportError:
+        return None
+    return machine_id(hardware)
