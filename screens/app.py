@@ -55,6 +55,9 @@ class FwtuiApp(App[int]):
     # -- navigation ---------------------------------------------------------------------------------
 
     def action_show_area(self, area_id: str) -> None:
+        # Drop focus first: a focused widget that gets hidden hands focus to a neighbour in its own
+        # (now hidden) pane, and TabbedContent then switches straight back to that pane.
+        self.screen.set_focus(None)
         self.query_one("#areas", TabbedContent).active = area_id
         self._focus_area(area_id)
 

@@ -1,16 +1,520 @@
-"""The Hardware area."""
+"""The Hardware area: what this machine has, what each framework sees of it, and how fast it can go.
+
+The system probe is fast and import-free, so it paints synchronously; framework probes (child
+processes), the peak GEMM measurement and NVML sampling run in thread workers that post messages.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+from collections.abc import Callable
+from typing import Any, ClassVar
 
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual import events, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, Label, Static
+from textual.worker import Worker, WorkerState
+
+from fwtui.hardware.format import (
+    cores_text,
+    framework_devices_text,
+    framework_status_text,
+    gflops_text,
+    gpu_summary,
+    human_bytes,
+    os_text,
+    python_text,
+)
+from fwtui.hardware.frameworks_probe import not_probed
+from fwtui.hardware.live import LiveHistory
+from fwtui.hardware.render import feature_sets
+from fwtui.hardware.report import assemble_report
+from fwtui.hardware.warnings import collect_warnings
 from screens.areas import Area
+from screens.context import AppContext
+from screens.hardware_widgets import PercentGraph, feature_chips, usage_bar
+
+WIDE_WIDTH = 120  # at this width and above the panels sit in two columns
+
+HELP_TEXT = """\
+# Hardware
+
+What this machine has and what each framework can actually use.
+
+| key | does |
+|---|---|
+| `r` | probe the frameworks again (each runs in its own process) |
+| `m` | measure peak compute (a square matrix multiply per device, a few seconds) |
+| `↑` `↓` `pgup` `pgdn` | scroll |
+
+- **System / CPU**: OS, Python, CPU model and cores. Feature chips show the instruction-set
+  extensions that decide which kernels frameworks can use: highlighted ones are present, dim ones
+  are missing (AVX-512 and AMX speed up float32/bfloat16 GEMMs and convolutions).
+- **Memory & load**: live CPU, memory (and GPU) use on a fixed 0-100% scale, sampled every second.
+  Busy machines give noisy benchmarks.
+- **Accelerators**: GPUs from the NVIDIA driver (NVML) and sysfs (AMD), TPUs, Apple MPS.
+- **Frameworks**: each installed framework is imported in a child process and asked which devices it
+  sees; a crash or hang there only marks that framework.
+- **Peak compute**: best GFLOP/s of a square GEMM per device. Benchmark results faster than this
+  are flagged `faster_than_peak`. Measured once per machine and cached; `fwtui hw --measure-peak`
+  measures it from the command line.
+- **Warnings**: CUDA builds without a driver, builds newer than the driver, GPUs a framework
+  cannot see, GPU memory preallocation.
+
+Same information headless: `fwtui hw` (or `fwtui hw --json`).
+"""
+
+
+class HardwareSource:
+    """Where the area gets its data. Tests replace :data:`SOURCE` to get fixed, deterministic data."""
+
+    live = True  # sample CPU/memory/GPU use every second
+    probe_timeout_s = 60.0
+
+    def system(self) -> dict[str, Any]:
+        # The per-process probe, shared with the peak cache lookup, so start-up probes only once.
+        from fwtui.hardware.machine import local_system
+
+        return local_system()
+
+    def frameworks(self, on_result: Callable[[str, dict[str, Any]], None]) -> dict[str, dict[str, Any]]:
+        from fwtui.hardware.frameworks_probe import probe_frameworks
+
+        return probe_frameworks(timeout_s=self.probe_timeout_s, on_result=on_result)
+
+    def cached_peak(self) -> dict[str, Any] | None:
+        from fwtui.hardware.peak import load_peak
+
+        return load_peak()
+
+    def measure_peak(self) -> dict[str, Any]:
+        from fwtui.hardware.peak import measure_peak
+
+        return measure_peak(force=True)
+
+    def seed_history(self) -> list[tuple[float, float]]:
+        """(cpu %, memory %) samples to start the graphs with; fixed sources use it to stay deterministic."""
+        return []
+
+    def sample_host(self) -> tuple[float, float]:
+        from fwtui.hardware.live import sample_host
+
+        return sample_host()
+
+    def sample_gpus(self) -> list[float | None]:
+        from fwtui.hardware.live import sample_gpus
+
+        return sample_gpus()
+
+
+SOURCE: HardwareSource = HardwareSource()
+
+
+class FrameworkProbed(Message):
+    def __init__(self, generation: int, name: str, result: dict[str, Any]) -> None:
+        super().__init__()
+        self.generation, self.name, self.result = generation, name, result
+
+
+class FrameworksDone(Message):
+    def __init__(self, generation: int, results: dict[str, dict[str, Any]]) -> None:
+        super().__init__()
+        self.generation, self.results = generation, results
+
+
+class PeakMeasured(Message):
+    def __init__(self, peak: dict[str, Any] | None, error: str | None = None) -> None:
+        super().__init__()
+        self.peak, self.error = peak, error
+
+
+class GpusSampled(Message):
+    def __init__(self, values: list[float | None]) -> None:
+        super().__init__()
+        self.values = values
+
+
+def _grid(rows: list[tuple[str, RenderableType]]) -> Table:
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for key, value in rows:
+        table.add_row(key, value)
+    return table
+
+
+class Panel(Vertical):
+    """A bordered, titled section."""
+
+    def __init__(self, title: str, *children: Any, **kwargs: Any) -> None:
+        super().__init__(*children, classes="hw-panel", **kwargs)
+        self.border_title = title
 
 
 class HardwareArea(Area):
     area_id = "hardware"
-    help_text = ""
+    help_text = HELP_TEXT
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "reprobe", "Re-probe"),
+        Binding("m", "measure_peak", "Measure peak"),
+    ]
+
+    DEFAULT_CSS = """
+    HardwareArea #hw-scroll { height: 1fr; }
+    HardwareArea #hw-summary { padding: 0 1; height: auto; }
+    HardwareArea #hw-columns { layout: vertical; height: auto; }
+    HardwareArea.-wide #hw-columns { layout: horizontal; }
+    HardwareArea .hw-column { height: auto; width: 1fr; }
+    HardwareArea .hw-panel {
+        height: auto; border: round $primary 60%; border-title-color: $accent;
+        border-title-style: bold; padding: 0 1;
+    }
+    HardwareArea .hw-live-row { height: 1; }
+    HardwareArea .hw-live-label { width: 8; }
+    HardwareArea .hw-live-value { width: 6; text-align: right; }
+    HardwareArea #hw-framework-table { height: auto; max-height: 10; }
+    """
+
+    def __init__(
+        self, context: AppContext, *, source: HardwareSource | None = None, **kwargs: object
+    ) -> None:
+        super().__init__(context, **kwargs)
+        self.source = source or SOURCE
+        self.system: dict[str, Any] = {}
+        self.frameworks: dict[str, dict[str, Any]] = {}
+        self.peak: dict[str, Any] | None = None
+        self.report: dict[str, Any] | None = None
+        self.history = LiveHistory()
+        self.probing = False
+        self.measuring = False
+        self._generation = 0
+        self._sampling_gpus = False
+
+    # -- layout -------------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static("Hardware")
+        self.system = self.source.system()
+        self.peak = self.source.cached_peak()
+        self.frameworks = not_probed()
+        with VerticalScroll(id="hw-scroll"):
+            yield Static(id="hw-summary")
+            with Container(id="hw-columns"):
+                with Vertical(classes="hw-column"):
+                    yield Panel("System", Static(id="hw-system"))
+                    yield Panel("CPU", Static(id="hw-cpu"), Static(id="hw-features"))
+                    yield Panel("Memory & load", Static(id="hw-memory"), *self._live_rows())
+                    yield Panel("Warnings", Static(id="hw-warnings"))
+                with Vertical(classes="hw-column"):
+                    yield Panel("Accelerators", Static(id="hw-accelerators"))
+                    yield Panel("Frameworks", DataTable(id="hw-framework-table", cursor_type="row"))
+                    yield Panel("Peak compute", Static(id="hw-peak"))
+
+    def on_mount(self) -> None:
+        table = self.query_one("#hw-framework-table", DataTable)
+        for label, key in (("Framework", "framework"), ("Version", "version"), ("Status", "status")):
+            table.add_column(label, key=key)
+        table.add_column("Devices / reason", key="devices")
+        for name in self.frameworks:
+            table.add_row(*self._framework_cells(name), key=name)
+        self._paint_static()
+        self._paint_frameworks_summary()
+        self._paint_peak()
+        self._paint_warnings()
+        for cpu, memory in self.source.seed_history():
+            self.history.add_host(cpu, memory)
+        self._sample_host()
+        if self.source.live:
+            self.set_interval(1.0, self._sample_host)
+        # Start the children only after the first paint, so they do not compete with start-up.
+        self.call_after_refresh(self.action_reprobe)
+
+    def on_unmount(self) -> None:
+        # Quitting mid-probe must not leave framework children running.
+        from fwtui.hardware.frameworks_probe import kill_running_probes
+
+        kill_running_probes()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width >= WIDE_WIDTH, "-wide")
+
+    def focus_default(self) -> None:
+        self.query_one("#hw-scroll", VerticalScroll).focus()
+
+    # -- painting -----------------------------------------------------------------------------------
+
+    def _paint_static(self) -> None:
+        system = self.system
+        cpu = system.get("cpu", {})
+        memory = system.get("memory", {})
+        self.query_one("#hw-system", Static).update(
+            _grid(
+                [
+                    ("Host", Text(str(system.get("hostname", "?")))),
+                    ("OS", Text(os_text(system))),
+                    ("Python", Text(python_text(system))),
+                ]
+            )
+        )
+        self.query_one("#hw-cpu", Static).update(
+            _grid([("Model", Text(str(cpu.get("brand", "?")))), ("Cores", Text(cores_text(cpu)))])
+        )
+        self.query_one("#hw-features", Static).update(feature_chips(*feature_sets(cpu)))
+        total, available = memory.get("total_bytes"), memory.get("available_bytes")
+        self._paint_memory((1 - available / total) if total and available is not None else None)
+        self.query_one("#hw-accelerators", Static).update(self._accelerators_renderable())
+
+    def _paint_memory(self, used_fraction: float | None) -> None:
+        total = self.system.get("memory", {}).get("total_bytes")
+        used = total * used_fraction if total and used_fraction is not None else None
+        self.query_one("#hw-memory", Static).update(
+            _grid(
+                [
+                    ("RAM", Text(f"{human_bytes(total)} total, {human_bytes(used)} in use")),
+                    ("In use", usage_bar(used_fraction)),
+                ]
+            )
+        )
+
+    def _accelerators_renderable(self) -> RenderableType:
+        system = self.system
+        parts: list[RenderableType] = []
+        for gpu in system.get("gpus", []):
+            total, used = gpu.get("memory_total_bytes"), gpu.get("memory_used_bytes")
+            fraction = used / total if total and used is not None else None
+            parts.append(Text(f"{gpu.get('vendor')} GPU {gpu.get('index')}: {gpu.get('name')}", style="bold"))
+            parts.append(_grid([("Memory", usage_bar(fraction)), ("", Text(gpu_summary(gpu)))]))
+        nvidia = system.get("nvidia", {})
+        if nvidia.get("available"):
+            driver = f"NVIDIA driver {nvidia.get('driver_version')}, CUDA {nvidia.get('cuda_driver_version') or '?'}"
+            parts.append(Text(driver, style="dim"))
+        elif not system.get("gpus"):
+            parts.append(Text(str(nvidia.get("reason") or "no GPU found"), style="dim"))
+        for tpu in system.get("tpus", []):
+            parts.append(
+                Text(f"TPU {tpu.get('index')}: {tpu.get('accelerator_type') or tpu.get('pci_address')}")
+            )
+        if system.get("apple_mps"):
+            parts.append(Text("Apple GPU: Metal Performance Shaders (MPS) capable"))
+        return Group(*parts)
+
+    def _live_rows(self) -> list[Horizontal]:
+        rows = [("cpu", "CPU"), ("memory", "Memory")]
+        rows += [(f"gpu{gpu['index']}", f"GPU {gpu['index']}") for gpu in self._nvidia_gpus()]
+        return [
+            Horizontal(
+                Label(label, classes="hw-live-label"),
+                PercentGraph(id=f"hw-graph-{key}"),
+                Static("—", id=f"hw-value-{key}", classes="hw-live-value"),
+                classes="hw-live-row",
+            )
+            for key, label in rows
+        ]
+
+    def _nvidia_gpus(self) -> list[dict[str, Any]]:
+        return [gpu for gpu in self.system.get("gpus", []) if gpu.get("vendor") == "NVIDIA"]
+
+    def _update_graph(self, key: str, values: list[float]) -> None:
+        for graph in self.query(f"#hw-graph-{key}").results(PercentGraph):
+            graph.set_values(values)
+        for value_label in self.query(f"#hw-value-{key}").results(Static):
+            value_label.update(f"{values[-1]:.0f}%" if values else "—")
+
+    def _framework_cells(self, name: str) -> tuple[Text, Text, Text, Text]:
+        result = self.frameworks[name]
+        status = result.get("status", "")
+        style = {"ok": "green", "crashed": "red", "timeout": "red", "probing": "yellow"}.get(status, "dim")
+        return (
+            Text(result.get("display", name), style="bold"),
+            Text(result.get("version") or "—"),
+            Text(framework_status_text(result), style=style),
+            Text(framework_devices_text(result)),
+        )
+
+    def _paint_framework_row(self, name: str) -> None:
+        table = self.query_one("#hw-framework-table", DataTable)
+        cells = self._framework_cells(name)
+        if name not in table.rows:
+            table.add_row(*cells, key=name)
+            return
+        for column, cell in zip(("framework", "version", "status", "devices"), cells, strict=True):
+            table.update_cell(name, column, cell, update_width=True)
+
+    def _paint_frameworks_summary(self) -> None:
+        system = self.system
+        cpu = system.get("cpu", {})
+        gpus = system.get("gpus", [])
+        accel = f"{len(gpus)} GPU{'s' if len(gpus) != 1 else ''}" if gpus else "no GPU"
+        statuses = [result.get("status") for result in self.frameworks.values()]
+        if "probing" in statuses:
+            fw_text = Text("probing frameworks…", style="yellow")
+        else:
+            usable = sum(status == "ok" for status in statuses)
+            fw_text = Text(f"{usable}/{len(statuses)} frameworks usable", style="green" if usable else "red")
+        warnings = [w for w in collect_warnings(system, self._settled()) if w["level"] == "warning"]
+        text = Text(f"{cpu.get('brand', '?')} · {cpu.get('logical_cores') or '?'} threads · ", style="bold")
+        text.append(f"{human_bytes(system.get('memory', {}).get('total_bytes'))} RAM · {accel} · ")
+        text.append_text(fw_text)
+        if warnings:
+            text.append(f" · {len(warnings)} warning{'s' if len(warnings) != 1 else ''}", style="bold yellow")
+        self.query_one("#hw-summary", Static).update(text)
+
+    def _settled(self) -> dict[str, dict[str, Any]]:
+        return {
+            name: r for name, r in self.frameworks.items() if r.get("status") not in ("probing", "not_probed")
+        }
+
+    def _paint_warnings(self) -> None:
+        warnings = collect_warnings(self.system, self._settled())
+        if not warnings:
+            probing = any(r.get("status") == "probing" for r in self.frameworks.values())
+            content = Text("checking…" if probing else "none: the setup looks healthy", style="dim")
+        else:
+            content = Text()
+            for warning in warnings:
+                if content:
+                    content.append("\n")
+                if warning["level"] == "warning":
+                    content.append("⚠ ", style="bold yellow")
+                else:
+                    content.append("ℹ ", style="bold blue")
+                content.append(warning["message"])
+        self.query_one("#hw-warnings", Static).update(content)
+
+    def _paint_peak(self) -> None:
+        peak = self.peak
+        if self.measuring:
+            content: RenderableType = Text("measuring… (a square matrix multiply per device)", style="yellow")
+        elif not peak:
+            content = Text("not measured — press m", style="dim")
+        else:
+            table = Table.grid(padding=(0, 2))
+            table.add_column(style="bold", no_wrap=True)
+            table.add_column(no_wrap=True)
+            table.add_column(justify="right", no_wrap=True)
+            for device, values in peak.get("devices", {}).items():
+                for dtype, value in values.items():
+                    table.add_row(
+                        device, dtype, gflops_text(value) if value is not None else Text("—", style="dim")
+                    )
+            note = Text(f"measured {peak.get('measured_at', '?')} · m to re-measure", style="dim")
+            content = Group(table, note)
+        self.query_one("#hw-peak", Static).update(content)
+
+    # -- framework probes ---------------------------------------------------------------------------
+
+    def action_reprobe(self) -> None:
+        if self.probing:
+            self.notify("Framework probes are already running.", timeout=3)
+            return
+        self.probing = True
+        self._generation += 1
+        for name, result in self.frameworks.items():
+            if result.get("installed"):
+                self.frameworks[name] = {**result, "status": "probing", "reason": None, "devices": []}
+            self._paint_framework_row(name)
+        self._paint_frameworks_summary()
+        self._paint_warnings()
+        self._probe_frameworks(self._generation)
+
+    @work(thread=True, group="hw-frameworks", exit_on_error=False)
+    def _probe_frameworks(self, generation: int) -> None:
+        results = self.source.frameworks(
+            lambda name, result: self.post_message(FrameworkProbed(generation, name, result))
+        )
+        self.post_message(FrameworksDone(generation, results))
+
+    def on_framework_probed(self, message: FrameworkProbed) -> None:
+        if message.generation != self._generation:
+            return
+        self.frameworks[message.name] = message.result
+        self._paint_framework_row(message.name)
+        self._paint_frameworks_summary()
+        self._paint_warnings()
+
+    def on_frameworks_done(self, message: FrameworksDone) -> None:
+        if message.generation != self._generation:
+            return
+        self.probing = False
+        self.frameworks.update(message.results)
+        for name in self.frameworks:
+            self._paint_framework_row(name)
+        self._paint_frameworks_summary()
+        self._paint_warnings()
+        self._publish()
+
+    def _publish(self) -> None:
+        self.report = assemble_report(self.system, self.frameworks, self.peak)
+        publish = getattr(self.app, "publish_hardware", None)
+        if publish is not None:
+            publish(self.report)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if event.worker.group == "hw-frameworks":
+            self.probing = False
+            for name, result in self.frameworks.items():
+                if result.get("status") == "probing":
+                    self.frameworks[name] = {**result, "status": "crashed", "reason": f"probe error: {error}"}
+                    self._paint_framework_row(name)
+            self._paint_frameworks_summary()
+            self._paint_warnings()
+            self.notify(f"Framework probe failed: {error}", severity="error", markup=False)
+        elif event.worker.group == "hw-gpu-sample":
+            self._sampling_gpus = False
+
+    # -- peak compute -------------------------------------------------------------------------------
+
+    def action_measure_peak(self) -> None:
+        if self.measuring:
+            self.notify("Peak compute is already being measured.", timeout=3)
+            return
+        self.measuring = True
+        self._paint_peak()
+        self._measure_peak()
+
+    @work(thread=True, group="hw-peak", exit_on_error=False)
+    def _measure_peak(self) -> None:
+        try:
+            self.post_message(PeakMeasured(self.source.measure_peak()))
+        except Exception as exc:  # shown in the panel; the app keeps running
+            self.post_message(PeakMeasured(None, str(exc)))
+
+    def on_peak_measured(self, message: PeakMeasured) -> None:
+        self.measuring = False
+        if message.error is not None:
+            self.notify(f"Peak measurement failed: {message.error}", severity="error", markup=False)
+        else:
+            self.peak = message.peak
+            if not self.probing:
+                self._publish()
+        self._paint_peak()
+
+    # -- live sampling ------------------------------------------------------------------------------
+
+    def _sample_host(self) -> None:
+        cpu, memory = self.source.sample_host()
+        self.history.add_host(cpu, memory)
+        self._paint_memory(memory / 100)
+        self._update_graph("cpu", list(self.history.cpu))
+        self._update_graph("memory", list(self.history.memory))
+        if self._nvidia_gpus() and not self._sampling_gpus:
+            self._sampling_gpus = True
+            self._sample_gpus()
+
+    @work(thread=True, group="hw-gpu-sample", exit_on_error=False)
+    def _sample_gpus(self) -> None:
+        self.post_message(GpusSampled(self.source.sample_gpus()))
+
+    def on_gpus_sampled(self, message: GpusSampled) -> None:
+        self._sampling_gpus = False
+        self.history.add_gpus(message.values)
+        for index, values in self.history.gpus.items():
+            self._update_graph(f"gpu{index}", list(values))

@@ -7,7 +7,7 @@ from typing import Any
 from textual.message import Message
 
 
-class HardwareReady(Message):
+class HardwareReady(Message, bubble=False):
     """The hardware report was (re)built; ``report`` is ``fwtui.hardware`` output as a dict."""
 
     def __init__(self, report: dict[str, Any]) -> None:
@@ -15,7 +15,8 @@ class HardwareReady(Message):
         self.report = report
 
 
-class ResultsChanged(Message):
+# Both are posted to the app, which hands a copy to the areas; a copy must not bubble back to the app.
+class ResultsChanged(Message, bubble=False):
     """New results were written to the local database (a benchmark finished, an import ran)."""
 
     def __init__(self, run_id: str | None = None) -> None:
@@ -23,7 +24,7 @@ class ResultsChanged(Message):
         self.run_id = run_id
 
 
-class ShowResults(Message):
+class ShowResults(Message, bubble=False):
     """Ask the app to switch to the Results area, filtered to one run."""
 
     def __init__(self, run_id: str | None = None) -> None:

@@ -1,16 +1,64 @@
-"""`fwtui hw`."""
+"""`fwtui hw`: what this machine has, what each framework sees, peak compute and warnings."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from typing import Any
+
+DESCRIPTION = (
+    "Show this machine's CPU (with the instruction-set features that matter to ML), memory, GPUs/TPUs, "
+    "the devices each installed framework actually sees (each probed in its own process), the cached "
+    "peak compute, and configuration warnings."
+)
 
 
 def register(subparsers: Any) -> None:
-    subparsers.add_parser("hw", help="(not yet available)")
+    parser = subparsers.add_parser(
+        "hw", help="show hardware, framework devices and warnings", description=DESCRIPTION
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    parser.add_argument(
+        "--no-frameworks", action="store_true", help="skip the framework probes (no child processes; instant)"
+    )
+    parser.add_argument(
+        "--measure-peak",
+        "--remeasure",
+        dest="measure_peak",
+        action="store_true",
+        help="(re)measure peak GEMM compute now (a few seconds) and cache it for this machine",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="seconds each framework probe may take before it is killed (default: 60)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    from fwtui.errors import FwtuiError
+    from fwtui.errors import UsageError
+    from fwtui.hardware import build_report
 
-    raise FwtuiError("fwtui hw is not available yet")
+    if not args.timeout > 0:
+        raise UsageError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
+    report = build_report(
+        frameworks=not args.no_frameworks, timeout_s=args.timeout, measure=args.measure_peak
+    )
+    if args.json:
+        sys.stdout.write(json.dumps(report, indent=2, default=str) + "\n")
+    else:
+        print_report(report)
+    return 0
+
+
+def print_report(report: dict[str, Any]) -> None:
+    from rich.console import Console
+
+    from fwtui.hardware.render import report_renderables
+
+    console = Console(highlight=False)
+    for renderable in report_renderables(report):
+        console.print(renderable)

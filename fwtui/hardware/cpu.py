@@ -89,9 +89,7 @@ def linux_features(raw_flags: set[str]) -> set[str]:
 
 def _sysctl(*keys: str) -> dict[str, str]:
     try:
-        out = subprocess.run(
-            ["sysctl", *keys], capture_output=True, text=True, timeout=2, check=False
-        ).stdout
+        out = subprocess.run(["sysctl", *keys], capture_output=True, text=True, timeout=2, check=False).stdout
     except (OSError, subprocess.SubprocessError):
         return {}
     values: dict[str, str] = {}
@@ -119,7 +117,11 @@ def _linux_cpu() -> dict[str, Any]:
         parsed = parse_cpuinfo(CPUINFO_PATH.read_text(errors="replace"))
     except OSError:
         return {"brand": None, "vendor": None, "features": set()}
-    return {"brand": parsed["brand"], "vendor": parsed["vendor"], "features": linux_features(parsed["raw_flags"])}
+    return {
+        "brand": parsed["brand"],
+        "vendor": parsed["vendor"],
+        "features": linux_features(parsed["raw_flags"]),
+    }
 
 
 def _core_counts() -> tuple[int | None, int | None]:

@@ -1,0 +1,159 @@
+"""Rich tables of a hardware report, for ``fwtui hw``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from rich import box
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from fwtui.hardware.cpu import ARM_FEATURES, X86_FEATURES
+from fwtui.hardware.format import (
+    cores_text,
+    framework_devices_text,
+    framework_status_text,
+    gpu_summary,
+    human_bytes,
+    os_text,
+    peak_rows,
+    python_text,
+)
+
+_STATUS_STYLE = {
+    "ok": "green",
+    "crashed": "red",
+    "timeout": "red",
+    "not_installed": "dim",
+    "not_probed": "dim",
+}
+
+
+def _key_value(title: str, rows: list[tuple[str, str | Text]]) -> Table:
+    table = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE, show_header=False)
+    table.add_column(style="cyan", no_wrap=True)
+    table.add_column(overflow="fold")
+    for key, value in rows:
+        table.add_row(key, value)
+    return table
+
+
+def feature_sets(cpu: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """``(present, missing)`` ML-relevant features for this CPU's architecture, in display order."""
+    present = set(cpu.get("flags", []))
+    arm = cpu.get("arch", "") in ("aarch64", "arm64") or bool(present & set(ARM_FEATURES))
+    candidates = ARM_FEATURES if arm else X86_FEATURES
+    return [f for f in candidates if f in present], [f for f in candidates if f not in present]
+
+
+def _feature_rows(cpu: dict[str, Any]) -> list[tuple[str, str | Text]]:
+    present, missing = feature_sets(cpu)
+    return [
+        ("features", Text(" ".join(present) or "none of the tracked ones", style="green")),
+        ("missing", Text(" ".join(missing) or "none", style="dim")),
+    ]
+
+
+def report_renderables(report: dict[str, Any]) -> Iterator[RenderableType]:
+    cpu = report.get("cpu", {})
+    memory = report.get("memory", {})
+    yield _key_value(
+        "System",
+        [
+            ("host", str(report.get("hostname"))),
+            ("OS", os_text(report)),
+            ("Python", python_text(report)),
+            ("machine id", str(report.get("machine_id"))),
+        ],
+    )
+    yield _key_value(
+        "CPU",
+        [
+            ("model", str(cpu.get("brand"))),
+            ("cores", cores_text(cpu)),
+            *_feature_rows(cpu),
+        ],
+    )
+    yield _key_value(
+        "Memory",
+        [
+            ("total", human_bytes(memory.get("total_bytes"))),
+            ("available", human_bytes(memory.get("available_bytes"))),
+        ],
+    )
+    yield _accelerators(report)
+    yield _frameworks(report.get("frameworks", {}))
+    yield _peak(report.get("peak_gflops"))
+    yield _warnings(report.get("warnings", []))
+
+
+def _accelerators(report: dict[str, Any]) -> Table:
+    nvidia = report.get("nvidia", {})
+    rows: list[tuple[str, str | Text]] = []
+    for gpu in report.get("gpus", []):
+        rows.append(
+            (f"{gpu.get('vendor')} GPU {gpu.get('index')}", f"{gpu.get('name')} · {gpu_summary(gpu)}")
+        )
+    if nvidia.get("available"):
+        rows.append(
+            (
+                "NVIDIA driver",
+                f"{nvidia.get('driver_version')} (CUDA {nvidia.get('cuda_driver_version') or '?'})",
+            )
+        )
+    else:
+        rows.append(("NVIDIA", Text(str(nvidia.get("reason")), style="dim")))
+    for tpu in report.get("tpus", []):
+        rows.append((f"TPU {tpu.get('index')}", str(tpu.get("accelerator_type") or tpu.get("pci_address"))))
+    if report.get("apple_mps"):
+        rows.append(("Apple GPU", "Metal Performance Shaders (MPS) capable"))
+    return _key_value("Accelerators", rows)
+
+
+def _frameworks(frameworks: dict[str, dict[str, Any]]) -> Table:
+    table = Table(title="Frameworks", title_justify="left", title_style="bold", box=box.SIMPLE_HEAD)
+    table.add_column("framework", style="cyan", no_wrap=True)
+    table.add_column("version", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("devices / reason", overflow="fold")
+    for name, result in frameworks.items():
+        status = result.get("status", "")
+        table.add_row(
+            result.get("display", name),
+            result.get("version") or "—",
+            Text(framework_status_text(result), style=_STATUS_STYLE.get(status, "")),
+            framework_devices_text(result),
+        )
+    return table
+
+
+def _peak(peak_devices: dict[str, Any] | None) -> Table:
+    rows = peak_rows(peak_devices)
+    if not rows:
+        return _key_value(
+            "Peak compute", [("", Text("not measured: run fwtui hw --measure-peak", style="dim"))]
+        )
+    table = Table(
+        title="Peak compute (square GEMM)", title_justify="left", title_style="bold", box=box.SIMPLE_HEAD
+    )
+    for column in ("device", "dtype", "peak"):
+        table.add_column(column, justify="right" if column == "peak" else "left")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def _warnings(warnings: list[dict[str, Any]]) -> Table:
+    if not warnings:
+        return _key_value("Warnings", [("", Text("none", style="green"))])
+    table = Table(
+        title="Warnings", title_justify="left", title_style="bold", box=box.SIMPLE, show_header=False
+    )
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")
+    for warning in warnings:
+        style = "yellow" if warning.get("level") == "warning" else "blue"
+        table.add_row(Text(warning.get("level", ""), style=style), warning.get("message", ""))
+    return table

@@ -1,0 +1,352 @@
+"""The Hardware area in the real app: Pilot tests, snapshots and the no-framework-import guarantee."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+from textual.app import App, ComposeResult
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Footer, Header, Static
+
+import screens
+import screens.hardware as hardware_screen
+from fwtui.errors import FwtuiError
+from fwtui.hardware import probe_system
+from fwtui.hardware.examples import example_frameworks, example_peak, example_system
+from screens.app import FwtuiApp
+from screens.context import AppContext
+from screens.hardware import HardwareArea, HardwareSource
+from screens.hardware_widgets import PercentGraph
+
+HEAVY_MODULES = ("torch", "tensorflow", "jax", "jaxlib", "onnxruntime", "onnx", "keras", "sklearn")
+
+
+class FixedSource(HardwareSource):
+    """Deterministic data: the example report, fixed load, no timer."""
+
+    live = False
+
+    def __init__(self, *, system: dict[str, Any] | None = None, peak: bool = True) -> None:
+        self._system = system or example_system()
+        self._peak = example_peak() if peak else None
+        self.probe_calls = 0
+        self.measure_calls = 0
+
+    def system(self) -> dict[str, Any]:
+        return self._system
+
+    def frameworks(self, on_result: Callable[[str, dict[str, Any]], None]) -> dict[str, dict[str, Any]]:
+        self.probe_calls += 1
+        results = example_frameworks()
+        for name, result in results.items():
+            on_result(name, result)
+        return results
+
+    def cached_peak(self) -> dict[str, Any] | None:
+        return self._peak
+
+    def measure_peak(self) -> dict[str, Any]:
+        self.measure_calls += 1
+        self._peak = example_peak()
+        return self._peak
+
+    def seed_history(self) -> list[tuple[float, float]]:
+        return [(float((i * 37) % 100), 40.0 + i % 7) for i in range(90)]
+
+    def sample_host(self) -> tuple[float, float]:
+        return 42.0, 45.0
+
+    def sample_gpus(self) -> list[float | None]:
+        return [37.0]
+
+
+class BrokenSource(FixedSource):
+    def frameworks(self, on_result: Callable[[str, dict[str, Any]], None]) -> dict[str, dict[str, Any]]:
+        raise RuntimeError("probe machinery exploded")
+
+    def measure_peak(self) -> dict[str, Any]:
+        raise FwtuiError("peak measurement failed: no BLAS")
+
+
+def _text(widget: Static) -> str:
+    console = Console(width=200, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    console.print(widget.content)
+    return console.export_text()
+
+
+def _app(tmp_path: Path) -> FwtuiApp:
+    return FwtuiApp(AppContext(db_path=tmp_path / "results.duckdb"))
+
+
+async def _settle(pilot: Pilot[Any]) -> None:
+    """Wait for the Hardware area's own workers (other areas may keep theirs busy) and the messages they post."""
+    area = pilot.app.query_one(HardwareArea)
+    for _ in range(1200):
+        busy = [
+            w for w in pilot.app.workers if w.node is area and w.is_running and w.group != "hw-gpu-sample"
+        ]
+        if not busy and not area.probing and not area.measuring:
+            break
+        await pilot.pause(0.05)
+    await pilot.pause()
+
+
+class HardwareHost(App[None]):
+    """The Hardware area alone, with the app's styles: deterministic snapshots and focused key tests."""
+
+    TITLE = "fwtui"
+    CSS_PATH = str(Path(screens.__file__).parent / "app.tcss")
+
+    def __init__(self, source: HardwareSource | None = None) -> None:
+        super().__init__()
+        self.source = source or FixedSource()
+        self.hardware_report: dict[str, Any] | None = None
+        self.published = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield HardwareArea(AppContext(db_path=Path("unused.duckdb")), source=self.source)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(HardwareArea).focus_default()
+
+    def publish_hardware(self, report: dict[str, Any]) -> None:
+        self.hardware_report = report
+        self.published += 1
+
+
+async def test_switch_areas_and_read_the_hardware_screen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_system = probe_system()
+    monkeypatch.setattr(hardware_screen, "SOURCE", FixedSource(system=real_system))
+    app = _app(tmp_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _settle(pilot)
+        for key, area in (("2", "benchmark"), ("3", "results"), ("4", "decide"), ("1", "hardware")):
+            await pilot.press(key)
+            assert app.active_area_id == area
+        area = app.query_one(HardwareArea)
+        assert real_system["cpu"]["brand"] in _text(app.query_one("#hw-cpu", Static))
+        assert real_system["cpu"]["brand"] in _text(app.query_one("#hw-summary", Static))
+        assert area.help_text.startswith("# Hardware")
+
+
+async def test_framework_results_fill_the_table_and_are_published(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hardware_screen, "SOURCE", FixedSource())
+    app = _app(tmp_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _settle(pilot)
+        table = app.query_one("#hw-framework-table", DataTable)
+        assert table.row_count == 4
+        torch_row = [str(cell) for cell in table.get_row("torch")]
+        assert torch_row == ["PyTorch", "2.5.1+cu124", "ok", "cpu, cuda:0 NVIDIA H100 80GB HBM3"]
+        ort_row = [str(cell) for cell in table.get_row("onnxruntime")]
+        assert ort_row[2] == "crashed" and "SIGSEGV" in ort_row[3]
+        report = app.hardware_report
+        assert report is not None
+        assert report["frameworks"]["jax"]["devices"] == ["cuda:0 NVIDIA H100 80GB HBM3"]
+        assert report["peak_gflops"]["cuda:0"]["bfloat16"] == 702000.0
+        warnings = _text(app.query_one("#hw-warnings", Static))
+        assert "TensorFlow sees no GPU" in warnings
+        assert "NVIDIA H100 80GB HBM3" in _text(app.query_one("#hw-accelerators", Static))
+
+
+async def test_keys_reprobe_and_measure_peak() -> None:
+    source = FixedSource(peak=False)
+    app = HardwareHost(source)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _settle(pilot)
+        assert app.published == 1
+        assert "not measured — press m" in _text(app.query_one("#hw-peak", Static))
+        await pilot.press("m")
+        await _settle(pilot)
+        assert source.measure_calls == 1
+        peak_text = _text(app.query_one("#hw-peak", Static))
+        assert "702.00 TFLOP/s" in peak_text and "cuda:0" in peak_text
+        assert app.hardware_report is not None and app.hardware_report["peak_gflops"] is not None
+        await pilot.press("r")
+        await _settle(pilot)
+        assert source.probe_calls == 2
+        assert app.published == 3  # after the probe, the measurement and the re-probe
+
+
+async def test_failing_workers_are_shown_and_the_app_keeps_running() -> None:
+    app = HardwareHost(BrokenSource(peak=False))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _settle(pilot)
+        table = app.query_one("#hw-framework-table", DataTable)
+        installed = [name for name, r in app.query_one(HardwareArea).frameworks.items() if r["installed"]]
+        for name in installed:
+            row = [str(cell) for cell in table.get_row(name)]
+            assert row[2] == "crashed" and "probe machinery exploded" in row[3]
+        await pilot.press("m")
+        await _settle(pilot)
+        assert "not measured — press m" in _text(app.query_one("#hw-peak", Static))
+        assert any("no BLAS" in str(n.message) for n in app._notifications)
+        assert app.is_running
+
+
+async def test_live_graphs_use_the_sampled_values() -> None:
+    app = HardwareHost()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _settle(pilot)
+        cpu_graph = app.query_one("#hw-graph-cpu", PercentGraph)
+        assert cpu_graph.values[-1] == 42.0
+        assert str(app.query_one("#hw-value-memory", Static).content) == "45%"
+        assert app.query_one("#hw-graph-gpu0", PercentGraph) is not None
+
+
+class QuickProbeSource(HardwareSource):
+    """The real system probe and live sampling, with framework children that answer at once."""
+
+    def frameworks(self, on_result: Callable[[str, dict[str, Any]], None]) -> dict[str, dict[str, Any]]:
+        from fwtui.hardware import probe_frameworks
+
+        quick = [sys.executable, "-c", "import json; print(json.dumps({'devices': ['cpu'], 'details': {}}))"]
+        return probe_frameworks(timeout_s=60, child_command=lambda name: quick, on_result=on_result)
+
+
+async def test_real_probe_and_live_sampling() -> None:
+    app = HardwareHost(QuickProbeSource())
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _settle(pilot)
+        area = app.query_one(HardwareArea)
+        for _ in range(200):  # the live timer ticks once a second
+            if len(area.history.cpu) >= 2:
+                break
+            await pilot.pause(0.05)
+        assert len(area.history.cpu) >= 2
+        assert all(0.0 <= value <= 100.0 for value in area.history.cpu)
+        assert "in use" in _text(app.query_one("#hw-memory", Static))
+        assert probe_system()["cpu"]["brand"] in _text(app.query_one("#hw-cpu", Static))
+        assert app.hardware_report is not None
+        installed = {n for n, r in app.hardware_report["frameworks"].items() if r["installed"]}
+        assert {n for n, r in app.hardware_report["frameworks"].items() if r["status"] == "ok"} == installed
+
+
+async def test_fits_at_80x24_and_scrolls_to_every_panel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hardware_screen, "SOURCE", FixedSource())
+    app = _app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(pilot)
+        area = app.query_one(HardwareArea)
+        assert not area.has_class("-wide")
+        scroll = app.query_one("#hw-scroll")
+        assert scroll.max_scroll_y > 0
+        warnings = app.query_one("#hw-warnings", Static)
+        assert warnings.region.right <= 80
+        await pilot.press("end")
+        await pilot.pause()
+        assert scroll.scroll_y == scroll.max_scroll_y
+
+
+async def _snapshot_ready(pilot: Pilot[Any]) -> None:
+    await _settle(pilot)
+    await pilot.pause()
+
+
+def test_snapshot_wide(snap_compare: Any) -> None:
+    assert snap_compare(HardwareHost(), terminal_size=(140, 40), run_before=_snapshot_ready)
+
+
+def test_snapshot_100x40(snap_compare: Any) -> None:
+    assert snap_compare(HardwareHost(), terminal_size=(100, 40), run_before=_snapshot_ready)
+
+
+def test_snapshot_80x24(snap_compare: Any) -> None:
+    assert snap_compare(HardwareHost(), terminal_size=(80, 24), run_before=_snapshot_ready)
+
+
+def test_app_process_never_imports_a_framework(tmp_path: Path) -> None:
+    # A fresh interpreter, so imports made by other tests cannot hide or fake one.
+    script = textwrap.dedent(f"""
+        import asyncio, json, sys
+        from pathlib import Path
+        from screens.app import FwtuiApp
+        from screens.context import AppContext
+
+        async def main():
+            app = FwtuiApp(AppContext(db_path=Path({str(tmp_path / "results.duckdb")!r})))
+            async with app.run_test(size=(100, 40)) as pilot:
+                for _ in range(3000):
+                    if app.hardware_report is not None:
+                        break
+                    await pilot.pause(0.1)
+                report = app.hardware_report
+                statuses = {{k: v["status"] for k, v in report["frameworks"].items()}} if report else None
+                heavy = sorted(m for m in sys.modules if m.split(".")[0] in {list(HEAVY_MODULES)!r})
+                print(json.dumps({{"statuses": statuses, "heavy": heavy}}), flush=True)
+                app.exit()
+
+        asyncio.run(main())
+    """)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=400,
+        cwd=Path(screens.__file__).parent.parent,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["statuses"] is not None, "the framework probes never finished"
+    assert set(result["statuses"].values()) <= {"ok", "not_installed"}, result["statuses"]
+    assert result["heavy"] == []
+
+
+class HangingProbeSource(FixedSource):
+    """Framework children that hang, each writing its pid first."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        self.folder = folder
+
+    def frameworks(self, on_result: Callable[[str, dict[str, Any]], None]) -> dict[str, dict[str, Any]]:
+        from fwtui.hardware import probe_frameworks
+
+        def command(name: str) -> list[str]:
+            code = f"import os, time; open({str(self.folder / name)!r}, 'w').write(str(os.getpid())); time.sleep(300)"
+            return [sys.executable, "-c", code]
+
+        return probe_frameworks(timeout_s=300, child_command=command, on_result=on_result)
+
+
+async def test_quitting_mid_probe_kills_the_children(tmp_path: Path) -> None:
+    import os
+    import time
+
+    app = HardwareHost(HangingProbeSource(tmp_path))
+    async with app.run_test(size=(100, 40)) as pilot:
+        for _ in range(400):
+            if list(tmp_path.iterdir()):
+                break
+            await pilot.pause(0.05)
+        assert list(tmp_path.iterdir()), "no probe child started"
+        assert app.query_one(HardwareArea).probing
+        await pilot.pause(0.5)  # let every child write its pid
+        app.exit()
+    pids = [int(path.read_text()) for path in tmp_path.iterdir() if path.read_text()]
+    for pid in pids:
+        for _ in range(100):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(pid, 9)
+            pytest.fail(f"probe child {pid} outlived the app")
