@@ -1,16 +1,322 @@
-"""The Benchmark area."""
+"""The Benchmark area: choose a selection, run it, watch it live, compare the results."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+from typing import Any, ClassVar
 
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+from textual.worker import Worker, WorkerState
+
+from fwtui.bench.flags import FLAG_EXPLANATIONS
+from fwtui.errors import FwtuiError
 from screens.areas import Area
+from screens.benchmark_form import BenchForm, cuda_seen
+from screens.benchmark_live import LivePanel, QueueList
+from screens.benchmark_runner import (
+    BenchEvent,
+    EventPump,
+    GuardedStore,
+    ResultSaved,
+    SessionHandle,
+    StoreTrouble,
+)
+from screens.benchmark_state import BenchState
+from screens.benchmark_summary import BenchSummary
+from screens.benchmark_table import BenchResultsTable
+from screens.messages import HardwareReady, ResultsChanged, ShowResults
+
+PAINT_INTERVAL_S = 0.1
+
+HELP = """\
+Pick what to run in the form on the left (a preset fills it; every change updates the time estimate),
+then press `r`. Each run is a separate child process; results appear in the table as they finish and
+are saved to the local database one by one.
+
+| key | does |
+|---|---|
+| `r` | run the selection |
+| `c` | cancel the current run (the queue goes on) |
+| `x` / `C` | cancel the whole queue (finished results are kept) |
+| `f` | show or hide the form |
+| `o` | open this queue's results in the Results area |
+
+Row status: `ok`, `failed` / `timeout` (the child crashed or ran out of time; the reason is shown),
+`unsupported` (e.g. ONNX Runtime does not train), `skipped`, `cancelled`. Flags such as
+`high_variance` mean the number needs care; the Results area explains each flag.
+
+If the database cannot be written (locked by another process, say) the queue goes on and the
+results stay on screen, marked as not saved.
+"""
 
 
 class BenchmarkArea(Area):
     area_id = "benchmark"
-    help_text = ""
+    help_text = HELP
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "run", "Run"),
+        Binding("c", "cancel_current", "Cancel run"),
+        Binding("x", "cancel_all", "Cancel all"),
+        Binding("C", "cancel_all", "Cancel all", show=False),
+        Binding("f", "toggle_form", "Form"),
+        Binding("o", "open_results", "Open in Results"),
+    ]
+
+    DEFAULT_CSS = """
+    BenchmarkArea { layout: horizontal; }
+    BenchmarkArea.form-hidden BenchForm { display: none; }
+    BenchmarkArea #bench-main { width: 1fr; height: 1fr; }
+    BenchmarkArea #bench-notice { height: auto; padding: 0 1; color: $warning; display: none; }
+    BenchmarkArea #bench-notice.shown { display: block; }
+    BenchmarkArea QueueList { width: 1fr; height: auto; max-height: 5; }
+    /* once the queue is over the table and the summary need the room more than the live view */
+    BenchmarkArea.finished QueueList, BenchmarkArea.finished #bench-live-stats,
+    BenchmarkArea.finished #bench-sparkline { display: none; }
+    BenchmarkArea #bench-detail { height: auto; max-height: 2; padding: 0 1; color: $text-muted; }
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.state = BenchState()
+        self.pump = EventPump(self.post_message)
+        self.handle = SessionHandle()
+        self.store_trouble: str | None = None
+        self.saved_count = 0
+        self.summary_rows: list[dict[str, Any]] = []
+        self._worker: Worker[Any] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("Benchmark")
+        yield BenchForm(id="bench-form")
+        with Vertical(id="bench-main"):
+            yield Static("", id="bench-notice", markup=False)
+            yield LivePanel(id="bench-live")
+            yield QueueList(id="bench-queue")
+            yield BenchResultsTable(id="bench-table")
+            yield Static("", id="bench-detail", markup=False)
+            yield BenchSummary(id="bench-summary")
+
+    def on_mount(self) -> None:
+        self.set_interval(PAINT_INTERVAL_S, self.paint)
+        report = getattr(self.app, "hardware_report", None)
+        if report:
+            self.query_one(BenchForm).set_devices(cuda_seen(report))
+
+    def on_unmount(self) -> None:
+        # Never leave a child process behind when the app quits mid-queue.
+        self.handle.cancel_all()
+
+    def focus_default(self) -> None:
+        if self.has_class("form-hidden"):
+            self.query_one(BenchResultsTable).focus()
+        else:
+            self.query_one("#bench-preset").focus()
+
+    # -- state ------------------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._worker is not None and self._worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "run":
+            return not self.running
+        if action in ("cancel_current", "cancel_all"):
+            return self.running
+        if action == "open_results":
+            return self.state.run_id is not None and self.saved_count > 0
+        return True
+
+    def _notice(self, text: str | None) -> None:
+        notice = self.query_one("#bench-notice", Static)
+        notice.update(text or "")
+        notice.set_class(bool(text), "shown")
+
+    # -- running ----------------------------------------------------------------------------------
+
+    @on(BenchForm.RunRequested)
+    def _run_requested(self) -> None:
+        self.action_run()
+
+    def action_run(self) -> None:
+        if self.running:
+            self.notify("A queue is already running; cancel it first (x).", severity="warning")
+            return
+        form = self.query_one(BenchForm)
+        form.update_estimate()
+        if form.error or not form.specs:
+            self.notify(form.error or "Nothing to run.", title="Benchmark", severity="error", markup=False)
+            return
+        self.start(list(form.specs))
+
+    def start(self, specs: list[Any]) -> None:
+        """Start a queue of run specs on a worker thread."""
+        self.state = BenchState()
+        self.pump = EventPump(self.post_message)
+        self.handle = SessionHandle()
+        self.store_trouble = None
+        self.saved_count = 0
+        self.summary_rows = []
+        self._notice(None)
+        self.query_one(BenchResultsTable).reset()
+        self.query_one(BenchSummary).hide()
+        self.query_one("#bench-detail", Static).update("")
+        self.add_class("form-hidden")
+        self.remove_class("finished")
+        self.query_one(BenchResultsTable).focus()
+        self._worker = self._run_queue(specs, self.pump, self.handle)
+        self.refresh_bindings()
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="bench", name="benchmark")
+    def _run_queue(self, specs: list[Any], pump: EventPump, handle: SessionHandle) -> list[dict[str, Any]]:
+        """Run the queue (blocking, on a worker thread); returns the summary, computed here off the UI thread."""
+        from fwtui.bench.session import BenchSession
+        from fwtui.store import open_store
+
+        store: GuardedStore | None = None
+        try:
+            store = GuardedStore(open_store(self.context.db_path), self.post_message)
+        except Exception as exc:  # locked, corrupt, unwritable: run anyway, unsaved
+            self.post_message(StoreTrouble(" ".join(str(exc).split()) or type(exc).__name__))
+        try:
+            session = BenchSession(specs, store=store, on_event=pump, command="fwtui (Benchmark area)")
+            handle.attach(session)
+            session.run()
+            try:
+                return [dict(row) for row in session.summary()]
+            except Exception:  # the significance test must not cost the finished results their summary
+                from fwtui.bench.session import summarize
+
+                return [dict(row) for row in summarize(session.records)]
+        finally:
+            if store is not None:
+                store.close()
+
+    def action_cancel_current(self) -> None:
+        if self.running:
+            self.handle.cancel_current()
+            self.notify("Cancelling the current run…", title="Benchmark")
+
+    def action_cancel_all(self) -> None:
+        if self.running:
+            self.handle.cancel_all()
+            self.notify("Cancelling the queue; finished results are kept.", title="Benchmark")
+
+    def action_toggle_form(self) -> None:
+        self.toggle_class("form-hidden")
+        self.call_after_refresh(self.focus_default)
+
+    def action_open_results(self) -> None:
+        if self.state.run_id is not None:
+            self.app.post_message(ShowResults(self.state.run_id))
+
+    # -- messages from the worker -----------------------------------------------------------------
+
+    def on_bench_event(self, message: BenchEvent) -> None:
+        message.stop()
+        self.apply_event(message.event)
+
+    def apply_event(self, event: dict[str, Any]) -> None:
+        """Feed one engine event to the view (also how recorded events are replayed)."""
+        if event.get("event") != "progress":
+            # Bring the latest progress up to date first, so events stay in order.
+            self._drain_progress()
+        self.state.apply(event)
+        if event.get("event") in ("queue", "run_end", "result", "done"):
+            self.paint()
+        self.set_class(self.state.done, "finished")
+
+    def on_result_saved(self, message: ResultSaved) -> None:
+        message.stop()
+        self.saved_count += 1
+        self.app.post_message(ResultsChanged(message.run_id))
+        self.refresh_bindings()
+
+    def on_store_trouble(self, message: StoreTrouble) -> None:
+        message.stop()
+        self.store_trouble = message.reason
+        self._notice(f"Results are NOT being saved ({message.reason}); the queue goes on, results stay here.")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self._worker:
+            return
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            reason = str(error) if isinstance(error, FwtuiError) else f"{type(error).__name__}: {error}"
+            self._notice(f"The benchmark stopped: {' '.join(reason.split())}")
+            self.notify(reason, title="Benchmark failed", severity="error", markup=False)
+            if not self.state.done:
+                self.apply_event({"event": "done", "records": [], "cancelled": True})
+            from fwtui.bench.session import summarize
+
+            self.show_summary(summarize(self.state.records))
+        elif event.state == WorkerState.SUCCESS:
+            if not self.state.done:
+                self.apply_event({"event": "done", "records": [], "cancelled": False})
+            self.show_summary(event.worker.result or [])
+        self.refresh_bindings()
+
+    def on_hardware_ready(self, message: HardwareReady) -> None:
+        self.query_one(BenchForm).set_devices(cuda_seen(message.report))
+
+    def on_results_changed(self, message: ResultsChanged) -> None:
+        message.stop()  # the area wrote them itself; nothing to reload
+
+    # -- painting ---------------------------------------------------------------------------------
+
+    def _drain_progress(self) -> None:
+        progress = self.pump.take_progress()
+        if progress is not None:
+            self.state.apply(progress)
+
+    def paint(self) -> None:
+        """Bring the screen up to date with the state; called on a 0.1 s timer and on key events."""
+        self._drain_progress()
+        state = self.state
+        if state.queue_dirty:
+            self.query_one(QueueList).paint(state.items)
+            state.queue_dirty = False
+        table = self.query_one(BenchResultsTable)
+        for record in state.take_pending_records():
+            table.show_record(record)
+        if state.live_dirty or state.running:
+            self.query_one(LivePanel).paint(state)
+            state.live_dirty = False
+
+    def show_summary(self, rows: list[dict[str, Any]]) -> None:
+        """Show the end-of-queue summary (``fwtui.bench.session.summarize`` rows)."""
+        self.paint()
+        self.summary_rows = rows
+        saved = self.store_trouble is None and self.saved_count > 0
+        self.query_one(BenchSummary).show_summary(
+            rows, self.state.records, saved=saved, cancelled=self.state.cancelled
+        )
+        self.refresh_bindings()
+
+    @on(DataTable.RowHighlighted, "#bench-table")
+    def _row_highlighted(self) -> None:
+        record = self.query_one(BenchResultsTable).highlighted_record()
+        self.query_one("#bench-detail", Static).update(detail_line(record) if record else "")
+
+
+def detail_line(record: dict[str, Any]) -> Text:
+    """The highlighted row in full: its status and reason, or what its first flag means."""
+    line = Text(
+        f"{record.get('framework')}/{record.get('variant')} {record.get('workload')} {record.get('scenario')}: "
+    )
+    status = str(record.get("status") or "ok")
+    if status != "ok":
+        line.append(status, style="red" if status in ("failed", "timeout") else "yellow")
+        line.append(f": {' '.join(str(record.get('reason') or 'no reason given').split())}")
+        return line
+    flags = [str(flag) for flag in record.get("flags") or []]
+    if not flags:
+        line.append("ok", style="green")
+        return line
+    line.append(flags[0], style="yellow")
+    line.append(f": {FLAG_EXPLANATIONS.get(flags[0], '')}")
+    return line

@@ -38,13 +38,16 @@ def spec_field(spec: Any, name: str, default: Any = None) -> Any:
 
 
 def spec_label(spec: Any) -> str:
-    """A short one-line description of a run: ``torch·eager mlp/small inference b32``."""
+    """A short one-line description of a run: ``torch/eager mlp/small inference b32``."""
     framework = spec_field(spec, "framework", "?")
     variant = spec_field(spec, "variant")
     workload = spec_field(spec, "workload", "?")
     size = spec_field(spec, "size")
     mode = spec_field(spec, "mode")
-    parts = [f"{framework}·{variant}" if variant else str(framework), f"{workload}/{size}" if size else workload]
+    parts = [
+        f"{framework}/{variant}" if variant else str(framework),
+        f"{workload}/{size}" if size else workload,
+    ]
     if mode:
         parts.append(str(mode))
     batch = spec_field(spec, "batch") or spec_field(spec, "batch_size")
@@ -122,7 +125,9 @@ class BenchState:
         specs = list(event.get("specs") or [])
         total = int(event.get("total") or len(specs))
         self.items = [
-            QueueItem(i, spec_label(specs[i]), spec=specs[i]) if i < len(specs) else QueueItem(i, f"run {i + 1}")
+            QueueItem(i, spec_label(specs[i]), spec=specs[i])
+            if i < len(specs)
+            else QueueItem(i, f"run {i + 1}")
             for i in range(total)
         ]
         self.live = None
@@ -183,6 +188,12 @@ class BenchState:
         live.recent_ms.extend(float(ms) for ms in event.get("recent_ms") or [])
         self.live_dirty = True
 
+    def _on_error(self, event: Mapping[str, Any]) -> None:
+        item = self._item(event)
+        if item is not None and event.get("message"):
+            item.reason = str(event["message"])
+            self.queue_dirty = True
+
     def _on_result(self, event: Mapping[str, Any]) -> None:
         record = event.get("record")
         if not isinstance(record, Mapping):
@@ -200,7 +211,7 @@ class BenchState:
         if item is None:
             return
         item.status = str(event.get("status") or "ok")
-        item.reason = event.get("reason")
+        item.reason = event.get("reason") or item.reason
         item.fraction = 1.0
         if item.status not in ("ok", "complete", "cancelled") and item.result_count == 0:
             # The run died before producing a record: give it a row of its own so the failure shows.
@@ -278,7 +289,7 @@ def format_duration(seconds: float | None) -> str:
     seconds = max(seconds, 0.0)
     if seconds < 60:
         return f"{seconds:.0f} s"
-    minutes, secs = divmod(int(round(seconds)), 60)
+    minutes, secs = divmod(round(seconds), 60)
     if minutes < 60:
         return f"{minutes} min {secs:02d} s"
     hours, minutes = divmod(minutes, 60)

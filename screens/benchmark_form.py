@@ -1,0 +1,298 @@
+"""The form that picks what to benchmark, with a live estimate of how long it will take."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Input, Label, Select, SelectionList, Static
+from textual.widgets.selection_list import Selection as Choice
+
+from fwtui.bench.plan import (
+    MODES,
+    PRESETS,
+    SIZES,
+    WORKLOADS,
+    RunSpec,
+    Selection,
+    default_threads,
+    estimate_seconds,
+    expand,
+)
+from fwtui.errors import FwtuiError
+from fwtui.frameworks import BENCHMARK_FRAMEWORKS, BY_NAME, installed_version
+from screens.benchmark_state import format_duration
+
+SIZE_FROM_PRESET = "preset"
+SIZE_CHOICES: tuple[tuple[str, str], ...] = (
+    ("preset's", SIZE_FROM_PRESET),
+    *((size, size) for size in SIZES),
+)
+
+
+def cuda_seen(report: Mapping[str, Any] | None) -> bool:
+    """Whether the hardware report shows an NVIDIA GPU that at least one framework can use."""
+    if not report:
+        return False
+    nvidia = report.get("nvidia")
+    if isinstance(nvidia, Mapping) and not nvidia.get("available"):
+        return False
+    frameworks = report.get("frameworks")
+    if not isinstance(frameworks, Mapping):
+        return False
+    for probe in frameworks.values():
+        if not isinstance(probe, Mapping):
+            continue
+        if (probe.get("details") or {}).get("gpu_devices"):
+            return True
+        if any(str(device).lower().startswith(("cuda", "gpu")) for device in probe.get("devices") or []):
+            return True
+    return False
+
+
+def parse_positive_int(text: str) -> int | None:
+    """The integer typed in a field, None when blank; raises FwtuiError for anything else."""
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise FwtuiError(f"{text!r} is not a positive whole number")
+    return int(text)
+
+
+class BenchForm(Vertical):
+    """Presets, frameworks, workloads, modes, variants, size, device, threads and batch, plus the estimate.
+
+    Variants are chosen per framework (``torch · compile``), which the engine's plain variant names cannot
+    say on their own, so the expanded specs are filtered to the chosen (framework, variant) pairs.
+    """
+
+    DEFAULT_CSS = """
+    BenchForm { width: 36; height: 1fr; border-right: vkey $foreground 20%; }
+    BenchForm #bench-fields { height: 1fr; padding-right: 1; }
+    BenchForm #bench-fields > Label { margin-top: 1; text-style: bold; color: $accent; }
+    BenchForm SelectionList { height: auto; max-height: 8; border: none; padding: 0; }
+    BenchForm .field { height: 1; margin-top: 1; }
+    BenchForm .field > Label { width: 9; }
+    BenchForm .field > Select, BenchForm .field > Input { width: 1fr; }
+    BenchForm #bench-install-hints { color: $text-muted; }
+    BenchForm #bench-estimate { height: auto; max-height: 3; padding: 0 1; }
+    BenchForm #bench-estimate.error { color: $error; }
+    BenchForm #bench-run { width: 100%; }
+    """
+
+    class RunRequested(Message):
+        """The Run button was pressed."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._filling = False
+        self._cuda_offered = False
+        self.estimate_s: float | None = None
+        self.error: str | None = None
+        self.specs: list[RunSpec] = []
+
+    # -- layout -----------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="bench-fields"):
+            with Horizontal(classes="field"):
+                yield Label("Preset")
+                yield Select(
+                    [(name, name) for name in PRESETS],
+                    value="quick",
+                    allow_blank=False,
+                    compact=True,
+                    id="bench-preset",
+                )
+            yield Label("Frameworks")
+            yield SelectionList[str](*self._framework_choices(), id="bench-frameworks", compact=True)
+            hints = self._install_hints()
+            if hints:
+                yield Static(hints, id="bench-install-hints", markup=False)
+            yield Label("Workloads")
+            yield SelectionList[str](*((w, w) for w in WORKLOADS), id="bench-workloads", compact=True)
+            yield Label("Modes")
+            yield SelectionList[str](*((m, m) for m in MODES), id="bench-modes", compact=True)
+            yield Label("Variants")
+            yield SelectionList[str](*self._variant_choices(), id="bench-variants", compact=True)
+            with Horizontal(classes="field"):
+                yield Label("Size")
+                yield Select(
+                    SIZE_CHOICES, value=SIZE_FROM_PRESET, allow_blank=False, compact=True, id="bench-size"
+                )
+            with Horizontal(classes="field"):
+                yield Label("Device")
+                yield Select(
+                    [("cpu", "cpu")], value="cpu", allow_blank=False, compact=True, id="bench-device"
+                )
+            with Horizontal(classes="field"):
+                yield Label("Threads")
+                yield Input(str(default_threads()), type="integer", compact=True, id="bench-threads")
+            with Horizontal(classes="field"):
+                yield Label("Batch")
+                yield Input(placeholder="workload's", type="integer", compact=True, id="bench-batch")
+        yield Static("", id="bench-estimate", markup=False)
+        yield Button("Run  (r)", id="bench-run", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self.apply_preset("quick")
+
+    @staticmethod
+    def _framework_choices() -> Iterable[Choice[str]]:
+        for fw in BENCHMARK_FRAMEWORKS:
+            version = installed_version(fw.distributions)
+            if version:
+                yield Choice(f"{fw.display} {version}", fw.name)
+            else:
+                yield Choice(f"{fw.display}: not installed", fw.name, disabled=True)
+
+    @staticmethod
+    def _install_hints() -> str:
+        missing = [fw for fw in BENCHMARK_FRAMEWORKS if not installed_version(fw.distributions)]
+        return "\n".join(f"{fw.display}: {fw.install_command}" for fw in missing)
+
+    @staticmethod
+    def _variant_choices() -> Iterable[Choice[str]]:
+        for fw in BENCHMARK_FRAMEWORKS:
+            if installed_version(fw.distributions):
+                for variant in fw.variants:
+                    yield Choice(f"{fw.name} · {variant}", f"{fw.name}:{variant}")
+
+    # -- reading and filling ----------------------------------------------------------------------
+
+    def _list(self, name: str) -> SelectionList[str]:
+        return self.query_one(f"#bench-{name}", SelectionList)
+
+    def _value(self, name: str) -> str:
+        widget = self.query_one(f"#bench-{name}")
+        if isinstance(widget, Input):
+            return widget.value
+        assert isinstance(widget, Select)
+        return str(widget.value)
+
+    @property
+    def preset(self) -> str:
+        return self._value("preset")
+
+    def chosen_pairs(self) -> set[tuple[str, str]]:
+        """The (framework, variant) pairs ticked, for ticked frameworks only."""
+        frameworks = set(self._list("frameworks").selected)
+        pairs = {tuple(value.split(":", 1)) for value in self._list("variants").selected}
+        return {(fw, variant) for fw, variant in pairs if fw in frameworks}
+
+    def selection(self) -> Selection:
+        """The engine's Selection for the form; raises FwtuiError for anything it cannot run."""
+        frameworks = list(self._list("frameworks").selected)
+        if not frameworks:
+            raise FwtuiError("choose at least one installed framework")
+        workloads = list(self._list("workloads").selected)
+        modes = list(self._list("modes").selected)
+        if not workloads or not modes:
+            raise FwtuiError("choose at least one workload and one mode")
+        pairs = self.chosen_pairs()
+        without = [BY_NAME[fw].display for fw in frameworks if not any(p[0] == fw for p in pairs)]
+        if without:
+            raise FwtuiError(f"choose a variant for {', '.join(without)}")
+        size = self._value("size")
+        return Selection(
+            frameworks=frameworks,
+            workloads=workloads,
+            modes=modes,
+            variants=sorted({variant for _, variant in pairs}),
+            batch=self._number("batch"),
+            size=None if size == SIZE_FROM_PRESET else size,
+            device=self._value("device"),
+            threads=self._number("threads"),
+            preset=self.preset,
+        )
+
+    def _number(self, name: str) -> int | None:
+        try:
+            return parse_positive_int(self._value(name))
+        except FwtuiError as exc:
+            raise FwtuiError(f"{name}: {exc}") from None
+
+    def expand(self) -> list[RunSpec]:
+        """The runs the form describes, in the engine's order."""
+        pairs = self.chosen_pairs()
+        return [spec for spec in expand(self.selection()) if (spec.framework, spec.variant) in pairs]
+
+    def apply_preset(self, name: str) -> None:
+        """Fill the form with what the preset runs (the installed part of it)."""
+        preset = PRESETS[name]
+        chosen = {
+            "frameworks": set(preset.variants),
+            "workloads": set(WORKLOADS),
+            "modes": set(MODES),
+            "variants": {
+                f"{fw}:{variant}" for fw, variants in preset.variants.items() for variant in variants
+            },
+        }
+        self._filling = True
+        try:
+            for list_name, values in chosen.items():
+                widget = self._list(list_name)
+                widget.deselect_all()
+                for option in widget.options:
+                    if option.value in values and not option.disabled:
+                        widget.select(option.value)
+            self.query_one("#bench-size", Select).value = SIZE_FROM_PRESET
+        finally:
+            self._filling = False
+        self.update_estimate()
+
+    def set_devices(self, cuda: bool) -> None:
+        """Offer cuda (and pick it) once the hardware probe found a GPU that a framework sees."""
+        if cuda == self._cuda_offered:
+            return
+        self._cuda_offered = cuda
+        select = self.query_one("#bench-device", Select)
+        options = [("cpu", "cpu"), ("cuda", "cuda")] if cuda else [("cpu", "cpu")]
+        select.set_options(options)
+        select.value = "cuda" if cuda else "cpu"
+
+    # -- estimate ---------------------------------------------------------------------------------
+
+    def update_estimate(self) -> None:
+        label = self.query_one("#bench-estimate", Static)
+        try:
+            self.specs = self.expand()
+            if not self.specs:
+                raise FwtuiError("nothing to run for this selection")
+            self.estimate_s = float(estimate_seconds(self.specs))
+            self.error = None
+        except FwtuiError as exc:
+            self.specs, self.estimate_s, self.error = [], None, str(exc)
+        if self.error:
+            label.update(f"✗ {self.error}")
+        else:
+            runs = len(self.specs)
+            label.update(f"≈ {format_duration(self.estimate_s)} for {runs} run{'s' if runs != 1 else ''}")
+        label.set_class(self.error is not None, "error")
+        self.query_one("#bench-run", Button).disabled = self.error is not None
+
+    # -- events -----------------------------------------------------------------------------------
+
+    @on(Select.Changed, "#bench-preset")
+    def _preset_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        if isinstance(event.value, str) and not self._filling:
+            self.apply_preset(event.value)
+
+    @on(SelectionList.SelectedChanged)
+    @on(Select.Changed, "#bench-size, #bench-device")
+    @on(Input.Changed)
+    def _field_changed(self, event: Message) -> None:
+        event.stop()
+        if not self._filling and self.is_mounted:
+            self.update_estimate()
+
+    @on(Button.Pressed, "#bench-run")
+    def _run_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.RunRequested())

@@ -1,0 +1,121 @@
+"""The table of results that fills in as runs finish, one row per result, keyed so it never jumps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import DataTable
+from textual.widgets.data_table import RowDoesNotExist
+
+from screens.benchmark_state import format_ms
+
+# (column key, header)
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("framework", "framework"),
+    ("variant", "variant"),
+    ("workload", "workload"),
+    ("scenario", "scenario"),
+    ("batch", "batch"),
+    ("p50", "p50 ms"),
+    ("p99", "p99 ms"),
+    ("throughput", "samples/s"),
+    ("compile", "compile s"),
+    ("rss", "RSS MB"),
+    ("status", "flags/status"),
+)
+
+STATUS_STYLES: dict[str, str] = {
+    "ok": "green",
+    "failed": "bold red",
+    "timeout": "bold red",
+    "unsupported": "yellow",
+    "skipped": "yellow",
+    "cancelled": "yellow",
+}
+REASON_WIDTH = 48
+
+
+def _number(value: Any, fmt: str) -> Text:
+    if value is None:
+        return Text("—", style="dim", justify="right")
+    return Text(format(float(value), fmt), justify="right")
+
+
+def status_text(record: Mapping[str, Any]) -> Text:
+    """``ok``, ``ok ⚑ high_variance`` or ``failed: <reason>``, coloured by status."""
+    status = str(record.get("status") or "ok")
+    text = Text(status, style=STATUS_STYLES.get(status, ""))
+    flags = [str(flag) for flag in record.get("flags") or []]
+    if flags:
+        text.append(" ⚑ " + ",".join(flags), style="yellow")
+    reason = record.get("reason")
+    if reason and status != "ok":
+        short = " ".join(str(reason).split())
+        if len(short) > REASON_WIDTH:
+            short = short[: REASON_WIDTH - 1] + "…"
+        text.append(f": {short}")
+    return text
+
+
+def row_cells(record: Mapping[str, Any]) -> dict[str, Text | str]:
+    """The cells of one result row, by column key."""
+    latency = record.get("latency_ms") or {}
+    batch = record.get("batch_size")
+    scenario = record.get("scenario") or record.get("mode") or "—"
+    return {
+        "framework": str(record.get("framework") or "—"),
+        "variant": str(record.get("variant") or "—"),
+        "workload": str(record.get("workload") or "—"),
+        "scenario": str(scenario),
+        "batch": Text("—" if batch is None else str(batch), justify="right"),
+        "p50": Text(format_ms(latency.get("p50")), justify="right"),
+        "p99": Text(format_ms(latency.get("p99")), justify="right"),
+        "throughput": _number(record.get("throughput_samples_per_s"), ",.0f"),
+        "compile": _number(record.get("compile_s"), ".2f"),
+        "rss": _number(record.get("peak_rss_mb"), ",.0f"),
+        "status": status_text(record),
+    }
+
+
+class BenchResultsTable(DataTable[Any]):
+    """Results of the current queue; ``show_record`` adds a row or updates it in place."""
+
+    DEFAULT_CSS = """
+    BenchResultsTable { height: 1fr; min-height: 4; }
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.records: dict[str, dict[str, Any]] = {}
+
+    def on_mount(self) -> None:
+        for key, label in COLUMNS:
+            self.add_column(label, key=key)
+
+    def reset(self) -> None:
+        self.clear()
+        self.records.clear()
+
+    def show_record(self, record: Mapping[str, Any]) -> None:
+        key = str(record.get("result_id") or f"row-{len(self.records)}")
+        cells = row_cells(record)
+        try:
+            self.get_row(key)
+        except RowDoesNotExist:
+            self.records[key] = dict(record)
+            self.add_row(*(cells[column] for column, _ in COLUMNS), key=key)
+            return
+        self.records[key] = dict(record)
+        for column, _ in COLUMNS:
+            self.update_cell(key, column, cells[column], update_width=True)
+
+    def highlighted_record(self) -> dict[str, Any] | None:
+        if not self.row_count:
+            return None
+        try:
+            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        except Exception:  # the cursor can briefly point past a cleared table
+            return None
+        return self.records.get(str(key)) if key is not None else None
