@@ -1,16 +1,250 @@
-"""`fwtui bench`."""
+"""`fwtui bench`: run benchmarks headlessly, with live progress on a terminal or JSON records for scripts."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
+_EPILOG = """\
+Every NAME option is repeatable and accepts comma lists (--framework torch,jax).
+Unsupported combinations (ONNX Runtime training) are reported as unsupported with a reason, never as 0;
+frameworks that are not installed are reported as skipped with the command that installs them.
+Exit status: 0 when the run completed (even if some results failed), 1 on a fatal error, 2 on bad usage."""
+
 
 def register(subparsers: Any) -> None:
-    subparsers.add_parser("bench", help="(not yet available)")
+    parser = subparsers.add_parser(
+        "bench",
+        help="benchmark the frameworks on this machine",
+        description=(
+            "Time PyTorch, TensorFlow, JAX and ONNX Runtime on the same workloads, each in its own process, "
+            "after checking every framework's outputs against a NumPy reference. Results go to the results "
+            "database unless --no-save."
+        ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add = parser.add_argument
+    add("--framework", "-f", action="append", metavar="NAME", help="torch, tensorflow, jax, onnxruntime")
+    add("--workload", "-w", action="append", metavar="NAME", help="mlp, cnn, transformer, gemm")
+    add("--mode", "-m", action="append", metavar="MODE", help="inference, training")
+    add("--variant", action="append", metavar="NAME", help="eager, compile, function, xla, jit, ort")
+    add("--batch", type=int, metavar="N", help="batch size for the throughput and training scenarios")
+    add("--size", choices=("small", "medium", "large"), help="workload size (default: the preset's, small)")
+    add("--device", default="auto", help="auto (cuda if an NVIDIA GPU is visible), cpu or cuda")
+    add("--threads", type=int, metavar="N", help="threads per framework (default: physical cores)")
+    add("--preset", default="quick", help="quick (about 2 min), standard or full")
+    add("--db", metavar="PATH", help="results database (default: $FWTUI_DB or the data directory)")
+    add("--no-save", action="store_true", help="do not write results to the database")
+    add("--timeout", type=float, metavar="S", help="seconds each benchmark process may run")
+    add("--memory-limit", type=float, metavar="MB", help="stop a benchmark process whose memory exceeds MB")
+    add("--label", help="a label stored with the run")
+    add("--json", action="store_true", help="print one JSON result record per line on stdout, nothing else")
 
 
 def run(args: argparse.Namespace) -> int:
-    from fwtui.errors import FwtuiError
+    import json
+    import sys
+    import threading
 
-    raise FwtuiError("fwtui bench is not available yet")
+    from fwtui.bench.plan import Selection, estimate_seconds, expand
+    from fwtui.bench.session import BenchSession
+
+    selection = Selection(
+        frameworks=args.framework,
+        workloads=args.workload,
+        modes=args.mode,
+        variants=args.variant,
+        batch=args.batch,
+        size=args.size,
+        device=args.device,
+        threads=args.threads,
+        preset=args.preset,
+        timeout_s=args.timeout,
+        memory_limit_mb=args.memory_limit,
+    )
+    specs = expand(selection)
+
+    store = None
+    if not args.no_save:
+        from fwtui.paths import default_db_path
+        from fwtui.store import open_store
+
+        store = open_store(args.db or default_db_path())
+
+    live = (
+        None if args.json or not sys.stderr.isatty() else _LiveProgress(len(specs), estimate_seconds(specs))
+    )
+
+    def on_event(event: dict[str, Any]) -> None:
+        if args.json and event["event"] == "result":
+            sys.stdout.write(json.dumps(event["record"], default=str) + "\n")
+            sys.stdout.flush()
+        elif live is not None:
+            live.handle(event)
+        elif not args.json and event["event"] == "run_end":
+            spec = specs[event["index"]]
+            note = f": {event['reason']}" if event.get("reason") else ""
+            print(
+                f"[{event['index'] + 1}/{len(specs)}] {spec.label}: {event['status']}{note}", file=sys.stderr
+            )
+
+    session = BenchSession(
+        specs, store=store, on_event=on_event, command=" ".join(["fwtui", *sys.argv[1:]]), label=args.label
+    )
+    failure: list[BaseException] = []
+    finished = threading.Event()
+
+    def work() -> None:
+        try:
+            session.run()
+        except BaseException as exc:  # reported by the main thread
+            failure.append(exc)
+        finally:
+            finished.set()
+
+    # The queue runs on a worker thread so that Ctrl-C (delivered to the main thread) can cancel it cleanly.
+    # Waiting on an Event rather than Thread.join: an interrupted join can leave the thread looking finished.
+    worker = threading.Thread(target=work, name="fwtui-bench", daemon=True)
+    interrupted = False
+    try:
+        if live is not None:
+            live.start()
+        worker.start()
+        while not finished.is_set():
+            try:
+                finished.wait(timeout=0.2)
+            except KeyboardInterrupt:
+                interrupted = True
+                session.cancel_all()  # kills the running child's process group, keeps finished results
+    finally:
+        if live is not None:
+            live.stop()
+        if store is not None and finished.is_set():
+            store.close()
+    if failure:
+        raise failure[0]
+    if not args.json:
+        _print_report(session)
+    return 130 if interrupted else 0
+
+
+class _LiveProgress:
+    """Rich progress bars on stderr: one for the queue, one for the running benchmark."""
+
+    def __init__(self, total: int, estimate_s: float) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.console = Console(stderr=True)
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[note]}"),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=False,
+        )
+        self.overall = self.progress.add_task(
+            f"all ({total} runs, ~{estimate_s:.0f} s)", total=total, note=""
+        )
+        self.current = self.progress.add_task("", total=1.0, note="", visible=False)
+        self.total = total
+
+    def start(self) -> None:
+        self.progress.start()
+
+    def stop(self) -> None:
+        self.progress.stop()
+
+    def handle(self, event: dict[str, Any]) -> None:
+        kind = event["event"]
+        if kind == "run_start":
+            spec = event["spec"]
+            label = f"{spec['framework']}/{spec['variant']} {spec['workload']} {spec['mode']}"
+            self.progress.update(self.current, description=label, completed=0, note="starting", visible=True)
+        elif kind == "phase":
+            scenario = f" {event['scenario']}" if event.get("scenario") else ""
+            self.progress.update(self.current, note=f"{event['phase']}{scenario}")
+        elif kind == "progress":
+            self.progress.update(
+                self.current,
+                completed=float(event.get("fraction") or 0.0),
+                note=f"{event['scenario']} n={event['iterations']} p50={event['p50_ms']:.3f} ms",
+            )
+        elif kind == "run_end":
+            self.progress.advance(self.overall)
+            from rich.markup import escape
+
+            if event["status"] not in ("ok",):
+                reason = escape(str(event.get("reason") or ""))
+                self.progress.console.print(f"  [yellow]{event['status']}[/]: {reason}")
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    if value is None:
+        return "-"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.{digits}g}" if abs(value) < 1 else f"{value:.{digits}f}".rstrip("0").rstrip(".")
+
+
+def _print_report(session: Any) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=160)  # a pipe or file: do not squeeze the table into 80 columns
+    table = Table(
+        title="Results: time per call; samples/s from the same samples",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    wide = console.width >= 110  # narrow terminals drop the secondary columns
+    table.add_column("benchmark", no_wrap=True)
+    for column in ("batch", "p50 ms", "p99 ms", "samples/s", "GFLOP/s"):
+        if wide or column not in ("p99 ms", "GFLOP/s"):
+            table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("status / flags", overflow="fold", min_width=16)
+    for record in session.records:
+        latency = record.get("latency_ms") or {}
+        if record["status"] == "ok":
+            note = ", ".join(record.get("flags") or []) or "ok"
+        else:
+            note = f"{record['status']}: {record.get('reason') or ''}"
+        cells = [
+            f"{record['framework']}/{record['variant']} {record['workload']} {record['scenario']}",
+            str(record["batch_size"]),
+            _fmt(latency.get("p50")),
+            _fmt(latency.get("p99")),
+            _fmt(record.get("throughput_samples_per_s")),
+            _fmt(record.get("gflops")),
+            escape(note),
+        ]
+        if not wide:
+            del cells[5], cells[3]
+        table.add_row(*cells)
+    console.print(table)
+    lines = []
+    for row in session.summary():
+        where = f"{row['workload']} {row['mode']} {row['scenario']}"
+        if row["winner"] is None:
+            lines.append(f"{where}: no valid result")
+        elif row["runner_up"] is None:
+            lines.append(f"{where}: {row['winner']} (only valid result)")
+        else:
+            verdict = "significant" if row["significant"] else "not significant"
+            lines.append(
+                f"{where}: {row['winner']} {_fmt(row['winner_p50_ms'])} ms, {row['speedup']:.2f}x faster than "
+                f"{row['runner_up']} ({verdict})"
+            )
+    if lines:
+        console.print("[bold]Fastest valid result per workload and scenario[/]")
+        for line in lines:
+            console.print("  " + escape(line))
+    if session.run_id:
+        console.print(f"saved as run {session.run_id}")

@@ -1,0 +1,277 @@
+"""What to run: a user's selection becomes one :class:`RunSpec` per child process.
+
+Presets trade time for precision. ``quick`` times every installed framework's main variant on the four small
+workloads and finishes in about two minutes on a 2-core machine; ``standard`` adds the compiled/eager variants
+and longer measurements; ``full`` adds the medium size and measures longest.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from fwtui.errors import UsageError
+from fwtui.frameworks import ALIASES, BENCHMARK_FRAMEWORKS, BY_NAME, installed_version
+
+WORKLOADS: tuple[str, ...] = ("mlp", "cnn", "transformer", "gemm")  # mirrors fwtui.bench.workloads
+SIZES: tuple[str, ...] = ("small", "medium", "large")
+MODES: tuple[str, ...] = ("inference", "training")
+DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
+ALL_VARIANTS: tuple[str, ...] = tuple(dict.fromkeys(v for fw in BENCHMARK_FRAMEWORKS for v in fw.variants))
+
+ORT_TRAINING_REASON = "ONNX Runtime is an inference engine; it does not train general models"
+GEMM_TRAINING_REASON = "gemm is a roofline kernel with no parameters to train"
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    description: str
+    variants: dict[str, tuple[str, ...]]  # framework -> variants to run
+    sizes: tuple[str, ...]
+    min_time_s: float  # per scenario, together with min_iterations
+    min_iterations: int
+    max_time_s: float
+    warmup_s: float
+    timeout_s: float  # per child
+
+
+PRESETS: dict[str, Preset] = {
+    "quick": Preset(
+        "quick",
+        "main variant of each framework, small workloads, short measurements (about 2 minutes)",
+        {"torch": ("eager",), "tensorflow": ("function",), "jax": ("jit",), "onnxruntime": ("ort",)},
+        ("small",),
+        min_time_s=0.2,
+        min_iterations=10,
+        max_time_s=2.0,
+        warmup_s=0.05,
+        timeout_s=180.0,
+    ),
+    "standard": Preset(
+        "standard",
+        "every variant (eager, compiled, XLA), small workloads, 1 s measurements",
+        {fw.name: fw.variants for fw in BENCHMARK_FRAMEWORKS},
+        ("small",),
+        min_time_s=1.0,
+        min_iterations=20,
+        max_time_s=10.0,
+        warmup_s=0.3,
+        timeout_s=600.0,
+    ),
+    "full": Preset(
+        "full",
+        "every variant, small and medium workloads, 3 s measurements",
+        {fw.name: fw.variants for fw in BENCHMARK_FRAMEWORKS},
+        ("small", "medium"),
+        min_time_s=3.0,
+        min_iterations=30,
+        max_time_s=30.0,
+        warmup_s=1.0,
+        timeout_s=1200.0,
+    ),
+}
+
+
+@dataclass
+class Selection:
+    """What the user asked for; ``None`` means the preset decides."""
+
+    frameworks: list[str] | None = None
+    workloads: list[str] | None = None
+    modes: list[str] | None = None
+    variants: list[str] | None = None
+    batch: int | None = None
+    size: str | None = "small"
+    device: str = "auto"
+    threads: int | None = None
+    preset: str = "quick"
+    timeout_s: float | None = None
+    memory_limit_mb: float | None = None
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One child process: one framework, workload, mode and variant (its scenarios run inside it)."""
+
+    framework: str
+    workload: str
+    mode: str
+    variant: str
+    size: str = "small"
+    device: str = "cpu"
+    threads: int = 1
+    latency_batch: int = 1
+    batch: int | None = None  # throughput/training batch; None = the workload's default
+    preset: str = "quick"
+    timeout_s: float = 180.0
+    min_time_s: float = 0.3
+    min_iterations: int = 10
+    max_time_s: float = 3.0
+    warmup_s: float = 0.1
+    memory_limit_mb: float | None = None
+    # Set when no child needs to run: the result is recorded with this status and reason directly.
+    status: str | None = None  # None | "skipped" | "unsupported"
+    reason: str | None = None
+    # Testing aids, honoured by the child (see fwtui.bench.child).
+    fault: str | None = None
+    fault_phase: str | None = None
+    runner: str | None = None  # a runner module or .py path instead of fwtui.bench.runners.<framework>
+
+    @property
+    def label(self) -> str:
+        return f"{self.framework}/{self.variant} {self.workload} {self.mode}"
+
+    @property
+    def scenarios(self) -> tuple[str, ...]:
+        if self.mode == "training":
+            return ("train",)
+        return ("throughput",) if self.workload == "gemm" else ("latency", "throughput")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunSpec:
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def with_changes(self, **changes: Any) -> RunSpec:
+        return replace(self, **changes)
+
+
+def _names(values: list[str] | None, valid: tuple[str, ...], what: str) -> list[str] | None:
+    """Split comma lists, lower-case, and reject unknown names with the valid ones listed."""
+    if values is None:
+        return None
+    names = [part.strip().lower() for value in values for part in value.split(",") if part.strip()]
+    unknown = [n for n in names if n not in valid]
+    if unknown:
+        raise UsageError(f"unknown {what} {unknown[0]!r}; choose from {', '.join(valid)}")
+    return list(dict.fromkeys(names))
+
+
+def _framework_names(values: list[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    names = [part.strip().lower() for value in values for part in value.split(",") if part.strip()]
+    resolved = []
+    for name in names:
+        key = ALIASES.get(name, name)
+        if key not in BY_NAME:
+            raise UsageError(f"unknown framework {name!r}; choose from {', '.join(BY_NAME)}")
+        resolved.append(key)
+    return list(dict.fromkeys(resolved))
+
+
+def default_threads() -> int:
+    """Physical cores: hyper-threads rarely help dense maths and make timings noisier."""
+    try:
+        import psutil
+
+        return int(psutil.cpu_count(logical=False) or os.cpu_count() or 1)
+    except Exception:
+        return os.cpu_count() or 1
+
+
+def resolve_device(device: str) -> str:
+    """``auto`` is ``cuda`` when an NVIDIA GPU is visible, else ``cpu``."""
+    if device != "auto":
+        return device
+    try:
+        from fwtui.hardware import probe_system
+
+        return "cuda" if probe_system().get("nvidia", {}).get("available") else "cpu"
+    except Exception:
+        return "cpu"
+
+
+def expand(selection: Selection) -> list[RunSpec]:
+    """One RunSpec per child; validates every name (UsageError lists the valid ones)."""
+    if selection.preset not in PRESETS:
+        raise UsageError(f"unknown preset {selection.preset!r}; choose from {', '.join(PRESETS)}")
+    preset = PRESETS[selection.preset]
+    frameworks = _framework_names(selection.frameworks) or [fw.name for fw in BENCHMARK_FRAMEWORKS]
+    workloads = _names(selection.workloads, WORKLOADS, "workload") or list(WORKLOADS)
+    explicit_modes = _names(selection.modes, MODES, "mode")
+    modes = explicit_modes or list(MODES)
+    variants = _names(selection.variants, ALL_VARIANTS, "variant")
+    if selection.size is not None and selection.size not in SIZES:
+        raise UsageError(f"unknown size {selection.size!r}; choose from {', '.join(SIZES)}")
+    sizes = [selection.size] if selection.size else list(preset.sizes)
+    if selection.device not in DEVICES:
+        raise UsageError(f"unknown device {selection.device!r}; choose from {', '.join(DEVICES)}")
+    if selection.batch is not None and selection.batch < 1:
+        raise UsageError("--batch must be at least 1")
+    if selection.threads is not None and selection.threads < 1:
+        raise UsageError("--threads must be at least 1")
+    if selection.timeout_s is not None and selection.timeout_s <= 0:
+        raise UsageError("--timeout must be positive")
+    device = resolve_device(selection.device)
+    threads = selection.threads or default_threads()
+
+    specs: list[RunSpec] = []
+    for name in frameworks:
+        fw = BY_NAME[name]
+        chosen = [v for v in (variants or preset.variants.get(name, fw.variants[:1])) if v in fw.variants]
+        missing = None if installed_version(fw.distributions) else f"not installed: {fw.install_command}"
+        for size in sizes:
+            for workload in workloads:
+                for mode in modes:
+                    status, reason = ("skipped", missing) if missing else (None, None)
+                    if mode == "training" and workload == "gemm":
+                        if explicit_modes is None:
+                            continue  # not a model: only listed as unsupported when training was asked for
+                        status, reason = "unsupported", GEMM_TRAINING_REASON
+                    elif mode == "training" and not fw.trains and status is None:
+                        status, reason = "unsupported", ORT_TRAINING_REASON
+                    for variant in chosen:
+                        specs.append(
+                            RunSpec(
+                                framework=name,
+                                workload=workload,
+                                mode=mode,
+                                variant=variant,
+                                size=size,
+                                device=device,
+                                threads=threads,
+                                batch=selection.batch,
+                                preset=preset.name,
+                                timeout_s=selection.timeout_s or preset.timeout_s,
+                                min_time_s=preset.min_time_s,
+                                min_iterations=preset.min_iterations,
+                                max_time_s=preset.max_time_s,
+                                warmup_s=preset.warmup_s,
+                                memory_limit_mb=selection.memory_limit_mb,
+                                status=status,
+                                reason=reason,
+                            )
+                        )
+    if not specs:
+        wanted = ", ".join(variants or [])
+        raise UsageError(f"no framework among {', '.join(frameworks)} has the variant(s) {wanted}")
+    return specs
+
+
+# Rough costs on a 2-core CPU, for the estimate shown before a run starts.
+_IMPORT_S = {"torch": 1.5, "tensorflow": 5.0, "jax": 0.8, "onnxruntime": 0.3}
+_FIRST_CALL_S = {"eager": 0.2, "compile": 25.0, "function": 1.5, "xla": 3.0, "jit": 1.0, "ort": 0.2}
+_PROCESS_START_S = 0.4
+_BUILD_CHECK_S = {"mlp": 0.3, "cnn": 0.8, "transformer": 0.8, "gemm": 0.3}
+_SIZE_FACTOR = {"small": 1.0, "medium": 2.5, "large": 8.0}
+
+
+def estimate_seconds(specs: list[RunSpec]) -> float:
+    """A rough wall-time estimate for running ``specs`` one after another."""
+    total = 0.0
+    for spec in specs:
+        if spec.status is not None:
+            continue
+        per_scenario = spec.warmup_s + spec.min_time_s + 0.1 + _FIRST_CALL_S.get(spec.variant, 1.0)
+        build = _BUILD_CHECK_S.get(spec.workload, 0.5) * _SIZE_FACTOR.get(spec.size, 1.0)
+        if spec.mode == "training":
+            build *= 2  # a second build checks the losses
+        total += _PROCESS_START_S + _IMPORT_S.get(spec.framework, 1.0) + build
+        total += per_scenario * len(spec.scenarios)
+    return total
