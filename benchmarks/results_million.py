@@ -185,10 +185,8 @@ async def time_screen(path: Path, repeats: int) -> bool:
         table = area.query_one("#results-table", ResultsGrid)
 
         async def wait_for_rows(before: int) -> None:
-            while area.windows_shown == before:
-                await asyncio.sleep(0.001)
-            painted = table.paints
-            while table.paints == painted:  # the new rows are on screen once the grid repaints
+            # The new rows are on screen once the grid has drawn the window it was handed.
+            while area.windows_shown == before or table.window_painted != table.windows_set:
                 await asyncio.sleep(0.001)
 
         while area.windows_shown == 0:

@@ -26,10 +26,10 @@ class FwtuiApp(App[int]):
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "show_area('hardware')", "Hardware", key_display="1"),
-        Binding("2", "show_area('benchmark')", "Benchmark", key_display="2"),
-        Binding("3", "show_area('results')", "Results", key_display="3"),
-        Binding("4", "show_area('decide')", "Decide", key_display="4"),
+        Binding("1", "show_area('hardware')", "Hardware", show=False),
+        Binding("2", "show_area('benchmark')", "Benchmark", show=False),
+        Binding("3", "show_area('results')", "Results", show=False),
+        Binding("4", "show_area('decide')", "Decide", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),

@@ -1,4 +1,4 @@
-"""`fwtui import`."""
+"""`fwtui import`: merge another results database or a Parquet export directory into the local one."""
 
 from __future__ import annotations
 
@@ -7,10 +7,27 @@ from typing import Any
 
 
 def register(subparsers: Any) -> None:
-    subparsers.add_parser("import", help="(not yet available)")
+    parser = subparsers.add_parser(
+        "import",
+        help="merge another results database or Parquet export into the local one",
+        description=(
+            "Merge PATH (a .duckdb results database or a directory of Parquet exports) into the local "
+            "database. Rows already present (same ids) are skipped, so importing twice adds nothing."
+        ),
+    )
+    parser.add_argument("path", help="a results database or a Parquet export directory")
+    parser.add_argument("--db", help="the database to merge into (default: the local one)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from fwtui.errors import FwtuiError
+    from pathlib import Path
 
-    raise FwtuiError("fwtui import is not available yet")
+    from fwtui.paths import default_db_path
+    from fwtui.store import open_store
+    from fwtui.store.importexport import import_into
+
+    target = Path(args.db).expanduser() if args.db else default_db_path()
+    with open_store(target) as store:
+        report = import_into(store, Path(args.path))
+    print(f"imported {args.path} into {target}: {report.summary()}")
+    return 0

@@ -1,4 +1,4 @@
-"""`fwtui sample-data`."""
+"""`fwtui sample-data`: the bundled sample results (load, remove, status)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,37 @@ from typing import Any
 
 
 def register(subparsers: Any) -> None:
-    subparsers.add_parser("sample-data", help="(not yet available)")
+    parser = subparsers.add_parser(
+        "sample-data",
+        help="load, remove or show the bundled sample results",
+        description=(
+            "The local database starts with bundled sample results (marked 'sample', plus a published table "
+            "marked 'external') so Results and Decide are useful before the first benchmark. `remove` deletes "
+            "them and keeps them out; `load` brings them back."
+        ),
+    )
+    parser.add_argument("action", choices=("status", "load", "remove"), nargs="?", default="status")
+    parser.add_argument("--db", help="the database (default: the local one)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from fwtui.errors import FwtuiError
+    from pathlib import Path
 
-    raise FwtuiError("fwtui sample-data is not available yet")
+    from fwtui.paths import default_db_path
+    from fwtui.store import open_store
+    from fwtui.store.sample import load_sample_data, remove_sample_data, sample_status
+
+    target = Path(args.db).expanduser() if args.db else default_db_path()
+    with open_store(target) as store:
+        if args.action == "load":
+            print(load_sample_data(store).summary())
+        elif args.action == "remove":
+            counts = remove_sample_data(store)
+            print("removed " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        else:
+            status = sample_status(store)
+            files = ", ".join(status["available_files"]) or "none"
+            print(f"sample data: {status['state']}")
+            print(f"sample results in {target}: {status['sample_results']} of {status['all_results']}")
+            print(f"bundled files: {files}")
+    return 0

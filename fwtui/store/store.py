@@ -65,6 +65,12 @@ def _finite(value: Any) -> Any:
     return value
 
 
+def fetch_one(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
+    """The first row, reading the result to its end so the connection is free for the next statement."""
+    rows = result.fetchall()
+    return rows[0] if rows else None
+
+
 def first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -102,7 +108,7 @@ def _read_version(con: duckdb.DuckDBPyConnection) -> int | None:
     """The schema version of an open database; None for an empty database."""
     tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     if "schema_info" in tables:
-        row = con.execute("SELECT value FROM schema_info WHERE key = 'schema_version'").fetchone()
+        row = fetch_one(con.execute("SELECT value FROM schema_info WHERE key = 'schema_version'"))
         if row is None:
             raise StoreError("schema_info has no schema_version")
         try:
@@ -147,7 +153,7 @@ class Store:
 
     def get_info(self, key: str) -> str | None:
         with self._lock:
-            row = self.connection.execute("SELECT value FROM schema_info WHERE key = ?", [key]).fetchone()
+            row = fetch_one(self.connection.execute("SELECT value FROM schema_info WHERE key = ?", [key]))
         return None if row is None else str(row[0])
 
     def set_info(self, key: str, value: str) -> None:
@@ -159,7 +165,9 @@ class Store:
 
     def _check_writable(self) -> None:
         if self.read_only:
-            raise StoreError(f"database {self.path} is open read-only; results can only be saved to the local one")
+            raise StoreError(
+                f"database {self.path} is open read-only; results can only be saved to the local one"
+            )
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -175,12 +183,6 @@ class Store:
                 raise
             con.execute("COMMIT")
 
-    def _insert(self, con: duckdb.DuckDBPyConnection, table: str, row: Mapping[str, Any], *, upsert: str = "") -> None:
-        columns = [c for c in schema.TABLE_COLUMNS[table] if c in row]
-        values = [_json_text(row[c]) if c in schema.JSON_COLUMNS else _finite(row[c]) for c in columns]
-        placeholders = ", ".join("?" for _ in columns)
-        con.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) {upsert}", values)
-
     def upsert_machine(self, machine: Mapping[str, Any]) -> str:
         """Insert or refresh a machine; ``first_seen`` is kept, ``last_seen`` becomes now."""
         machine_id = machine.get("machine_id")
@@ -194,7 +196,7 @@ class Store:
         updates = [c for c in row if c not in ("machine_id", "first_seen")]
         upsert = "ON CONFLICT (machine_id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in updates)
         with self.transaction() as con:
-            self._insert(con, "machines", row, upsert=upsert)
+            insert_row(con, "machines", row, upsert=upsert)
         return str(machine_id)
 
     def begin_run(self, run: Mapping[str, Any]) -> str:
@@ -207,21 +209,23 @@ class Store:
         row.setdefault("source", "local")
         row.setdefault("fwtui_version", __version__)
         with self.transaction() as con:
-            self._insert(con, "runs", row)
+            insert_row(con, "runs", row)
         return str(row["run_id"])
 
     def finish_run(self, run_id: str, status: str) -> None:
         if status not in ("complete", "cancelled", "failed", "running"):
             raise StoreError(f"unknown run status {status!r}")
         with self.transaction() as con:
-            con.execute("UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?", [status, utc_now(), run_id])
+            con.execute(
+                "UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?", [status, utc_now(), run_id]
+            )
 
     def save_result(self, record: Mapping[str, Any], samples_ms: Sequence[float] = ()) -> str:
         """Save one result record and its raw per-call samples atomically; returns the result id."""
         row = result_row(record)
         samples = [float(x) for x in samples_ms]
         with self.transaction() as con:
-            self._insert(con, "results", row)
+            insert_row(con, "results", row)
             insert_samples(con, row["result_id"], samples)
         return str(row["result_id"])
 
@@ -237,8 +241,18 @@ class Store:
         return counts
 
 
+def insert_row(
+    con: duckdb.DuckDBPyConnection, table: str, row: Mapping[str, Any], *, upsert: str = ""
+) -> None:
+    """Insert the known columns of ``row`` into ``table`` (JSON values serialised, NaN stored as NULL)."""
+    columns = [c for c in schema.TABLE_COLUMNS[table] if c in row]
+    values = [_json_text(row[c]) if c in schema.JSON_COLUMNS else _finite(row[c]) for c in columns]
+    placeholders = ", ".join("?" for _ in columns)
+    con.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) {upsert}", values)
+
+
 def _count_changes(con: duckdb.DuckDBPyConnection, sql: str, *params: Any) -> int:
-    row = con.execute(sql, list(params)).fetchone()
+    row = fetch_one(con.execute(sql, list(params)))
     return int(row[0]) if row else 0
 
 
@@ -251,6 +265,7 @@ def insert_samples(con: duckdb.DuckDBPyConnection, result_id: str, samples: Sequ
         INSERT INTO samples (result_id, seq, ms)
         SELECT $rid, (i - 1)::INTEGER, l[i]
         FROM (SELECT $ms::DOUBLE[] AS l), range(1, len(l) + 1) AS r(i)
+        ORDER BY i
         """,
         {"rid": result_id, "ms": list(samples)},
     )
@@ -357,7 +372,7 @@ def _checked_version(path: Path, con: duckdb.DuckDBPyConnection) -> int | None:
     try:
         version = _read_version(con)
         if version is not None and version >= 0:
-            con.execute("SELECT count(*) FROM results").fetchone()  # touches the data: corruption shows here
+            fetch_one(con.execute("SELECT count(*) FROM results"))  # touches the data: corruption shows here
         return version
     except StoreError as exc:
         raise StoreError(f"{path} is not an fwtui results database: {exc}") from None

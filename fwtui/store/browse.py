@@ -1,0 +1,412 @@
+"""Read-side access for browsing results: a source (database or Parquet exports), filters, windows.
+
+The Results screen and ``fwtui query`` use this. Nothing here writes: stored databases open read-only
+and Parquet directories become views in an in-memory DuckDB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+
+from fwtui.store import schema
+from fwtui.store.errors import StoreError
+from fwtui.store.importexport import parquet_relation
+from fwtui.store.store import Store, fetch_one, first_line, open_store, to_timestamp
+
+_EMPTY_SCHEMA = "fwtui_empty"
+# DuckDB caches what it reads up to its memory limit (80% of RAM by default). Browsing needs only small
+# windows and aggregates, so a modest cap keeps the app's memory flat even on a million results.
+BROWSE_MEMORY_LIMIT = "96MB"
+
+
+def connect_parquet(directory: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory database whose tables are views over a Parquet export directory.
+
+    Columns missing from older exports read as NULL, so every query sees the current schema.
+    """
+    directory = Path(directory).expanduser()
+    if parquet_relation(directory, "results") is None:
+        raise StoreError(f"{directory} is not a directory of fwtui Parquet exports (no results/*.parquet)")
+    con = duckdb.connect()
+    try:
+        con.execute(f"CREATE SCHEMA {_EMPTY_SCHEMA}; SET schema = '{_EMPTY_SCHEMA}'")
+        schema.create_current(con, "parquet export")
+        con.execute("SET schema = 'main'")
+        con.execute(f"CREATE VIEW schema_info AS SELECT * FROM {_EMPTY_SCHEMA}.schema_info")
+        for table in schema.TABLE_COLUMNS:
+            relation = parquet_relation(directory, table)
+            if relation is None:
+                con.execute(f"CREATE VIEW {table} AS SELECT * FROM {_EMPTY_SCHEMA}.{table}")
+                continue
+            present = {d[0] for d in con.execute(f"SELECT * FROM {relation} LIMIT 0").description or []}
+            types = dict(
+                con.execute(
+                    "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?",
+                    [_EMPTY_SCHEMA, table],
+                ).fetchall()
+            )
+            projection = ", ".join(
+                f"CAST({c} AS {types[c]}) AS {c}" if c in present else f"CAST(NULL AS {types[c]}) AS {c}"
+                for c in schema.TABLE_COLUMNS[table]
+            )
+            con.execute(f"CREATE VIEW {table} AS SELECT {projection} FROM {relation}")
+    except duckdb.Error as exc:
+        con.close()
+        raise StoreError(f"cannot read the Parquet exports in {directory}: {first_line(exc)}") from None
+    return con
+
+
+@dataclass
+class ResultsSource:
+    """An open results source. ``store`` is set when it is a DuckDB database."""
+
+    path: Path
+    connection: duckdb.DuckDBPyConnection
+    store: Store | None
+    writable: bool
+
+    @property
+    def kind(self) -> str:
+        return "database" if self.store is not None else "parquet"
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """One cursor per thread; DuckDB connections are not shared across threads."""
+        return self.connection.cursor()
+
+    def close(self) -> None:
+        """Close; a query still running in a worker thread at exit must not turn into an error."""
+        try:
+            if self.store is not None:
+                self.store.close()
+            else:
+                self.connection.close()
+        except duckdb.Error:
+            pass
+
+
+def open_source(path: Path, *, read_only: bool = True) -> ResultsSource:
+    """Open a DuckDB results database or a Parquet export directory for browsing."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        source = ResultsSource(path, connect_parquet(path), None, writable=False)
+    else:
+        store = open_store(path, read_only=read_only)
+        source = ResultsSource(path, store.connection, store, writable=not read_only)
+    source.connection.execute(f"SET memory_limit = '{BROWSE_MEMORY_LIMIT}'")
+    return source
+
+
+# -- filters and windows ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Equality filters (None = any) plus a date range and an optional run."""
+
+    framework: str | None = None
+    workload: str | None = None
+    mode: str | None = None
+    scenario: str | None = None
+    device: str | None = None
+    machine_id: str | None = None
+    status: str | None = None
+    run_id: str | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+
+    def with_(self, **changes: Any) -> Filters:
+        return replace(self, **changes)
+
+    def where(self, alias: str = "r") -> tuple[str, dict[str, Any]]:
+        clauses: list[str] = []
+        params: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None or value == "":
+                continue
+            if f.name == "date_from":
+                clauses.append(f"{alias}.created_at >= $date_from")
+            elif f.name == "date_to":
+                clauses.append(f"{alias}.created_at < $date_to")
+            else:
+                clauses.append(f"{alias}.{f.name} = ${f.name}")
+            params[f.name] = value
+        return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+FILTER_COLUMNS: tuple[str, ...] = ("framework", "workload", "mode", "scenario", "device", "status")
+
+# The table's columns: (header, SQL expression). The first ones fit 80 columns and carry the essentials;
+# the rest are a pan to the right away, everything else is in the detail view.
+TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("framework", "r.framework"),
+    ("variant", "r.variant"),
+    ("workload", "r.workload"),
+    ("scenario", "r.scenario"),
+    ("p50 ms", "r.p50_ms"),
+    ("samples/s", "r.throughput_samples_per_s"),
+    ("status", "r.status"),
+    ("flags", "array_to_string(r.flags, ',')"),
+    ("p95 ms", "r.p95_ms"),
+    ("cv", "r.cv"),
+    ("batch", "r.batch_size"),
+    ("size", "r.size"),
+    ("device", "r.device"),
+    ("machine", "coalesce(m.label, r.machine_id)"),
+    ("created", "strftime(r.created_at, '%Y-%m-%d %H:%M')"),
+    ("run", "r.run_id"),
+)
+SORT_KEYS: dict[str, str] = {
+    "created": "r.created_at",
+    "flags": "len(r.flags)",
+    **{h: e for h, e in TABLE_COLUMNS if h not in ("created", "flags")},
+}
+
+GROUP_BY: dict[str, str] = {
+    "framework": "r.framework",
+    "workload": "r.workload",
+    "machine": "coalesce(m.label, r.machine_id)",
+    "scenario": "r.scenario",
+    "device": "r.device",
+    "variant": "r.framework || ' ' || coalesce(r.variant, '')",
+}
+GROUP_COLUMNS = ("group", "results", "ok", "median p50 ms", "best p50 ms", "best samples/s", "flagged")
+
+
+def _from(where: str) -> str:
+    return f"FROM results r LEFT JOIN machines m ON m.machine_id = r.machine_id {where}"
+
+
+def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Distinct values for each filter, plus machines as ``id\\tlabel`` pairs under ``machine``."""
+    options: dict[str, list[str]] = {}
+    for column in FILTER_COLUMNS:
+        rows = con.execute(
+            f"SELECT DISTINCT {column} FROM results WHERE {column} IS NOT NULL ORDER BY 1"
+        ).fetchall()
+        options[column] = [str(r[0]) for r in rows]
+    rows = con.execute(
+        "SELECT DISTINCT r.machine_id, coalesce(m.label, r.machine_id) FROM results r "
+        "LEFT JOIN machines m USING (machine_id) WHERE r.machine_id IS NOT NULL ORDER BY 2"
+    ).fetchall()
+    options["machine"] = [f"{r[0]}\t{r[1]}" for r in rows]
+    return options
+
+
+def count_rows(con: duckdb.DuckDBPyConnection, filters: Filters) -> int:
+    where, params = filters.where()
+    # The machines join never changes the count; skip it.
+    row = fetch_one(con.execute(f"SELECT count(*) FROM results r {where}", params))
+    return int(row[0]) if row else 0
+
+
+def _has_rowid(con: duckdb.DuckDBPyConnection) -> bool:
+    """Tables have rowids; the views over Parquet exports do not."""
+    row = fetch_one(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'results' AND schema_name = 'main' "
+            "AND database_name = current_database()"
+        )
+    )
+    return bool(row and row[0])
+
+
+def fetch_window(
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    *,
+    sort: str = "created",
+    descending: bool = True,
+    offset: int = 0,
+    limit: int = 200,
+    total: int | None = None,
+) -> list[tuple[Any, ...]]:
+    """Rows ``offset .. offset+limit`` of the filtered, sorted table; the last value is the result id.
+
+    With ``total`` known, a window in the second half is read from the other end (reverse order, small
+    offset), so the last rows cost what the first rows cost.
+
+    On a database table this runs in two steps: sort only (sort key, rowid) to find the window's rowids,
+    then read the displayed columns of just those rows. Sorting every displayed column of a million rows
+    to keep 200 of them is what makes a naive ``ORDER BY ... LIMIT`` slow.
+    """
+    if sort not in SORT_KEYS:
+        raise StoreError(f"cannot sort by {sort!r}")
+    where, params = filters.where()
+    direction = "DESC" if descending else "ASC"
+    key = SORT_KEYS[sort]
+    select = ", ".join(expr for _, expr in TABLE_COLUMNS)
+    join = "LEFT JOIN machines m ON m.machine_id = r.machine_id"
+    window = f"LIMIT {int(limit)} OFFSET {int(offset)}"
+    if not _has_rowid(con):
+        order = f"{key} {direction} NULLS LAST, r.result_id"
+        inner_join = join if "m." in key else ""
+        sql = (
+            f"SELECT {select}, r.result_id FROM ("
+            f"SELECT r.* FROM results r {inner_join} {where} ORDER BY {order} {window}"
+            f") r {join} ORDER BY {order}"
+        )
+        return con.execute(sql, params).fetchall()
+    order = f"{key} {direction} NULLS LAST, r.rowid"
+    inner_join = join if "m." in key else ""
+    rowids = [
+        r[0]
+        for r in con.execute(
+            f"SELECT r.rowid FROM results r {inner_join} {where} ORDER BY {order} {window}", params
+        ).fetchall()
+    ]
+    if not rowids:
+        return []
+    # BETWEEN lets zonemaps skip row groups; = ANY picks the rows.
+    rows = con.execute(
+        f"SELECT {select}, r.result_id, r.rowid FROM results r {join} "
+        "WHERE r.rowid BETWEEN $lo AND $hi AND r.rowid = ANY($ids)",
+        {"lo": min(rowids), "hi": max(rowids), "ids": rowids},
+    ).fetchall()
+    position = {rowid: i for i, rowid in enumerate(rowids)}
+    rows.sort(key=lambda row: position[row[-1]])
+    return [row[:-1] for row in rows]
+
+
+def group_rows(con: duckdb.DuckDBPyConnection, filters: Filters, by: str) -> list[tuple[Any, ...]]:
+    """Counts and aggregates per group: results, ok, median p50, best p50, best throughput, flagged."""
+    if by not in GROUP_BY:
+        raise StoreError(f"cannot group by {by!r}")
+    where, params = filters.where()
+    sql = f"""
+        SELECT {GROUP_BY[by]} AS grp, count(*) AS results, count(*) FILTER (WHERE r.status = 'ok') AS ok,
+               median(r.p50_ms) FILTER (WHERE r.status = 'ok') AS median_p50,
+               min(r.p50_ms) FILTER (WHERE r.status = 'ok') AS best_p50,
+               max(r.throughput_samples_per_s) FILTER (WHERE r.status = 'ok') AS best_throughput,
+               count(*) FILTER (WHERE len(coalesce(r.flags, [])) > 0) AS flagged
+        {_from(where)}
+        GROUP BY grp ORDER BY results DESC, grp
+    """
+    return con.execute(sql, params).fetchall()
+
+
+def result_detail(con: duckdb.DuckDBPyConnection, result_id: str) -> dict[str, Any] | None:
+    """Every column of one result, plus its machine's label and its run's environment."""
+    relation = con.execute(
+        "SELECT r.*, m.label AS machine_label, m.cpu_brand AS machine_cpu, m.gpu_names AS machine_gpus, "
+        "u.environment AS run_environment, u.command AS run_command, u.label AS run_label "
+        "FROM results r LEFT JOIN machines m ON m.machine_id = r.machine_id "
+        "LEFT JOIN runs u ON u.run_id = r.run_id WHERE r.result_id = ?",
+        [result_id],
+    )
+    columns = [d[0] for d in relation.description or []]
+    row = fetch_one(relation)
+    return dict(zip(columns, row, strict=True)) if row else None
+
+
+def result_samples(con: duckdb.DuckDBPyConnection, result_id: str) -> np.ndarray:
+    rows = con.execute("SELECT ms FROM samples WHERE result_id = ? ORDER BY seq", [result_id]).fetchall()
+    return np.fromiter((r[0] for r in rows), dtype=np.float64, count=len(rows))
+
+
+def results_by_ids(con: duckdb.DuckDBPyConnection, result_ids: Sequence[str]) -> list[dict[str, Any]]:
+    details = [result_detail(con, rid) for rid in result_ids]
+    return [d for d in details if d is not None]
+
+
+def parse_date(text: str) -> datetime | None:
+    """A date or timestamp typed by the user ('2026-05-01', '2026-05-01 12:00'); empty = none."""
+    text = text.strip()
+    if not text:
+        return None
+    return to_timestamp(text)
+
+
+def open_for_reading(db: str | Path | None) -> ResultsSource:
+    """What a read-only command works on: ``db`` (a database or Parquet directory) or the local database.
+
+    The local database is created, or upgraded, first when needed so a fresh install can be queried.
+    """
+    from fwtui.paths import default_db_path
+
+    if db is not None:
+        return open_source(Path(db))
+    path = default_db_path()
+    if not path.exists() or _needs_upgrade(path):
+        open_store(path).close()
+    return open_source(path)
+
+
+def _needs_upgrade(path: Path) -> bool:
+    try:
+        with open_store(path, read_only=True):
+            return False
+    except StoreError as exc:
+        return "older schema" in str(exc)
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """Best valid result per framework/variant for one machine, workload, size and scenario."""
+
+    machine: str | None
+    workload: str | None
+    size: str | None
+    scenario: str | None
+    # (label, p50, p90, p95, p99, throughput)
+    rows: list[tuple[str, float, float | None, float | None, float | None, float | None]]
+
+
+def chart_data(con: duckdb.DuckDBPyConnection, filters: Filters) -> ChartData:
+    """What the charts show: the filtered case, else the machine/workload/scenario with the most valid results.
+
+    Bars only ever compare results from one machine: different hardware is not like for like.
+    """
+    where, params = filters.where()
+    valid = "r.status = 'ok' AND r.p50_ms IS NOT NULL"
+    where = f"{where} AND {valid}" if where else f"WHERE {valid}"
+    top = fetch_one(
+        con.execute(
+            f"SELECT r.machine_id, r.workload, r.size, r.scenario, count(*) AS n FROM results r {where} "
+            "GROUP BY ALL ORDER BY n DESC, r.machine_id, r.workload, r.size, r.scenario LIMIT 1",
+            params,
+        )
+    )
+    if top is None:
+        return ChartData(None, None, None, None, [])
+    machine_id, workload, size, scenario = top[0], top[1], top[2], top[3]
+    label = fetch_one(con.execute("SELECT label FROM machines WHERE machine_id = ?", [machine_id]))
+    rows = con.execute(
+        f"""
+        SELECT r.framework || coalesce(' ' || r.variant, '') AS label,
+               min(r.p50_ms) AS p50,
+               arg_min(r.p90_ms, r.p50_ms), arg_min(r.p95_ms, r.p50_ms), arg_min(r.p99_ms, r.p50_ms),
+               arg_min(r.throughput_samples_per_s, r.p50_ms)
+        FROM results r {where}
+          AND r.machine_id IS NOT DISTINCT FROM $c_machine
+          AND r.workload IS NOT DISTINCT FROM $c_workload
+          AND r.size IS NOT DISTINCT FROM $c_size
+          AND r.scenario IS NOT DISTINCT FROM $c_scenario
+        GROUP BY label ORDER BY p50
+        """,
+        {**params, "c_machine": machine_id, "c_workload": workload, "c_size": size, "c_scenario": scenario},
+    ).fetchall()
+    machine = str(label[0]) if label and label[0] else str(machine_id)
+    return ChartData(machine, workload, size, scenario, [tuple(r) for r in rows])  # type: ignore[misc]
+
+
+def validate_read_only_sql(sql: str) -> None:
+    """The SQL console only runs queries; anything that would change data is refused up front."""
+    allowed = {"SELECT", "EXPLAIN", "SHOW", "DESCRIBE", "SUMMARIZE"}
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise StoreError(f"SQL error: {first_line(exc)}") from None
+    if not statements:
+        raise StoreError("nothing to run")
+    for statement in statements:
+        kind = str(statement.type).rsplit(".", 1)[-1]
+        if kind not in allowed:
+            raise StoreError(f"the SQL console is read-only: {kind} statements are not run here")

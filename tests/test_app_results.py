@@ -1,0 +1,400 @@
+"""The Results area through Pilot: windowed table, filters, sorting, grouping, detail, compare, charts,
+the SQL console, export, cross-area messages and clear errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from results_fixtures import make_database
+from rich.console import Console
+from textual.app import App, ComposeResult
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Select, Static
+
+from fwtui.bench.flags import FLAG_EXPLANATIONS
+from fwtui.store import open_store
+from fwtui.store.browse import Filters
+from screens.app import FwtuiApp
+from screens.context import AppContext
+from screens.messages import ShowResults
+from screens.results import GRID_COLUMNS, ResultsArea
+from screens.results_grid import ResultsGrid
+from screens.results_widgets import ExportDialog
+
+SIZE = (100, 30)
+
+
+class ResultsHost(App[None]):
+    """The Results area on its own (no hardware probing from the other areas)."""
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self.context = context
+
+    def compose(self) -> ComposeResult:
+        yield ResultsArea(self.context)
+
+    def on_mount(self) -> None:
+        # What FwtuiApp does when the area is shown.
+        self.call_after_refresh(self.query_one(ResultsArea).focus_default)
+
+
+@pytest.fixture(scope="module")
+def stored_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_database(tmp_path_factory.mktemp("results-app") / "stored.duckdb")
+
+
+def _host(db: Path, tmp_path: Path) -> ResultsHost:
+    return ResultsHost(AppContext(db_path=tmp_path / "local.duckdb", browse_path=db))
+
+
+async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
+    for _ in range(int(timeout_s / 0.02)):
+        if condition():
+            await pilot.pause()
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("condition not reached")
+
+
+async def _ready(pilot: Pilot[Any]) -> ResultsArea:
+    area = pilot.app.query_one(ResultsArea)
+    await wait_for(pilot, lambda: area.windows_shown > 0)
+    return area
+
+
+async def _next_window(pilot: Pilot[Any], area: ResultsArea, action: Callable[[], Any]) -> None:
+    before = area.windows_shown
+    result = action()
+    if hasattr(result, "__await__"):
+        await result
+    await wait_for(pilot, lambda: area.windows_shown > before)
+
+
+def _plain(renderable: Any, width: int = 110) -> str:
+    console = Console(width=width, record=True, color_system=None)
+    console.print(renderable)
+    return console.export_text()
+
+
+def _db_ids(db: Path, sql: str) -> list[str]:
+    with open_store(db, read_only=True) as store:
+        return [r[0] for r in store.connection.execute(sql).fetchall()]
+
+
+async def test_shows_the_first_window_and_where_it_is(stored_db: Path, tmp_path: Path) -> None:
+    async with _host(stored_db, tmp_path).run_test(size=SIZE) as pilot:
+        area = await _ready(pilot)
+        grid = area.query_one("#results-table", ResultsGrid)
+        assert grid.total == 108 and len(grid.ids) == 108
+        status = str(area.query_one("#results-status", Static).content)
+        assert status.startswith("rows 1–108 of 108 · row 1 · sort created ↓")
+        assert "(read-only)" in status
+        newest = _db_ids(stored_db, "SELECT result_id FROM results ORDER BY created_at DESC, rowid LIMIT 3")
+        assert grid.ids[:3] == newest
+        assert pilot.app.focused is grid
+
+
+async def test_filter_by_framework_and_date(stored_db: Path, tmp_path: Path) -> None:
+    async with _host(stored_db, tmp_path).run_test(size=SIZE) as pilot:
+        area = await _ready(pilot)
+        select = area.query_one("#filter-framework", Select)
+        await _next_window(pilot, area, lambda: setattr(select, "value", "jax"))
+        grid = area.query_one("#results-table", ResultsGrid)
+        assert grid.total == 18
+        assert {row[1] for row in grid.rows} == {"jax"}
+        date_from = area.query_one("#filter-from", Input)
+        date_from.value = "2026-05-09"
+        date_from.focus()
+        await _next_window(pilot, area, lambda: pilot.press("enter"))
+        assert grid.total == 6  # only the gpu-box run (May 10) is that recent
+        date_from.value = "not a date"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "not a timestamp" in str(area.query_one("#results-status", Static).content)
+        assert grid.total == 6  # a bad date keeps the last good filter
+
+
+async def test_sort_by_clicking_a_header_and_by_keys(stored_db: Path, tmp_path: Path) -> None:
+    async with _host(stored_db, tmp_path).run_test(size=(200, 30)) as pilot:
+        area = await _ready(pilot)
+        grid = area.query_one("#results-table", ResultsGrid)
+        x = 0
+        for column in GRID_COLUMNS:
+            if column.key == "p50 ms":
+                break
+            x += column.width + 1
+        await _next_window(pilot, area, lambda: pilot.click("#results-table", offset=(x + 2, 0)))
+        assert (area.sort, area.descending) == ("p50 ms", False)
+        fastest = _db_ids(
+            stored_db, "SELECT result_id FROM results ORDER BY p50_ms ASC NULLS LAST, rowid LIMIT 5"
+        )
+        assert grid.ids[:5] == fastest
+        await _next_window(pilot, area, lambda: pilot.press("r"))
+        assert area.descending is True
+        slowest = _db_ids(
+            stored_db, "SELECT result_id FROM results ORDER BY p50_ms DESC NULLS LAST, rowid LIMIT 5"
+        )
+        assert grid.ids[:5] == slowest
+        await _next_window(pilot, area, lambda: pilot.press("o"))
+        assert (area.sort, area.descending) == ("samples/s", True)
+        assert "sort samples/s ↓" in str(area.query_one("#results-status", Static).content)
+
+
+async def test_group_by_then_drill_into_a_group(stored_db: Path, tmp_path: Path) -> None:
+    async with _host(stored_db, tmp_path).run_test(size=SIZE) as pilot:
+        area = await _ready(pilot)
+        await pilot.press("g")
+        groups = area.query_one("#results-groups", DataTable)
+        await wait_for(pilot, lambda: groups.row_count == 4)
+        assert area.view == "results-groups"
+        names = [str(groups.get_row_at(i)[0]) for i in range(groups.row_count)]
+        assert set(names) == {"torch", "tensorflow", "jax", "onnxruntime"}
+        ort = names.index("onnxruntime")
+        ok_count = int(str(groups.get_row_at(ort)[2]))
+        assert ok_count == 12  # ORT training is unsupported, never counted as ok
+        groups.move_cursor(row=ort)
+        await _next_window(pilot, area, lambda: pilot.press("enter"))
+        assert area.view == "results-table"
+        assert area.filters.framework == "onnxruntime"
+        assert area.query_one("#results-table", ResultsGrid).total == 18
+
+
+async def test_detail_explains_every_flag_and_draws_the_histogram(stored_db: Path, tmp_path: Path) -> None:
+    async with _host(stored_db, tmp_path).run_test(size=SIZE) as pilot:
+        area = await _ready(pilot)
+        await _next_window(pilot, area, lambda: area.set_filters(Filters(framework="tensorflow", workload="cnn",
+                                                                          scenario="throughput", run_id="run-a")))  # fmt: skip
+        grid = area.query_one("#results-table", ResultsGrid)
+        flagged = next(i for i, row in enumerate(grid.rows) if "output_mismatch" in row)
+        grid.move_cursor(flagged)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: area.view == "results-detail")
+        text = _plain(area.query_one("#results-detail-body", Static).content)
+        assert "tensorflow function · cnn small · inference/throughput · batch 256" in text
+        assert FLAG_EXPLANATIONS["output_mismatch"][:60] in " ".join(text.split())
+        assert "Latency histogram (40 raw per-call samples)" in text
+        assert "█" in text
+        assert "blas" in text  # the run's environment
+        await pilot.press("escape")
+        assert area.view == "results-table"
+
+
+async def test_mark_and_compare_with_significance(stored_db: Path, tmp_path: Path) -> None:
+    async with _host(stored_db, tmp_path).run_test(size=SIZE) as pilot:
+        area = await _ready(pilot)
+        filters = Filters(workload="mlp", scenario="latency", run_id="run-a")
+        await _next_window(pilot, area, lambda: area.set_filters(filters))
+        grid = area.query_one("#results-table", ResultsGrid)
+        frameworks = [row[1] for row in grid.rows]
+        grid.move_cursor(frameworks.index("onnxruntime"))
+        await pilot.press("space")
+        grid.move_cursor(frameworks.index("tensorflow"))
+        await pilot.press("space")
+        assert len(area.marked) == 2
+        assert "2 marked" in str(area.query_one("#results-status", Static).content)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: area.view == "results-compare")
+        text = _plain(area.query_one("#results-compare-body", Static).content, width=140)
+        assert "A: onnxruntime ort" in text and "B: tensorflow" in text
+        assert "slower" in text  # TensorFlow eager is several times slower than ORT in the fixture
+        assert "significant (p=" in text
+
+
+async def test_compare_needs_two_marks(stored_db: Path, tmp_path: Path) -> None:
+    async with _host(stored_db, tmp_path).run_test(size=SIZE) as pilot:
+        area = await _ready(pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        assert area.view == "results-table"
+        assert any("Mark two or more" in str(n.message) for n in pilot.app._notifications)
+
+
+async def test_charts_use_one_machine(stored_db: Path, tmp_path: Path) -> None:
+    async with _host(stored_db, tmp_path).run_test(size=SIZE) as pilot:
+        area = await _ready(pilot)
+        machine = area.query_one("#filter-machine", Select)
+        await _next_window(pilot, area, lambda: setattr(machine, "value", "m-cpu-box"))
+        await pilot.press("p")
+        await wait_for(pilot, lambda: area.view == "results-chart")
+        text = _plain(area.query_one("#results-chart-body", Static).content)
+        assert text.startswith("cpu-box (EPYC 7B13, 2 cores) · ")
+        assert "p50 latency (ms, shorter is better)" in text and "latency percentiles" in text
+        assert "onnxruntime ort" in text and "█" in text
+
+
+async def test_sql_console_runs_queries_read_only_with_history(stored_db: Path, tmp_path: Path) -> None:
+    async with _host(stored_db, tmp_path).run_test(size=SIZE) as pilot:
+        area = await _ready(pilot)
+        await pilot.press("slash")
+        sql_input = area.query_one("#results-sql-input", Input)
+        assert pilot.app.focused is sql_input
+        message = area.query_one("#results-sql-message", Static)
+        table = area.query_one("#results-sql-table", DataTable)
+
+        async def run(text: str) -> str:
+            sql_input.value = text
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: "running" not in str(message.content))
+            return str(message.content)
+
+        assert (await run("SELECT framework, count(*) AS n FROM results GROUP BY 1 ORDER BY 1")).startswith(
+            "4 rows"
+        )
+        assert table.row_count == 4
+        error = await run("SELECT [1, 2 FROM results")
+        assert error.startswith("SQL error: Parser Error") and message.has_class("error")
+        refused = await run("DELETE FROM results")
+        assert "read-only" in refused
+        assert (await run("leaderboard")).endswith("ms")  # a named query by name
+        await pilot.press("up", "up")
+        assert sql_input.value == "DELETE FROM results"
+    assert _db_ids(stored_db, "SELECT count(*)::VARCHAR FROM results") == ["108"]
+
+
+async def test_export_key_writes_parquet(stored_db: Path, tmp_path: Path) -> None:
+    async with _host(stored_db, tmp_path).run_test(size=SIZE) as pilot:
+        area = await _ready(pilot)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ExportDialog))
+        dialog = pilot.app.screen
+        dialog.query_one("#export-path", Input).value = str(tmp_path / "exported")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: area.exported_to is not None)
+    assert sorted(p.name for p in (tmp_path / "exported").iterdir()) == [
+        "machines",
+        "results",
+        "runs",
+        "samples",
+    ]
+    assert (tmp_path / "exported" / "results" / "machine_id=m-cpu-box").is_dir()
+
+
+async def test_scrolling_moves_the_window_over_many_rows(tmp_path: Path) -> None:
+    path = tmp_path / "many.duckdb"
+    with open_store(path) as store:
+        store.connection.execute(
+            "INSERT INTO results (result_id, framework, workload, status, p50_ms, created_at, flags) "
+            "SELECT 'r' || lpad(i::VARCHAR, 5, '0'), 'torch', 'mlp', 'ok', i / 10.0, "
+            "TIMESTAMP '2026-01-01' + INTERVAL (i) MINUTE, [] FROM range(5000) t(i)"
+        )
+    async with _host(path, tmp_path).run_test(size=SIZE) as pilot:
+        area = await _ready(pilot)
+        grid = area.query_one("#results-table", ResultsGrid)
+        assert grid.total == 5000 and len(grid.ids) <= 200
+        await _next_window(pilot, area, lambda: pilot.press("end"))
+        assert (
+            grid.cursor == 4999 and grid.current_id == "r00000"
+        )  # newest first, so the last row is the oldest
+        assert "rows" in str(area.query_one("#results-status", Static).content)
+        assert "of 5,000 · row 5,000" in str(area.query_one("#results-status", Static).content)
+        await _next_window(pilot, area, lambda: pilot.press("home"))
+        assert grid.current_id == "r04999"
+        for _ in range(12):  # paging down past the window fetches the next one
+            await pilot.press("pagedown")
+        await wait_for(pilot, lambda: grid.current_id is not None and grid.window_start > 0)
+        expected = f"r{4999 - grid.cursor:05d}"
+        assert grid.current_id == expected
+
+
+async def test_show_results_filters_to_a_run(stored_db: Path, tmp_path: Path) -> None:
+    app = FwtuiApp(AppContext(db_path=tmp_path / "local.duckdb", browse_path=stored_db))
+    async with app.run_test(size=SIZE) as pilot:
+        area = await _ready(pilot)
+        await _next_window(pilot, area, lambda: app.post_message(ShowResults("run-b")))
+        assert app.active_area_id == "results"
+        assert area.filters.run_id == "run-b"
+        assert area.query_one("#results-table", ResultsGrid).total == 36
+        await _next_window(pilot, area, lambda: pilot.press("a"))
+        assert area.query_one("#results-table", ResultsGrid).total == 108
+
+
+async def test_first_launch_loads_the_bundled_sample_data(tmp_path: Path) -> None:
+    db = tmp_path / "fresh" / "results.duckdb"
+    async with ResultsHost(AppContext(db_path=db)).run_test(size=SIZE) as pilot:
+        area = await _ready(pilot)
+        grid = area.query_one("#results-table", ResultsGrid)
+        assert grid.total == 8  # the published table, labelled external
+        assert any("sample data loaded" in str(n.message) for n in pilot.app._notifications)
+        machine_column = [c.key for c in GRID_COLUMNS].index("machine")
+        machines = [row[machine_column] for row in grid.rows]
+        assert set(machines) == {"external: published blog table (unverified)"}
+
+
+@pytest.mark.parametrize("kind", ["not-duckdb", "corrupt", "locked"])
+async def test_unreadable_databases_show_a_clear_error(stored_db: Path, tmp_path: Path, kind: str) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "bad.duckdb"
+    child = None
+    if kind == "not-duckdb":
+        path.write_text("id,name\n1,x\n")
+    elif kind == "corrupt":
+        data = bytearray(stored_db.read_bytes())
+        data[4096:-4096] = b"\x00" * (len(data) - 8192)
+        path.write_bytes(bytes(data))
+    else:
+        make_database(path)
+        code = "import sys, duckdb; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); sys.stdin.read()"
+        child = subprocess.Popen([sys.executable, "-c", code, str(path)], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, text=True)  # fmt: skip
+        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+    try:
+        async with _host(path, tmp_path).run_test(size=SIZE) as pilot:
+            area = pilot.app.query_one(ResultsArea)
+            status = area.query_one("#results-status", Static)
+            await wait_for(pilot, lambda: status.has_class("error"))
+            text = str(status.content)
+            expected = {"not-duckdb": "is not a DuckDB database", "corrupt": "corrupt or unreadable",
+                        "locked": "in use by another fwtui or DuckDB process"}[kind]  # fmt: skip
+            assert expected in text and "\n" not in text
+            await pilot.press("c", "p", "g", "slash")  # nothing to act on, and nothing crashes
+            await pilot.pause()
+    finally:
+        if child is not None:
+            assert child.stdin is not None
+            child.stdin.close()
+            child.wait(timeout=30)
+    if kind == "locked":
+        assert _db_ids(path, "SELECT count(*)::VARCHAR FROM results") == ["108"]
+
+
+async def test_fits_80x24_in_the_app(stored_db: Path, tmp_path: Path) -> None:
+    app = FwtuiApp(AppContext(db_path=tmp_path / "local.duckdb", browse_path=stored_db))
+    async with app.run_test(size=(80, 24)) as pilot:
+        area = await _ready(pilot)
+        grid = area.query_one("#results-table", ResultsGrid)
+        assert grid.region.height >= 10 and grid.region.bottom <= 23
+        for widget_id in ("#filter-framework", "#filter-device", "#filter-group", "#results-status"):
+            region = area.query_one(widget_id).region
+            assert region.right <= 80 and region.height >= 1
+
+
+def test_snapshot_80x24(snap_compare: Any, stored_db: Path, tmp_path: Path) -> None:
+    async def settle(pilot: Pilot[Any]) -> None:
+        await _ready(pilot)
+
+    assert snap_compare(_host(stored_db, tmp_path), terminal_size=(80, 20), run_before=settle)
+
+
+def test_parquet_directory_browses_like_a_database(stored_db: Path, tmp_path: Path) -> None:
+    from fwtui.store.importexport import export_database
+
+    with open_store(stored_db, read_only=True) as store:
+        export_database(store.connection, tmp_path / "pq", "parquet")
+
+    async def check() -> None:
+        async with _host(tmp_path / "pq", tmp_path).run_test(size=SIZE) as pilot:
+            area = await _ready(pilot)
+            assert area.query_one("#results-table", ResultsGrid).total == 108
+            assert "parquet pq (read-only)" in str(area.query_one("#results-status", Static).content)
+
+    import asyncio
+
+    asyncio.run(check())
+    assert duckdb.__version__
