@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import pty
@@ -66,9 +67,7 @@ def _drain_and_reap(pid: int, fd: int, grace_s: float = 5.0) -> None:
             return
         ready, _, _ = select.select([fd], [], [], 0.05)
         if ready:
-            try:
+            with contextlib.suppress(OSError):
                 os.read(fd, 65536)
-            except OSError:
-                pass
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)

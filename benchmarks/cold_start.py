@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _pty import time_until_marker  # noqa: E402
+from _pty import time_until_marker
 
 TARGET_S = 0.5
 

@@ -39,6 +39,9 @@ BENCHMARK_FRAMEWORKS: tuple[Framework, ...] = (
     Framework("onnxruntime", "ONNX Runtime", "onnxruntime", ("onnxruntime", "onnxruntime-gpu"), "onnx", ("ort",), False),
 )
 
+# Variants whose first call traces or compiles: they get a compile time and a break-even against the baseline.
+COMPILED_VARIANTS: frozenset[str] = frozenset({"compile", "function", "xla", "jit"})
+
 BY_NAME: dict[str, Framework] = {fw.name: fw for fw in BENCHMARK_FRAMEWORKS}
 
 # Accepted spellings on the command line.

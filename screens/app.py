@@ -18,6 +18,21 @@ from screens.messages import HardwareReady, ResultsChanged, ShowResults
 from screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
 
 
+class AreaTabs(TabbedContent):
+    """Tabs that follow focus into a pane only while the focus is really still there.
+
+    TabbedContent switches to the pane of any newly focused widget; a stale focus message (a widget
+    focused just before the user switched areas) would otherwise switch the view back.
+    """
+
+    def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
+        event.stop()
+        event.prevent_default()  # the base class's handler would switch unconditionally
+        focused = self.screen.focused
+        if event.tab_pane.id and focused is not None and event.tab_pane in focused.ancestors:
+            self.active = event.tab_pane.id
+
+
 class FwtuiApp(App[int]):
     """Hardware, Benchmark, Results and Decide, reachable by 1-4, the tab bar and the palette."""
 
@@ -43,7 +58,7 @@ class FwtuiApp(App[int]):
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="▣")
-        with TabbedContent(initial=self._initial_area, id="areas"):
+        with AreaTabs(initial=self._initial_area, id="areas"):
             for spec in AREAS:
                 with TabPane(f"{spec.key} {spec.title}", id=spec.area_id):
                     yield spec.factory(self.context)
@@ -58,13 +73,21 @@ class FwtuiApp(App[int]):
         # Drop focus first: a focused widget that gets hidden hands focus to a neighbour in its own
         # (now hidden) pane, and TabbedContent then switches straight back to that pane.
         self.screen.set_focus(None)
-        self.query_one("#areas", TabbedContent).active = area_id
-        self._focus_area(area_id)
+        tabs = self.query_one("#areas", TabbedContent)
+        if tabs.active == area_id:
+            self._focus_area(area_id)
+        else:
+            tabs.active = area_id  # TabActivated then focuses the area
 
     def _focus_area(self, area_id: str) -> None:
-        area = self.area(area_id)
-        if area is not None:
-            self.call_after_refresh(area.focus_default)
+        def focus() -> None:
+            # Only if still shown: focusing a widget in a hidden pane makes TabbedContent switch back to it,
+            # and two stale requests would then bounce the view between two areas.
+            area = self.area(area_id)
+            if area is not None and self.active_area_id == area_id:
+                area.focus_default()
+
+        self.call_after_refresh(focus)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id:

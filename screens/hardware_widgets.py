@@ -36,9 +36,11 @@ def feature_chips(present: Iterable[str], missing: Iterable[str]) -> Text:
     for name in present:
         text.append(f" {name} ", style="bold black on green")
         text.append(" ")
-    for name in missing:
-        text.append(name, style="dim strike")
-        text.append("  ")
+    missing = list(missing)
+    if missing:
+        # Spelled out as well as dimmed, so the gap reads right without colour (logs, screen readers, NO_COLOR).
+        text.append("\nlacks: ", style="dim")
+        text.append("  ".join(missing), style="dim strike")
     text.rstrip()
     return text
 

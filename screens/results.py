@@ -409,11 +409,8 @@ class ResultsArea(Area):
     def _reload_rows(self, *, keep_position: bool = False) -> None:
         if self.source is None:
             return
-        position = (
-            self.window.offset + self.query_one("#results-table", DataTable).cursor_row
-            if keep_position
-            else 0
-        )
+        # The grid's cursor counts over every matching row, not just the fetched window.
+        position = self.query_one("#results-table", ResultsGrid).cursor if keep_position else 0
         self._load_window(max(0, position - WINDOW // 2) if keep_position else 0, position, count=True)
         if self.group_by is not None:
             self._load_groups()

@@ -200,3 +200,21 @@ def make_database(path: Path) -> Path:
     with open_store(path) as store:
         populate(store)
     return path
+
+
+def bundled_sample_results() -> tuple[int, set[str]]:
+    """How many results the shipped sample files hold, and the labels of their machines."""
+    import json
+
+    from fwtui.paths import resource_dir
+
+    results, labels = 0, set()
+    for path in resource_dir("sample_data").glob("*.jsonl"):
+        for line in path.read_text().splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            results += row["kind"] == "result"
+            if row["kind"] == "machine":
+                labels.add(row["label"])
+    return results, labels

@@ -28,6 +28,7 @@ from typing import IO, Any
 import numpy as np
 
 from fwtui.bench import harness, workloads
+from fwtui.frameworks import COMPILED_VARIANTS
 
 CHECK_BATCH = 4
 CHECK_TRAIN_STEPS = 3
@@ -254,7 +255,10 @@ def run(spec: dict[str, Any], out: Emitter) -> None:
                 "import": import_s,
                 "build": build_s,
                 "first_call": first_call_s,
-                "compile": max(0.0, first_call_s - steady_ms / 1000.0),
+                # Only a tracing/compiling variant has a compile time; for the others it is not 0 but NULL.
+                "compile": (
+                    max(0.0, first_call_s - steady_ms / 1000.0) if spec["variant"] in COMPILED_VARIANTS else None
+                ),
                 "warmup": warmup_s,
                 "measure": measure_s,
             },

@@ -89,7 +89,8 @@ def _emit(result: Any, fmt: str) -> None:
             table.add_column(escape(column), overflow="fold")
         for row in result.rows:
             table.add_row(*(escape(_text(v)) for v in row))
-        Console().print(table)
+        # Piped output has no terminal width to fit: print rows whole rather than folded to 80 columns.
+        Console(width=None if sys.stdout.isatty() else 1000).print(table)
 
 
 def _plain(value: Any) -> Any:
