@@ -50,6 +50,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
 
+    # A user's Python caches compiled bytecode; an environment that disables it would time the compiler instead.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     fwtui = shutil.which("fwtui") or str(Path(sys.executable).parent / "fwtui")
     with tempfile.TemporaryDirectory() as home:
         env = {

@@ -4,11 +4,7 @@ The package never imports Textual or an ML framework at import time: the logic h
 TUI (``screens/``), by the headless commands and as a library.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("fwtui")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.1.0"
+# The single source of the version (pyproject.toml reads it); a literal keeps start-up free of metadata lookups.
+__version__ = "0.1.0"
 
 __all__ = ["__version__"]

@@ -7,30 +7,33 @@ from typing import Any, ClassVar
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from fwtui import __version__
 from screens.areas import AREAS, Area
 from screens.context import AppContext
-from screens.help import HelpScreen
 from screens.messages import HardwareReady, ResultsChanged, ShowResults
 from screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
 
 
 class AreaTabs(TabbedContent):
-    """Tabs that follow focus into a pane only while the focus is really still there.
+    """Tabs whose visible pane decides where focus goes, never the other way round.
 
-    TabbedContent switches to the pane of any newly focused widget; a stale focus message (a widget
-    focused just before the user switched areas) would otherwise switch the view back.
+    TabbedContent switches to the pane of any newly focused widget. Focus requests are deferred, so one
+    made just before the user switched areas lands in the now hidden pane and would switch the view back;
+    here the focus is moved back to the visible area instead.
     """
+
+    class StrayFocus(Message):
+        """A widget in a hidden pane took focus."""
 
     def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
         event.stop()
-        event.prevent_default()  # the base class's handler would switch unconditionally
-        focused = self.screen.focused
-        if event.tab_pane.id and focused is not None and event.tab_pane in focused.ancestors:
-            self.active = event.tab_pane.id
+        event.prevent_default()  # the base class's handler would switch to that pane
+        if event.tab_pane.id != self.active:
+            self.post_message(self.StrayFocus())
 
 
 class FwtuiApp(App[int]):
@@ -61,15 +64,38 @@ class FwtuiApp(App[int]):
         with AreaTabs(initial=self._initial_area, id="areas"):
             for spec in AREAS:
                 with TabPane(f"{spec.key} {spec.title}", id=spec.area_id):
-                    yield spec.factory(self.context)
+                    if spec.area_id == self._initial_area:
+                        yield spec.factory(self.context)
+                    else:
+                        yield Static("loading…", classes="area-placeholder muted")
         yield Footer()
 
     def on_mount(self) -> None:
         self._check_size()
+        # The other areas (and their imports: DuckDB, NumPy, the decision engine) are built just after the
+        # first paint, so the first screen appears as fast as it can.
+        self.call_after_refresh(lambda: self.set_timer(0.05, self._mount_deferred_areas))
+
+    async def _mount_deferred_areas(self) -> None:
+        for spec in AREAS:
+            await self.ensure_area(spec.area_id)
+
+    async def ensure_area(self, area_id: str) -> Area:
+        """The area, built now if it was not yet."""
+        pane = self.query_one(f"#{area_id}", TabPane)
+        existing = pane.query(Area)
+        if existing:
+            return existing.first()
+        spec = next(spec for spec in AREAS if spec.area_id == area_id)
+        area = spec.factory(self.context)
+        await pane.query(".area-placeholder").remove()
+        await pane.mount(area)
+        return area
 
     # -- navigation ---------------------------------------------------------------------------------
 
-    def action_show_area(self, area_id: str) -> None:
+    async def action_show_area(self, area_id: str) -> None:
+        await self.ensure_area(area_id)
         # Drop focus first: a focused widget that gets hidden hands focus to a neighbour in its own
         # (now hidden) pane, and TabbedContent then switches straight back to that pane.
         self.screen.set_focus(None)
@@ -89,6 +115,9 @@ class FwtuiApp(App[int]):
 
         self.call_after_refresh(focus)
 
+    def on_area_tabs_stray_focus(self, _: AreaTabs.StrayFocus) -> None:
+        self._focus_area(self.active_area_id)
+
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id:
             self._focus_area(event.pane.id)
@@ -104,6 +133,8 @@ class FwtuiApp(App[int]):
         return self.query_one("#areas", TabbedContent).active
 
     def action_help(self) -> None:
+        from screens.help import HelpScreen  # Markdown is only needed once help is asked for
+
         if not isinstance(self.screen, HelpScreen):
             area = self.area(self.active_area_id)
             self.push_screen(HelpScreen(self.active_area_id, area.help_text if area else ""))
@@ -114,7 +145,7 @@ class FwtuiApp(App[int]):
             yield SystemCommand(
                 f"Go to {spec.title}",
                 f"Show the {spec.title} area ({spec.key})",
-                lambda area_id=spec.area_id: self.action_show_area(area_id),
+                lambda area_id=spec.area_id: self.call_next(self.action_show_area, area_id),
             )
         yield SystemCommand("Help", "Keys and what each area does (?)", self.action_help)
 
@@ -130,11 +161,10 @@ class FwtuiApp(App[int]):
         for area in self.query(Area):
             area.post_message(ResultsChanged(message.run_id))
 
-    def on_show_results(self, message: ShowResults) -> None:
-        self.action_show_area("results")
-        area = self.area("results")
-        if area is not None:
-            area.post_message(ShowResults(message.run_id))
+    async def on_show_results(self, message: ShowResults) -> None:
+        await self.action_show_area("results")
+        area = await self.ensure_area("results")
+        area.post_message(ShowResults(message.run_id))
 
     # -- terminal size ------------------------------------------------------------------------------
 

@@ -91,6 +91,7 @@ class BenchForm(Vertical):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._filling = False
+        self._applied_preset: str | None = None
         self._cuda_offered = False
         self.estimate_s: float | None = None
         self.error: str | None = None
@@ -115,9 +116,9 @@ class BenchForm(Vertical):
             if hints:
                 yield Static(hints, id="bench-install-hints", markup=False)
             yield Label("Workloads")
-            yield SelectionList[str](*((w, w) for w in WORKLOADS), id="bench-workloads", compact=True)
+            yield SelectionList[str](*((w, w, True) for w in WORKLOADS), id="bench-workloads", compact=True)
             yield Label("Modes")
-            yield SelectionList[str](*((m, m) for m in MODES), id="bench-modes", compact=True)
+            yield SelectionList[str](*((m, m, True) for m in MODES), id="bench-modes", compact=True)
             yield Label("Variants")
             yield SelectionList[str](*self._variant_choices(), id="bench-variants", compact=True)
             with Horizontal(classes="field"):
@@ -140,14 +141,17 @@ class BenchForm(Vertical):
         yield Button("Run  (r)", id="bench-run", variant="primary", compact=True)
 
     def on_mount(self) -> None:
-        self.apply_preset("quick")
+        # The lists are composed already ticked for the quick preset (setting Select values here would
+        # fail when the area is mounted into a running app: their own parts are not composed yet).
+        self._applied_preset = "quick"
+        self.update_estimate()
 
     @staticmethod
     def _framework_choices() -> Iterable[Choice[str]]:
         for fw in BENCHMARK_FRAMEWORKS:
             version = installed_version(fw.distributions)
             if version:
-                yield Choice(f"{fw.display} {version}", fw.name)
+                yield Choice(f"{fw.display} {version}", fw.name, fw.name in PRESETS["quick"].variants)
             else:
                 yield Choice(f"{fw.display}: not installed", fw.name, disabled=True)
 
@@ -160,8 +164,9 @@ class BenchForm(Vertical):
     def _variant_choices() -> Iterable[Choice[str]]:
         for fw in BENCHMARK_FRAMEWORKS:
             if installed_version(fw.distributions):
+                quick = PRESETS["quick"].variants.get(fw.name, ())
                 for variant in fw.variants:
-                    yield Choice(f"{fw.name} · {variant}", f"{fw.name}:{variant}")
+                    yield Choice(f"{fw.name} · {variant}", f"{fw.name}:{variant}", variant in quick)
 
     # -- reading and filling ----------------------------------------------------------------------
 
@@ -233,6 +238,7 @@ class BenchForm(Vertical):
                 f"{fw}:{variant}" for fw, variants in preset.variants.items() for variant in variants
             },
         }
+        self._applied_preset = name
         self._filling = True
         try:
             for list_name, values in chosen.items():
@@ -281,7 +287,8 @@ class BenchForm(Vertical):
     @on(Select.Changed, "#bench-preset")
     def _preset_changed(self, event: Select.Changed) -> None:
         event.stop()
-        if isinstance(event.value, str) and not self._filling:
+        # The Select also reports its initial value; refilling then would undo the user's first edits.
+        if isinstance(event.value, str) and not self._filling and event.value != self._applied_preset:
             self.apply_preset(event.value)
 
     @on(SelectionList.SelectedChanged)
