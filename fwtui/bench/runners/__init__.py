@@ -57,3 +57,8 @@ def parse_device(device: str) -> tuple[str, int]:
     if not index.isdigit():
         raise ValueError(f"bad device {device!r}: expected e.g. cpu, cuda or cuda:0")
     return kind, int(index)
+
+
+def is_gpu_device(device: str) -> bool:
+    """Whether a device string names an NVIDIA/ROCm GPU (``cuda``, ``cuda:1``, ``gpu``)."""
+    return parse_device(device)[0] in ("cuda", "gpu")

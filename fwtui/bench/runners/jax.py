@@ -37,6 +37,7 @@ import numpy as np
 from jax import lax
 
 from fwtui.bench import workloads
+from fwtui.bench.runners import is_gpu_device, parse_device
 from fwtui.bench.workloads import BN_EPS, LN_EPS, WorkloadSpec
 
 VARIANTS: tuple[str, ...] = ("jit",)
@@ -140,14 +141,6 @@ def unsupported_reason(mode: str, variant: str, device: str) -> str | None:
     return None
 
 
-def _is_gpu(device: str) -> bool:
-    return device.split(":", 1)[0] in ("cuda", "gpu")
-
-
-def _device_index(device: str) -> int:
-    _, _, index = device.partition(":")
-    return int(index) if index.isdigit() else 0
-
 
 def _gpu_plugins() -> list[str]:
     """Installed JAX GPU plugins, found the way JAX finds them but without starting a backend."""
@@ -169,7 +162,7 @@ def device_available(device: str) -> str | None:
     """
     if device == "cpu":
         return None
-    if not _is_gpu(device):
+    if not is_gpu_device(device):
         return f"JAX runner does not support device {device!r}"
     if not _gpu_plugins():
         return "JAX has no GPU support installed (CPU-only jaxlib); install 'jax[cuda12]'"
@@ -178,15 +171,15 @@ def device_available(device: str) -> str | None:
         gpus = jax.devices("gpu")
     except RuntimeError as exc:
         return f"JAX sees no GPU: {str(exc).splitlines()[0]}"
-    index = _device_index(device)
+    index = parse_device(device)[1]
     if index >= len(gpus):
         return f"JAX sees {len(gpus)} GPU(s); there is no {device}"
     return None
 
 
 def _jax_device(device: str) -> jax.Device:
-    if _is_gpu(device):
-        return jax.devices("gpu")[_device_index(device)]
+    if is_gpu_device(device):
+        return jax.devices("gpu")[parse_device(device)[1]]
     return jax.devices("cpu")[0]
 
 

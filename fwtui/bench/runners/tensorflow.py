@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from fwtui.bench import workloads
+from fwtui.bench.runners import is_gpu_device, parse_device
 from fwtui.bench.workloads import BN_EPS, LN_EPS, WorkloadSpec
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # must precede the import to silence its start-up banner
@@ -87,33 +88,25 @@ def unsupported_reason(mode: str, variant: str, device: str) -> str | None:
     return None
 
 
-def _is_gpu(device: str) -> bool:
-    return device.split(":", 1)[0] in ("cuda", "gpu")
-
-
-def _device_index(device: str) -> int:
-    _, _, index = device.partition(":")
-    return int(index) if index.isdigit() else 0
-
 
 def device_available(device: str) -> str | None:
     """None if TensorFlow can run on ``device`` ("cpu", "cuda", "cuda:N"), else why not."""
     if device == "cpu":
         return None
-    if not _is_gpu(device):
+    if not is_gpu_device(device):
         return f"TensorFlow runner does not support device {device!r}"
     if not tf.test.is_built_with_cuda():
         return "this TensorFlow build has no CUDA support (tensorflow-cpu); install 'tensorflow[and-cuda]'"
     gpus = tf.config.list_physical_devices("GPU")
     if not gpus:
         return "TensorFlow sees no GPU (CUDA libraries or driver missing or mismatched)"
-    if _device_index(device) >= len(gpus):
+    if parse_device(device)[1] >= len(gpus):
         return f"TensorFlow sees {len(gpus)} GPU(s); there is no {device}"
     return None
 
 
 def _tf_device(device: str) -> str:
-    return f"/GPU:{_device_index(device)}" if _is_gpu(device) else "/CPU:0"
+    return f"/GPU:{parse_device(device)[1]}" if is_gpu_device(device) else "/CPU:0"
 
 
 # --- models ----------------------------------------------------------------------------------------------------
