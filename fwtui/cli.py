@@ -76,9 +76,18 @@ def _run_app(args: argparse.Namespace) -> int:
         if os.sep not in database and "." not in database:
             return _fail(f"unknown command {database!r} (commands: {', '.join(COMMANDS)})", 2)
         return _fail(f"no such database or directory: {database}", 1)
+    if database is not None and os.path.isfile(database):
+        _check_readable(database)
     from screens.launch import run_app  # the only place fwtui/ reaches into the UI layer
 
     return run_app(database=database, db=args.db)
+
+
+def _check_readable(database: str) -> None:
+    """Refuse a file that is not a readable results database before the app starts, in one line."""
+    from fwtui.store import open_store
+
+    open_store(database, read_only=True).close()  # raises StoreError (a FwtuiError) with the reason
 
 
 if __name__ == "__main__":

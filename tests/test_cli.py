@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from fwtui import __version__
 from fwtui.commands import COMMANDS
@@ -45,3 +46,12 @@ def test_missing_database_argument_is_one_line() -> None:
     result = _fwtui("/nonexistent/results.duckdb")
     assert result.returncode == 1
     assert result.stderr.strip() == "fwtui: no such database or directory: /nonexistent/results.duckdb"
+
+
+def test_a_file_that_is_not_a_database_is_refused_before_the_app_starts(tmp_path: Path) -> None:
+    bogus = tmp_path / "results.duckdb"
+    bogus.write_text("framework,p50\ntorch,0.12\n")
+    result = _fwtui(str(bogus))
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"fwtui: {bogus} is not a DuckDB database"
+    assert bogus.read_text() == "framework,p50\ntorch,0.12\n"  # nothing was written to it
