@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from fwtui.hardware.cpu import X86_FEATURES
+
 _SYSTEM: dict[str, Any] = {
     "os": {
         "name": "Ubuntu 24.04.1 LTS",
@@ -20,25 +22,7 @@ _SYSTEM: dict[str, Any] = {
         "arch": "x86_64",
         "physical_cores": 56,
         "logical_cores": 112,
-        "flags": [
-            "sse4_2",
-            "avx",
-            "avx2",
-            "fma",
-            "f16c",
-            "avx512f",
-            "avx512dq",
-            "avx512cd",
-            "avx512bw",
-            "avx512vl",
-            "avx512_vnni",
-            "avx512_bf16",
-            "avx512_fp16",
-            "avx_vnni",
-            "amx_tile",
-            "amx_bf16",
-            "amx_int8",
-        ],
+        "flags": list(X86_FEATURES),
     },
     "memory": {"total_bytes": 2_164_663_517_184, "available_bytes": 1_949_915_152_384},
     "gpus": [

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
     import numpy as np
 
+    from fwtui.bench.workloads import WorkloadSpec
+
 RUNNER_FRAMEWORKS: tuple[str, ...] = ("torch", "tensorflow", "jax", "onnxruntime")
 
 ORT_TRAINING_REASON = "ONNX Runtime is an inference engine; it does not train general models"
@@ -57,6 +59,25 @@ def parse_device(device: str) -> tuple[str, int]:
     if not index.isdigit():
         raise ValueError(f"bad device {device!r}: expected e.g. cpu, cuda or cuda:0")
     return kind, int(index)
+
+
+def to_channels_last_weight(value: np.ndarray) -> np.ndarray:
+    """A canonical weight in the channels-last layout TensorFlow and JAX use (conv kernels OIHW -> HWIO)."""
+    import numpy as np
+
+    if value.ndim == 4:
+        return np.ascontiguousarray(value.transpose(2, 3, 1, 0))
+    return value
+
+
+def to_channels_last_input(spec: WorkloadSpec, x: np.ndarray) -> np.ndarray:
+    """The canonical input in the channels-last layout (NCHW images -> NHWC); other inputs unchanged."""
+    import numpy as np
+
+    x = np.asarray(x, dtype=np.float32)
+    if spec.name == "cnn":
+        return np.ascontiguousarray(x.transpose(0, 2, 3, 1))
+    return x
 
 
 def is_gpu_device(device: str) -> bool:

@@ -37,7 +37,7 @@ import numpy as np
 from jax import lax
 
 from fwtui.bench import workloads
-from fwtui.bench.runners import is_gpu_device, parse_device
+from fwtui.bench.runners import is_gpu_device, parse_device, to_channels_last_input, to_channels_last_weight
 from fwtui.bench.workloads import BN_EPS, LN_EPS, WorkloadSpec
 
 VARIANTS: tuple[str, ...] = ("jit",)
@@ -141,7 +141,6 @@ def unsupported_reason(mode: str, variant: str, device: str) -> str | None:
     return None
 
 
-
 def _gpu_plugins() -> list[str]:
     """Installed JAX GPU plugins, found the way JAX finds them but without starting a backend."""
     names = {entry.value for entry in metadata.entry_points(group="jax_plugins")}
@@ -186,18 +185,8 @@ def _jax_device(device: str) -> jax.Device:
 # --- models ----------------------------------------------------------------------------------------------------
 
 
-def _to_jax_layout(value: np.ndarray) -> np.ndarray:
-    if value.ndim == 4:  # conv kernel OIHW -> HWIO
-        return np.ascontiguousarray(value.transpose(2, 3, 1, 0))
-    return value
-
-
-def prepare_input(spec: WorkloadSpec, x: np.ndarray) -> np.ndarray:
-    """The canonical input in this runner's layout (NCHW images -> NHWC)."""
-    x = np.asarray(x, dtype=np.float32)
-    if spec.name == "cnn":
-        return np.ascontiguousarray(x.transpose(0, 2, 3, 1))
-    return x
+# This runner works channels-last: weights and inputs are converted once, outside the timed step.
+prepare_input = to_channels_last_input
 
 
 def _linear(p: Params, name: str, x: jax.Array) -> jax.Array:
@@ -309,7 +298,9 @@ class JaxPrepared:
         self.mode = mode
         self._device = _jax_device(device)
         trainable = set(workloads.trainable_names(spec))
-        self._initial = {name: _to_jax_layout(np.asarray(w, np.float32)) for name, w in weights.items()}
+        self._initial = {
+            name: to_channels_last_weight(np.asarray(w, np.float32)) for name, w in weights.items()
+        }
         self._trainable_names = [n for n in self._initial if n in trainable]
         self._frozen = {
             n: jax.device_put(w, self._device) for n, w in self._initial.items() if n not in trainable

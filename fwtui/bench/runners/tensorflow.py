@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from fwtui.bench import workloads
-from fwtui.bench.runners import is_gpu_device, parse_device
+from fwtui.bench.runners import is_gpu_device, parse_device, to_channels_last_input, to_channels_last_weight
 from fwtui.bench.workloads import BN_EPS, LN_EPS, WorkloadSpec
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # must precede the import to silence its start-up banner
@@ -88,7 +88,6 @@ def unsupported_reason(mode: str, variant: str, device: str) -> str | None:
     return None
 
 
-
 def device_available(device: str) -> str | None:
     """None if TensorFlow can run on ``device`` ("cpu", "cuda", "cuda:N"), else why not."""
     if device == "cpu":
@@ -112,18 +111,8 @@ def _tf_device(device: str) -> str:
 # --- models ----------------------------------------------------------------------------------------------------
 
 
-def _to_tf_layout(value: np.ndarray) -> np.ndarray:
-    if value.ndim == 4:  # conv kernel OIHW -> HWIO
-        return np.ascontiguousarray(value.transpose(2, 3, 1, 0))
-    return value
-
-
-def prepare_input(spec: WorkloadSpec, x: np.ndarray) -> np.ndarray:
-    """The canonical input in this runner's layout (NCHW images -> NHWC)."""
-    x = np.asarray(x, dtype=np.float32)
-    if spec.name == "cnn":
-        return np.ascontiguousarray(x.transpose(0, 2, 3, 1))
-    return x
+# This runner works channels-last: weights and inputs are converted once, outside the timed step.
+prepare_input = to_channels_last_input
 
 
 def _linear(p: Params, name: str, x: tf.Tensor) -> tf.Tensor:
@@ -238,7 +227,9 @@ class TensorFlowPrepared:
         self.mode = mode
         self.variant = variant
         self._device = _tf_device(device)
-        self._initial = {name: _to_tf_layout(np.asarray(w, np.float32)) for name, w in weights.items()}
+        self._initial = {
+            name: to_channels_last_weight(np.asarray(w, np.float32)) for name, w in weights.items()
+        }
         trainable = set(workloads.trainable_names(spec))
         with tf.device(self._device):
             self._params: Params = {
