@@ -22,6 +22,7 @@ import screens.hardware as hardware_screen
 from fwtui.bench.plan import RunSpec, Selection, expand
 from fwtui.hardware.system import probe_system
 from screens.app import FwtuiApp
+from screens.areas import AREAS, Area
 from screens.benchmark import BenchmarkArea
 from screens.benchmark_form import BenchForm
 from screens.benchmark_runner import EventPump
@@ -460,6 +461,12 @@ async def test_replayed_queue_fills_table_in_place() -> None:
 
 def test_finished_screen_snapshot(snap_compare: Any) -> None:
     async def finish(pilot: Pilot[Any]) -> None:
+        # The other areas mount and load the sample data in the background; wait for them and drop their
+        # toasts, so the shot does not depend on how far they got.
+        await wait_until(pilot, lambda: len(pilot.app.query(Area)) == len(AREAS), 30)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        pilot.app.clear_notifications()
         replay_finished_queue(pilot.app.query_one(BenchmarkArea))
         await pilot.pause()
 
