@@ -7,7 +7,6 @@ thread worker with its own cursor and posts a message; the handlers own the stat
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +40,7 @@ from fwtui.store.browse import (
     parse_date,
     result_detail,
     result_samples,
-    validate_read_only_sql,
+    results_by_ids,
 )
 from screens.areas import Area
 from screens.context import AppContext
@@ -52,7 +51,6 @@ from screens.results_widgets import ExportDialog, HistoryInput
 
 WINDOW = 120  # rows held by the table at once
 MARGIN = 20  # when the cursor comes this close to a window edge, fetch the window around it
-SQL_ROW_LIMIT = 1000  # rows the SQL console shows
 
 HELP_TEXT = """\
 # Results
@@ -643,7 +641,7 @@ class ResultsArea(Area):
 
     @staticmethod
     def _comparison(cursor: Any, ids: list[str]) -> RenderableType:
-        details = [d for d in (result_detail(cursor, rid) for rid in ids) if d is not None]
+        details = results_by_ids(cursor, ids)
         if len(details) < 2:
             raise FwtuiError("the marked results are no longer in the database")
         samples: list[np.ndarray] = [result_samples(cursor, str(d["result_id"])) for d in details]
@@ -698,33 +696,17 @@ class ResultsArea(Area):
 
     @work(thread=True, exit_on_error=False, group="results-sql", exclusive=True)
     def _run_sql(self, text: str) -> None:
-        from fwtui.queries import get_query, looks_like_name
+        from fwtui.store.console import run_console_query
 
         source = self.source
         if source is None:
             return
-        started = time.perf_counter()
         try:
-            params: dict[str, str] = {}
-            if looks_like_name(text):
-                query = get_query(text)
-                sql, params = query.sql, dict(query.params)
-            else:
-                sql = text
-            validate_read_only_sql(sql)
-            cursor = source.cursor()
-            cursor.execute("BEGIN TRANSACTION")  # and roll back: nothing typed here can change the data
-            try:
-                relation = cursor.execute(sql, params) if params else cursor.execute(sql)
-                columns = [d[0] for d in relation.description or []]
-                rows = relation.fetchmany(SQL_ROW_LIMIT + 1) if columns else []
-            finally:
-                cursor.execute("ROLLBACK")
+            result = run_console_query(source.cursor(), text)
         except Exception as exc:
-            self.post_message(LoadFailed("sql", self._error_text(exc, sql=True)))
+            self.post_message(LoadFailed("sql", self._error_text(exc)))
             return
-        more = len(rows) > SQL_ROW_LIMIT
-        self.post_message(SqlDone(columns, rows[:SQL_ROW_LIMIT], more, time.perf_counter() - started))
+        self.post_message(SqlDone(list(result.columns), list(result.rows), result.truncated, result.elapsed_s))
 
     def on_sql_done(self, message: SqlDone) -> None:
         table = self.query_one("#results-sql-table", DataTable)
@@ -735,7 +717,7 @@ class ResultsArea(Area):
             table.add_row(
                 *(Text(fmt(v), justify="right" if isinstance(v, int | float) else "left") for v in row)
             )
-        shown = f"first {SQL_ROW_LIMIT:,} rows" if message.more else f"{len(message.rows):,} rows"
+        shown = f"first {len(message.rows):,} rows" if message.more else f"{len(message.rows):,} rows"
         self._sql_message(f"{shown} in {message.elapsed_s * 1000:.0f} ms")
 
     def _sql_message(self, text: str, *, error: bool = False) -> None:
@@ -853,13 +835,11 @@ class ResultsArea(Area):
         return self.filters != Filters()
 
     @staticmethod
-    def _error_text(exc: BaseException, *, sql: bool = False) -> str:
+    def _error_text(exc: BaseException) -> str:
         import duckdb
 
-        from fwtui.queries import sql_error_message
-
         if isinstance(exc, duckdb.Error):
-            return sql_error_message(exc) if sql else f"database error: {str(exc).strip().splitlines()[0]}"
+            return f"database error: {str(exc).strip().splitlines()[0]}"
         if isinstance(exc, FwtuiError):
             return str(exc)
         return f"{type(exc).__name__}: {exc}"

@@ -1,7 +1,7 @@
 """Read-side access for browsing results: a source (database or Parquet exports), filters, windows.
 
-The Results screen and ``fwtui query`` use this. Nothing here writes: stored databases open read-only
-and Parquet directories become views in an in-memory DuckDB.
+The Results screen and ``fwtui query`` use this; the SQL console's rules are in ``console.py``. Nothing
+here writes: stored databases open read-only and Parquet directories become views in an in-memory DuckDB.
 """
 
 from __future__ import annotations
@@ -226,12 +226,8 @@ def fetch_window(
     descending: bool = True,
     offset: int = 0,
     limit: int = 200,
-    total: int | None = None,
 ) -> list[tuple[Any, ...]]:
     """Rows ``offset .. offset+limit`` of the filtered, sorted table; the last value is the result id.
-
-    With ``total`` known, a window in the second half is read from the other end (reverse order, small
-    offset), so the last rows cost what the first rows cost.
 
     On a database table this runs in two steps: sort only (sort key, rowid) to find the window's rowids,
     then read the displayed columns of just those rows. Sorting every displayed column of a million rows
@@ -394,19 +390,4 @@ def chart_data(con: duckdb.DuckDBPyConnection, filters: Filters) -> ChartData:
         {**params, "c_machine": machine_id, "c_workload": workload, "c_size": size, "c_scenario": scenario},
     ).fetchall()
     machine = str(label[0]) if label and label[0] else str(machine_id)
-    return ChartData(machine, workload, size, scenario, [tuple(r) for r in rows])  # type: ignore[misc]
-
-
-def validate_read_only_sql(sql: str) -> None:
-    """The SQL console only runs queries; anything that would change data is refused up front."""
-    allowed = {"SELECT", "EXPLAIN", "SHOW", "DESCRIBE", "SUMMARIZE"}
-    try:
-        statements = duckdb.extract_statements(sql)
-    except duckdb.Error as exc:
-        raise StoreError(f"SQL error: {first_line(exc)}") from None
-    if not statements:
-        raise StoreError("nothing to run")
-    for statement in statements:
-        kind = str(statement.type).rsplit(".", 1)[-1]
-        if kind not in allowed:
-            raise StoreError(f"the SQL console is read-only: {kind} statements are not run here")
+    return ChartData(machine, workload, size, scenario, [tuple(r) for r in rows])

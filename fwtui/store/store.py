@@ -14,7 +14,7 @@ import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ _LOCK_PID = re.compile(r"\(PID (\d+)\)")
 
 def utc_now() -> datetime:
     """Timestamps are stored as naive UTC."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def to_timestamp(value: Any) -> datetime | None:
@@ -40,14 +40,16 @@ def to_timestamp(value: Any) -> datetime | None:
         return None
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError as exc:
             raise StoreError(f"not a timestamp: {value!r}") from exc
-    if not isinstance(value, datetime):
+    elif isinstance(value, datetime):
+        parsed = value
+    else:
         raise StoreError(f"not a timestamp: {value!r}")
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed
 
 
 def _json_text(value: Any) -> str | None:
