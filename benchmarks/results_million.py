@@ -166,11 +166,12 @@ async def time_screen(path: Path, repeats: int) -> bool:
     import psutil
     from textual import events
     from textual.app import App, ComposeResult
+    from textual.message import Message
     from textual.widgets import Select
 
     from screens.context import AppContext
-    from screens.results import ResultsArea
-    from screens.results_grid import ResultsGrid
+    from screens.results.area import ResultsArea
+    from screens.results.table import ResultsTable
 
     class ResultsOnly(App[None]):
         """The Results area alone: the other areas' hardware probes would compete for the CPU."""
@@ -178,26 +179,38 @@ async def time_screen(path: Path, repeats: int) -> bool:
         def compose(self) -> ComposeResult:
             yield ResultsArea(AppContext(db_path=path.with_name("unused-local.duckdb"), browse_path=path))
 
+    windows: list[ResultsTable.WindowShown] = []  # each window the table announced, in order
+    announced = asyncio.Event()
+
+    def note_window(message: Message) -> None:
+        # The hook sees a bubbling message at each widget it passes; count it once.
+        if isinstance(message, ResultsTable.WindowShown) and not any(message is w for w in windows):
+            windows.append(message)
+            announced.set()
+
     app = ResultsOnly()
     all_ok = True
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), message_hook=note_window) as pilot:
         area = app.query_one(ResultsArea)
-        table = area.query_one("#results-table", ResultsGrid)
+        table = area.query_one(ResultsTable)
 
         async def wait_for_rows(before: int) -> None:
-            # The new rows are on screen once the grid has drawn the window it was handed.
-            while area.windows_shown == before or table.window_painted != table.windows_set:
-                await asyncio.sleep(0.001)
+            # The new rows are on the table once it announces the window, on screen after the next refresh.
+            while len(windows) == before:
+                announced.clear()
+                await announced.wait()
+            painted = asyncio.get_running_loop().create_future()
+            table.call_after_refresh(painted.set_result, None)
+            await painted
 
-        while area.windows_shown == 0:
-            await pilot.pause(0.01)
+        await wait_for_rows(0)
         await pilot.pause()
-        print(f"screen ({repeats} round trips each, {area.window.total:,} rows):")
+        print(f"screen ({repeats} round trips each, {table.window.total:,} rows):")
         table.focus()
         await pilot.pause()
 
         async def round_trip(action: object) -> tuple[float, float]:
-            before = area.windows_shown
+            before = len(windows)
             started, cpu_started = time.perf_counter(), time.process_time()
             if callable(action):
                 action()
@@ -223,7 +236,7 @@ async def time_screen(path: Path, repeats: int) -> bool:
         table.focus()
         all_ok &= await measure(
             "scroll: jump to first/last row",
-            [lambda t=(0 if k % 2 else -1): area.jump_to(t) for k in range(repeats)],
+            [lambda t=(0 if k % 2 else -1): table.jump_to(t) for k in range(repeats)],
         )
 
         rss_mb = psutil.Process().memory_info().rss / 2**20

@@ -159,7 +159,8 @@ class FwtuiApp(App[int]):
 
     def on_results_changed(self, message: ResultsChanged) -> None:
         for area in self.query(Area):
-            area.post_message(ResultsChanged(message.run_id))
+            if area.area_id != message.origin:  # the sender knows already
+                area.post_message(ResultsChanged(message.run_id, origin=message.origin))
 
     async def on_show_results(self, message: ShowResults) -> None:
         await self.action_show_area("results")

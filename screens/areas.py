@@ -44,7 +44,7 @@ def _benchmark(context: AppContext) -> Area:
 
 
 def _results(context: AppContext) -> Area:
-    from screens.results import ResultsArea
+    from screens.results.area import ResultsArea
 
     return ResultsArea(context)
 

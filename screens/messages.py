@@ -17,11 +17,15 @@ class HardwareReady(Message, bubble=False):
 
 # Both are posted to the app, which hands a copy to the areas; a copy must not bubble back to the app.
 class ResultsChanged(Message, bubble=False):
-    """New results were written to the local database (a benchmark finished, an import ran)."""
+    """New results were written to the local database (a benchmark finished, an import ran).
 
-    def __init__(self, run_id: str | None = None) -> None:
+    ``origin`` is the ``area_id`` of the area that wrote them: the app hands copies to the other areas only.
+    """
+
+    def __init__(self, run_id: str | None = None, *, origin: str | None = None) -> None:
         super().__init__()
         self.run_id = run_id
+        self.origin = origin
 
 
 class ShowResults(Message, bubble=False):

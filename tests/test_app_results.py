@@ -3,12 +3,13 @@ the SQL console, export, cross-area messages and clear errors."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
+from app_helpers import MessageLog, settle
 from results_fixtures import bundled_sample_results, make_database
 from rich.console import Console
 from textual.app import App, ComposeResult
@@ -20,10 +21,11 @@ from fwtui.store import open_store
 from fwtui.store.browse import Filters
 from screens.app import FwtuiApp
 from screens.context import AppContext
-from screens.messages import ShowResults
-from screens.results import GRID_COLUMNS, ResultsArea
-from screens.results_grid import ResultsGrid
-from screens.results_widgets import ExportDialog
+from screens.messages import ResultsChanged, ShowResults
+from screens.results.area import ResultsArea
+from screens.results.export import ExportDialog
+from screens.results.grid import ResultsGrid
+from screens.results.table import GRID_COLUMNS, ResultsTable
 
 SIZE = (100, 30)
 
@@ -52,27 +54,19 @@ def _host(db: Path, tmp_path: Path) -> ResultsHost:
     return ResultsHost(AppContext(db_path=tmp_path / "local.duckdb", browse_path=db))
 
 
-async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
-    for _ in range(int(timeout_s / 0.02)):
-        if condition():
-            await pilot.pause()
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition not reached")
-
-
 async def _ready(pilot: Pilot[Any]) -> ResultsArea:
     area = pilot.app.query_one(ResultsArea)
-    await wait_for(pilot, lambda: area.windows_shown > 0)
+    await settle(pilot, node=area)
     return area
 
 
-async def _next_window(pilot: Pilot[Any], area: ResultsArea, action: Callable[[], Any]) -> None:
-    before = area.windows_shown
+async def _next_window(
+    pilot: Pilot[Any], area: ResultsArea, action: Callable[[], Awaitable[Any] | Any]
+) -> None:
     result = action()
     if hasattr(result, "__await__"):
         await result
-    await wait_for(pilot, lambda: area.windows_shown > before)
+    await settle(pilot, node=area)
 
 
 def _plain(renderable: Any, width: int = 110) -> str:
@@ -149,8 +143,9 @@ async def test_group_by_then_drill_into_a_group(stored_db: Path, tmp_path: Path)
     async with _host(stored_db, tmp_path).run_test(size=SIZE) as pilot:
         area = await _ready(pilot)
         await pilot.press("g")
+        await settle(pilot, node=area)
         groups = area.query_one("#results-groups", DataTable)
-        await wait_for(pilot, lambda: groups.row_count == 4)
+        assert groups.row_count == 4
         assert area.view == "results-groups"
         names = [str(groups.get_row_at(i)[0]) for i in range(groups.row_count)]
         assert set(names) == {"torch", "tensorflow", "jax", "onnxruntime"}
@@ -164,6 +159,24 @@ async def test_group_by_then_drill_into_a_group(stored_db: Path, tmp_path: Path)
         assert area.query_one("#results-table", ResultsGrid).total == 18
 
 
+async def test_group_by_machine_from_the_select_drills_to_its_id(stored_db: Path, tmp_path: Path) -> None:
+    async with _host(stored_db, tmp_path).run_test(size=SIZE) as pilot:
+        area = await _ready(pilot)
+        group = area.query_one("#filter-group", Select)
+        group.value = "machine"
+        await settle(pilot, node=area)
+        groups = area.query_one("#results-groups", DataTable)
+        names = [str(groups.get_row_at(i)[0]) for i in range(groups.row_count)]
+        assert area.view == "results-groups" and "grouped by machine" in str(
+            area.query_one("#results-status", Static).content
+        )
+        groups.move_cursor(row=names.index("gpu-box (A100)"))
+        await _next_window(pilot, area, lambda: pilot.press("enter"))
+        assert area.filters.machine_id == "m-gpu-box"  # the label shown, turned back into the machine's id
+        assert area.query_one("#results-table", ResultsGrid).total == 36
+        assert area.view == "results-table" and group.value is Select.NULL
+
+
 async def test_detail_explains_every_flag_and_draws_the_histogram(stored_db: Path, tmp_path: Path) -> None:
     async with _host(stored_db, tmp_path).run_test(size=SIZE) as pilot:
         area = await _ready(pilot)
@@ -173,7 +186,8 @@ async def test_detail_explains_every_flag_and_draws_the_histogram(stored_db: Pat
         flagged = next(i for i, row in enumerate(grid.rows) if "output_mismatch" in row)
         grid.move_cursor(flagged)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: area.view == "results-detail")
+        await settle(pilot, node=area)
+        assert area.view == "results-detail"
         text = _plain(area.query_one("#results-detail-body", Static).content)
         assert "tensorflow function · cnn small · inference/throughput · batch 256" in text
         assert FLAG_EXPLANATIONS["output_mismatch"][:60] in " ".join(text.split())
@@ -198,7 +212,8 @@ async def test_mark_and_compare_with_significance(stored_db: Path, tmp_path: Pat
         assert len(area.marked) == 2
         assert "2 marked" in str(area.query_one("#results-status", Static).content)
         await pilot.press("c")
-        await wait_for(pilot, lambda: area.view == "results-compare")
+        await settle(pilot, node=area)
+        assert area.view == "results-compare"
         text = _plain(area.query_one("#results-compare-body", Static).content, width=140)
         assert "A: onnxruntime ort" in text and "B: tensorflow" in text
         assert "slower" in text  # TensorFlow eager is several times slower than ORT in the fixture
@@ -220,7 +235,8 @@ async def test_charts_use_one_machine(stored_db: Path, tmp_path: Path) -> None:
         machine = area.query_one("#filter-machine", Select)
         await _next_window(pilot, area, lambda: setattr(machine, "value", "m-cpu-box"))
         await pilot.press("p")
-        await wait_for(pilot, lambda: area.view == "results-chart")
+        await settle(pilot, node=area)
+        assert area.view == "results-chart"
         text = _plain(area.query_one("#results-chart-body", Static).content)
         assert text.startswith("cpu-box (EPYC 7B13, 2 cores) · ")
         assert "p50 latency (ms, shorter is better)" in text and "latency percentiles" in text
@@ -239,7 +255,7 @@ async def test_sql_console_runs_queries_read_only_with_history(stored_db: Path, 
         async def run(text: str) -> str:
             sql_input.value = text
             await pilot.press("enter")
-            await wait_for(pilot, lambda: "running" not in str(message.content))
+            await settle(pilot, node=area)
             return str(message.content)
 
         assert (await run("SELECT framework, count(*) AS n FROM results GROUP BY 1 ORDER BY 1")).startswith(
@@ -260,11 +276,14 @@ async def test_export_key_writes_parquet(stored_db: Path, tmp_path: Path) -> Non
     async with _host(stored_db, tmp_path).run_test(size=SIZE) as pilot:
         area = await _ready(pilot)
         await pilot.press("x")
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ExportDialog))
+        await settle(pilot)
         dialog = pilot.app.screen
+        assert isinstance(dialog, ExportDialog)
         dialog.query_one("#export-path", Input).value = str(tmp_path / "exported")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: area.exported_to is not None)
+        await settle(pilot, node=area)
+        notices = [str(n.message) for n in pilot.app._notifications]
+        assert f"exported 4 tables as parquet to {tmp_path / 'exported'}" in notices
     assert sorted(p.name for p in (tmp_path / "exported").iterdir()) == [
         "machines",
         "results",
@@ -296,7 +315,8 @@ async def test_scrolling_moves_the_window_over_many_rows(tmp_path: Path) -> None
         assert grid.current_id == "r04999"
         for _ in range(12):  # paging down past the window fetches the next one
             await pilot.press("pagedown")
-        await wait_for(pilot, lambda: grid.current_id is not None and grid.window_start > 0)
+        await settle(pilot, node=area)
+        assert grid.current_id is not None and grid.window_start > 0
         expected = f"r{4999 - grid.cursor:05d}"
         assert grid.current_id == expected
 
@@ -350,7 +370,8 @@ async def test_unreadable_databases_show_a_clear_error(stored_db: Path, tmp_path
         async with _host(path, tmp_path).run_test(size=SIZE) as pilot:
             area = pilot.app.query_one(ResultsArea)
             status = area.query_one("#results-status", Static)
-            await wait_for(pilot, lambda: status.has_class("error"))
+            await settle(pilot, node=area)
+            assert status.has_class("error")
             text = str(status.content)
             expected = {"not-duckdb": "is not a DuckDB database", "corrupt": "corrupt or unreadable",
                         "locked": "in use by another fwtui or DuckDB process"}[kind]  # fmt: skip
@@ -375,6 +396,21 @@ async def test_fits_80x24_in_the_app(stored_db: Path, tmp_path: Path) -> None:
         for widget_id in ("#filter-framework", "#filter-device", "#filter-group", "#results-status"):
             region = area.query_one(widget_id).region
             assert region.right <= 80 and region.height >= 1
+
+
+async def test_results_changed_is_not_echoed_to_its_sender(tmp_path: Path) -> None:
+    log = MessageLog()
+    app = FwtuiApp(AppContext(db_path=tmp_path / "results.duckdb"), initial_area="results")
+    async with app.run_test(size=SIZE, message_hook=log) as pilot:
+        area = await _ready(pilot)  # a first launch: it loaded the sample data and told the app
+        assert [m.origin for m in log.of(ResultsChanged)][:1] == ["results"]
+        shown = len(log.of(ResultsTable.WindowShown))
+        app.post_message(ResultsChanged("run-x", origin="results"))
+        await settle(pilot, node=area)
+        assert len(log.of(ResultsTable.WindowShown)) == shown  # its own results: nothing to reload
+        app.post_message(ResultsChanged("run-y", origin="benchmark"))
+        await settle(pilot, node=area)
+        assert len(log.of(ResultsTable.WindowShown)) == shown + 1  # another area's results: reloaded
 
 
 def test_snapshot_80x24(snap_compare: Any, stored_db: Path, tmp_path: Path) -> None:

@@ -49,7 +49,8 @@ def test_rows_are_cut_to_the_limit(db: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "sql", ["DELETE FROM results", "DROP TABLE runs", "ATTACH 'x.duckdb'", "SELECT 1; UPDATE results SET cv = 0"]
+    "sql",
+    ["DELETE FROM results", "DROP TABLE runs", "ATTACH 'x.duckdb'", "SELECT 1; UPDATE results SET cv = 0"],
 )
 def test_writes_are_refused_before_they_run(db: Path, tmp_path: Path, sql: str) -> None:
     # A writable connection: the refusal, not a read-only file, is what keeps the data intact.

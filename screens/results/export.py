@@ -1,4 +1,4 @@
-"""Widgets private to the Results area: the SQL console's input with history, and the export dialog."""
+"""Export: the dialog that asks for a format and a directory, and the worker that writes the files."""
 
 from __future__ import annotations
 
@@ -6,40 +6,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select
 
 from fwtui.paths import data_dir
-from fwtui.store.importexport import EXPORT_FORMATS
-
-
-class HistoryInput(Input):
-    """An input that recalls earlier entries with up/down, like a shell."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "history(-1)", "Previous", show=False),
-        Binding("down", "history(1)", "Next", show=False),
-    ]
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.history: list[str] = []
-        self._position = 0
-
-    def remember(self, entry: str) -> None:
-        if entry and (not self.history or self.history[-1] != entry):
-            self.history.append(entry)
-        self._position = len(self.history)
-
-    def action_history(self, step: int) -> None:
-        if not self.history:
-            return
-        self._position = max(0, min(len(self.history), self._position + step))
-        self.value = self.history[self._position] if self._position < len(self.history) else ""
-        self.cursor_position = len(self.value)
+from fwtui.store.importexport import EXPORT_FORMATS, export_database
+from screens.results.reading import SourceReader
 
 
 def default_export_dir() -> Path:
@@ -101,3 +79,38 @@ class ExportDialog(ModalScreen[tuple[str, Path] | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class _Exported(Message, bubble=False):
+    def __init__(self, fmt: str, out: Path, tables: int) -> None:
+        super().__init__()
+        self.fmt, self.out, self.tables = fmt, out, tables
+
+
+class Exporter(Widget):
+    """Asks with :class:`ExportDialog`, then writes every table in a thread worker and says where."""
+
+    DEFAULT_CSS = "Exporter { display: none; }"
+
+    def __init__(self, reader: SourceReader) -> None:
+        super().__init__()
+        self.reader = reader
+
+    def ask(self) -> None:
+        if self.reader.source is not None:
+            self.app.push_screen(ExportDialog(), self._chosen)
+
+    def _chosen(self, answer: tuple[str, Path] | None) -> None:
+        if answer is not None:
+            fmt, out = answer
+            self.reader.read(
+                self,
+                "export",
+                lambda con: export_database(con, out, fmt),
+                lambda written: _Exported(fmt, out, len(written)),
+                exclusive=False,  # a second export must not silence the first one's notice
+            )
+
+    @on(_Exported)
+    def _exported(self, message: _Exported) -> None:
+        self.notify(f"exported {message.tables} tables as {message.fmt} to {message.out}", title="Export")

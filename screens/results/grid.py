@@ -1,13 +1,13 @@
-"""A virtual table for the Results area: it knows the total row count but holds only a window of rows.
+"""A virtual grid: it knows the total row count but holds only a window of rows.
 
 Each visible line is rendered as one strip of fixed-width cells, so painting costs the same for ten
-rows or ten million. Rows outside the loaded window show as placeholders until the area posts the
-window around the cursor (the grid asks for it with :class:`ResultsGrid.CursorMoved`).
+rows or ten million. Rows outside the loaded window show as placeholders until the window around the
+cursor arrives (the grid announces each move with :class:`ResultsGrid.CursorMoved`; ``table.py`` fetches).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -94,14 +94,11 @@ class ResultsGrid(Widget, can_focus=True):
         self.pan_x = 0
         self.sort_key: str | None = None
         self.descending = False
-        self.windows_set = 0  # windows received so far
-        self.window_painted = 0  # the latest of them drawn on screen
 
     # -- data -----------------------------------------------------------------------------------
 
     def set_window(self, total: int, offset: int, rows: list[list[str]], ids: list[str], cursor: int) -> None:
         self.total, self.window_start, self.rows, self.ids = total, offset, rows, ids
-        self.windows_set += 1
         self.cursor = max(0, min(cursor, total - 1)) if total else 0
         self._keep_cursor_visible()
         self.refresh()
@@ -120,6 +117,10 @@ class ResultsGrid(Widget, can_focus=True):
 
     def toggle_mark(self, result_id: str) -> None:
         self.marked.symmetric_difference_update({result_id})
+        self.refresh()
+
+    def set_marks(self, result_ids: Iterable[str]) -> None:
+        self.marked = set(result_ids)
         self.refresh()
 
     # -- movement -------------------------------------------------------------------------------
@@ -197,7 +198,6 @@ class ResultsGrid(Widget, can_focus=True):
         width = self.size.width
         base = self.rich_style
         if y == 0:
-            self.window_painted = self.windows_set
             segments = []
             header_style = base + Style(bold=True, underline=True)
             for column in self.columns:

@@ -1,0 +1,377 @@
+"""The Results area: browse, filter, sort, group, chart and compare stored results, and query them in SQL.
+
+The area is a coordinator. It holds what the user asked for (filters, sort, grouping, marks, the view
+shown) and hands it to its views, each a widget that reads in its own thread worker and posts messages:
+the filter bar, the windowed table, the groups, the detail, compare and chart reports, the SQL console,
+the exporter and the status line.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import ContentSwitcher
+
+from fwtui.errors import FwtuiError
+from fwtui.store.browse import GROUP_BY, SORT_KEYS, Filters, ResultsSource, filter_options, open_source
+from screens.areas import Area
+from screens.context import AppContext
+from screens.messages import ResultsChanged, ShowResults
+from screens.results.console import SqlConsole
+from screens.results.export import Exporter
+from screens.results.filters import FilterBar
+from screens.results.grid import ResultsGrid
+from screens.results.groups import GroupsView
+from screens.results.reading import LoadFailed, SourceReader, run_read
+from screens.results.reports import ChartView, CompareView, DetailView, ReportView
+from screens.results.status import StatusLine, StatusSummary
+from screens.results.table import ResultsTable, TableQuery
+
+HELP_TEXT = """\
+# Results
+
+Every stored result, from this machine and any imported ones. The table holds a window of rows and
+fetches more as you scroll, so it stays quick with millions of results.
+
+| key | does |
+|---|---|
+| `↑` `↓` `pgup` `pgdn` | move; the window follows |
+| `home` / `end` | first / last row |
+| `←` `→` | pan to the other columns (p95, cv, batch, size, device, machine, date, run) |
+| `enter` | details of the result: every statistic, its flags explained, environment, histogram |
+| `space` | mark/unmark a result; `c` compares the marked ones (ratios, Mann-Whitney U) |
+| `o` / `r` | sort by the next column / reverse the order (or click a column header) |
+| `g` | group by framework, workload, machine, scenario, device or variant (enter drills in) |
+| `p` | charts: p50 and throughput per framework, and the latency percentiles |
+| `/` | SQL console (read-only; `↑` `↓` recall earlier queries; a query name such as `leaderboard` runs it) |
+| `x` | export the database (Parquet, CSV or JSON) |
+| `a` | show all runs (clear the run filter) |
+| `f5` | reload |
+| `escape` | back to the table |
+
+**Filters** (top two rows): framework, workload, scenario, device, machine, status and a date range
+(`YYYY-MM-DD`, press enter). Flags such as `high_variance` or `output_mismatch` mean a number should
+not be trusted; the detail view explains each. Results marked *external* are published numbers kept for
+reference, never measured here.
+
+Headless: `fwtui query NAME|SQL`, `fwtui export`, `fwtui import`, `fwtui sample-data`.
+"""
+
+# Failures of these reads are notified; the others (open, options, window, groups) go on the status line.
+_NOTIFIED_FAILURES = frozenset({"detail", "compare", "chart", "export"})
+_MAX_COMPARED = 6
+
+
+class _SourceOpened(Message, bubble=False):
+    def __init__(self, source: ResultsSource, options: dict[str, list[str]], note: str | None) -> None:
+        super().__init__()
+        self.source, self.options, self.note = source, options, note
+
+
+def _open(context: AppContext) -> _SourceOpened:
+    """Open what the app browses (a stored source read-only, else the local database) and its filter options."""
+    try:
+        if context.browsing_stored:
+            source, note = open_source(context.results_source, read_only=True), None
+        else:
+            source, note = _open_local(context)
+        try:
+            return _SourceOpened(source, filter_options(source.cursor()), note)
+        except BaseException:
+            source.close()
+            raise
+    except FwtuiError:
+        raise
+    except Exception as exc:  # said in one line, with the path
+        raise FwtuiError(f"cannot open {context.results_source}: {exc}") from None
+
+
+def _open_local(context: AppContext) -> tuple[ResultsSource, str | None]:
+    # The same read-write instance the benchmark writes to (DuckDB refuses a read-only and a read-write
+    # handle on one file in one process); this area only reads, apart from the first launch's sample data.
+    from fwtui.store.sample import ensure_first_launch
+
+    source = open_source(context.db_path, read_only=False)
+    assert source.store is not None
+    loaded = ensure_first_launch(source.store)
+    note = (
+        f"sample data loaded ({loaded.summary()}); `fwtui sample-data remove` deletes it" if loaded else None
+    )
+    return source, note
+
+
+class ResultsArea(Area):
+    area_id = "results"
+    help_text = HELP_TEXT
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "detail", "Detail", show=False),
+        Binding("space", "mark", "Mark"),
+        Binding("c", "compare", "Compare"),
+        Binding("o", "cycle_sort", "Sort"),
+        Binding("r", "reverse_sort", "Reverse", show=False),
+        Binding("g", "cycle_group", "Group"),
+        Binding("p", "charts", "Charts"),
+        Binding("slash", "sql", "SQL", key_display="/"),
+        Binding("x", "export", "Export"),
+        Binding("a", "all_runs", "All runs", show=False),
+        Binding("f5", "reload", "Reload", show=False),
+        Binding("escape", "back", "Back", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    ResultsArea { layout: vertical; }
+    ResultsArea #results-views { height: 1fr; }
+    """
+
+    def __init__(self, context: AppContext, **kwargs: object) -> None:
+        super().__init__(context, **kwargs)
+        self.reader = SourceReader()
+        self.filters = Filters()
+        self.sort = "created"
+        self.descending = True
+        self.group_by: str | None = None
+        self.marked: list[str] = []  # result ids in marking order; compare shows the first six
+        self.view = "results-table"  # the id of the view shown
+        self._awaited_report: str | None = None  # the report asked for last, shown when it is ready
+
+    def compose(self) -> ComposeResult:
+        yield FilterBar(self.reader, id="results-filters")
+        yield StatusLine("opening…", id="results-status")
+        with ContentSwitcher(initial="results-table", id="results-views"):
+            yield ResultsTable(self.reader, id="results-table")
+            yield GroupsView(self.reader, id="results-groups")
+            yield DetailView(self.reader, id="results-detail")
+            yield CompareView(self.reader, id="results-compare")
+            yield ChartView(self.reader, id="results-chart")
+            yield SqlConsole(self.reader, id="results-sql")
+        yield Exporter(self.reader)
+
+    @property
+    def table(self) -> ResultsTable:
+        return self.query_one("#results-table", ResultsTable)
+
+    def on_mount(self) -> None:
+        context = self.context
+        run_read(self, "open", lambda: _open(context), lambda opened: opened)
+
+    def on_unmount(self) -> None:
+        self.reader.close()
+
+    def focus_default(self) -> None:
+        widget_id = {"results-sql": "#results-sql-input"}.get(self.view, f"#{self.view}")
+        self.query_one(widget_id).focus()
+
+    @on(_SourceOpened)
+    def _source_opened(self, message: _SourceOpened) -> None:
+        self.reader.source = message.source
+        self.query_one(FilterBar).apply_options(message.options)
+        self._reload_rows()
+        if message.note:
+            self.notify(message.note, title="Results")
+            self.app.post_message(ResultsChanged(None, origin=self.area_id))
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        if message.what in _NOTIFIED_FAILURES:
+            self.notify(message.error, severity="error", title="Results")
+        else:
+            self.query_one(StatusLine).show_error(message.error)
+
+    # -- filters --------------------------------------------------------------------------------
+
+    def on_filter_bar_changed(self, message: FilterBar.Changed) -> None:
+        filters = message.filters.with_(run_id=self.filters.run_id)
+        if filters != self.filters:
+            self.filters = filters
+            self._reload_rows()
+
+    def on_filter_bar_invalid(self, message: FilterBar.Invalid) -> None:
+        self.query_one(StatusLine).show_error(message.error)
+
+    def set_filters(self, filters: Filters) -> None:
+        """Show exactly ``filters`` (used when another area asks for one run)."""
+        self.filters = filters
+        self.query_one(FilterBar).show(filters)
+        self._reload_rows()
+
+    def _reload_rows(self, *, keep_position: bool = False) -> None:
+        if self.reader.source is None:
+            return
+        self.table.show(TableQuery(self.filters, self.sort, self.descending), keep_position=keep_position)
+        if self.group_by is not None:
+            self.query_one(GroupsView).show(self.filters, self.group_by)
+
+    # -- the table ------------------------------------------------------------------------------
+
+    def on_results_table_window_shown(self, _: ResultsTable.WindowShown) -> None:
+        self._update_status()
+
+    @on(ResultsGrid.CursorMoved, "#results-table")
+    def _cursor_moved(self, _: ResultsGrid.CursorMoved) -> None:
+        self._update_status()
+
+    @on(ResultsGrid.HeaderClicked, "#results-table")
+    def _header_clicked(self, event: ResultsGrid.HeaderClicked) -> None:
+        if event.key in SORT_KEYS:
+            self._set_sort(event.key, toggle=True)
+
+    @on(ResultsGrid.RowChosen, "#results-table")
+    def _row_chosen(self, _: ResultsGrid.RowChosen) -> None:
+        self.action_detail()
+
+    def _set_sort(self, key: str, *, toggle: bool = False) -> None:
+        if toggle and key == self.sort:
+            self.descending = not self.descending
+        else:
+            self.sort = key
+            self.descending = key in ("created", "samples/s", "flags")  # newest, fastest, most flagged first
+        if self.reader.source is not None:
+            self.table.reorder(self.sort, self.descending)
+
+    def action_cycle_sort(self) -> None:
+        keys = list(SORT_KEYS)
+        self._set_sort(keys[(keys.index(self.sort) + 1) % len(keys)])
+
+    def action_reverse_sort(self) -> None:
+        self._set_sort(self.sort, toggle=True)
+
+    # -- grouping -------------------------------------------------------------------------------
+
+    def action_cycle_group(self) -> None:
+        choices = [None, *GROUP_BY]
+        following = choices[(choices.index(self.group_by) + 1) % len(choices)]
+        self.query_one(FilterBar).show_group(following)
+        self._set_group(following)
+
+    def on_filter_bar_group_chosen(self, message: FilterBar.GroupChosen) -> None:
+        self._set_group(message.by)
+
+    def _set_group(self, by: str | None) -> None:
+        self.group_by = by
+        if by is None:
+            self._show("results-table")
+        else:
+            if self.reader.source is not None:
+                self.query_one(GroupsView).show(self.filters, by)
+            self._show("results-groups")
+        self._update_status()
+
+    def on_groups_view_chosen(self, message: GroupsView.Chosen) -> None:
+        """Enter on a group: filter to it and show its rows."""
+        if message.by in ("framework", "workload", "scenario", "device"):
+            changes = {message.by: message.value}
+        elif message.by == "machine":
+            changes = {"machine_id": self.query_one(FilterBar).machine_id(message.value)}
+        else:  # "framework variant"
+            changes = {"framework": message.value.split(" ", 1)[0]}
+        self.query_one(FilterBar).show_group(None)
+        self.group_by = None
+        self.set_filters(self.filters.with_(**changes))
+        self._show("results-table")
+
+    # -- detail, marks, compare, charts ---------------------------------------------------------
+
+    def action_detail(self) -> None:
+        result_id = self.table.current_id if self.view == "results-table" else None
+        if result_id is not None:
+            view = self.query_one(DetailView)
+            self._await_report(view, view.show(result_id))
+
+    def action_mark(self) -> None:
+        table = self.table
+        result_id = table.current_id if self.view == "results-table" else None
+        if result_id is None:
+            return
+        if result_id in self.marked:
+            self.marked.remove(result_id)
+        else:
+            self.marked.append(result_id)
+        table.toggle_mark(result_id)
+        table.action_move(1)
+        self._update_status()
+
+    def action_compare(self) -> None:
+        if len(self.marked) < 2:
+            self.notify("Mark two or more results with space, then press c.", title="Compare")
+            return
+        view = self.query_one(CompareView)
+        self._await_report(view, view.show(self.marked[:_MAX_COMPARED]))
+
+    def action_charts(self) -> None:
+        view = self.query_one(ChartView)
+        self._await_report(view, view.show(self.filters))
+
+    def _await_report(self, view: ReportView, started: bool) -> None:
+        if started:
+            self._awaited_report = view.id
+
+    def on_report_view_ready(self, message: ReportView.Ready) -> None:
+        if message.view.id == self._awaited_report and message.view.id is not None:
+            self._show(message.view.id)
+
+    # -- SQL console, export, reload, navigation ------------------------------------------------
+
+    def action_sql(self) -> None:
+        self._show("results-sql")
+
+    def action_export(self) -> None:
+        self.query_one(Exporter).ask()
+
+    def action_reload(self) -> None:
+        if self.reader.source is not None:
+            self.query_one(FilterBar).reload_options()
+            self._reload_rows(keep_position=True)
+
+    def action_all_runs(self) -> None:
+        if self.filters.run_id is not None:
+            self.filters = self.filters.with_(run_id=None)
+            self._reload_rows()
+
+    def action_back(self) -> None:
+        self._show("results-groups" if self.group_by else "results-table")
+
+    def _show(self, view: str) -> None:
+        self.view = view
+        self._awaited_report = None  # a report still on its way no longer takes the screen
+        self.query_one("#results-views", ContentSwitcher).current = view
+        self.focus_default()
+
+    def on_results_changed(self, message: ResultsChanged) -> None:
+        if not self.context.browsing_stored:
+            self.action_reload()
+
+    def on_show_results(self, message: ShowResults) -> None:
+        self.marked.clear()
+        self.table.set_marks(())
+        self.group_by = None
+        self.query_one(FilterBar).show_group(None)
+        self._show("results-table")
+        self.set_filters(Filters(run_id=message.run_id))
+
+    # -- status line ----------------------------------------------------------------------------
+
+    def _update_status(self) -> None:
+        source = self.reader.source
+        if source is None:
+            return  # "opening…" or why it could not open
+        table = self.table
+        window = table.window
+        self.query_one(StatusLine).show(
+            StatusSummary(
+                total=window.total,
+                first=window.offset + 1,
+                last=window.offset + len(window.ids),
+                row=table.cursor + 1,
+                sort=self.sort,
+                descending=self.descending,
+                filtered=self.filters != Filters(),
+                group_by=self.group_by,
+                run_id=self.filters.run_id,
+                marked=len(self.marked),
+                read_only_source=None if source.writable else f"{source.kind} {source.path.name}",
+            )
+        )

@@ -1,0 +1,91 @@
+"""The grouped view: counts and best numbers per framework, workload, machine, ...; enter drills into a group."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.message import Message
+from textual.widgets import DataTable
+
+from fwtui.store.browse import GROUP_COLUMNS, Filters, group_rows
+from screens.results.reading import SourceReader
+from screens.results.render import fmt
+
+
+@dataclass(frozen=True)
+class GroupsQuery:
+    filters: Filters
+    by: str
+
+
+class _GroupsLoaded(Message, bubble=False):
+    def __init__(self, request: GroupsQuery, rows: list[tuple[Any, ...]]) -> None:
+        super().__init__()
+        self.request, self.rows = request, rows
+
+
+class GroupsView(DataTable[Text]):
+    """One row per group of the filtered results."""
+
+    DEFAULT_CSS = "GroupsView { height: 1fr; }"
+
+    class Chosen(Message):
+        """Enter on a group: ``value`` of the ``by`` column (the area filters to it)."""
+
+        def __init__(self, view: GroupsView, by: str, value: str) -> None:
+            super().__init__()
+            self.view, self.by, self.value = view, by, value
+
+        @property
+        def control(self) -> GroupsView:
+            return self.view
+
+    def __init__(self, reader: SourceReader, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.reader = reader
+        self.request: GroupsQuery | None = None  # the grouping asked for last
+        self.values: list[Any] = []  # each row's group value, in row order
+
+    def on_mount(self) -> None:
+        for header in GROUP_COLUMNS:
+            self.add_column(header, key=header)
+
+    def show(self, filters: Filters, by: str) -> None:
+        query = self.request = GroupsQuery(filters, by)
+        self.reader.read(
+            self,
+            "groups",
+            lambda con: group_rows(con, query.filters, query.by),
+            lambda rows: _GroupsLoaded(query, rows),
+        )
+
+    @on(_GroupsLoaded)
+    def _loaded(self, message: _GroupsLoaded) -> None:
+        if message.request != self.request:
+            return  # asked for another grouping meanwhile
+        self.clear()
+        for index, row in enumerate(message.rows):
+            name, results, ok, median_p50, best_p50, best_thr, flagged = row
+            self.add_row(
+                Text("—" if name is None else str(name)),
+                Text(f"{results:,}", justify="right"),
+                Text(f"{ok:,}", justify="right"),
+                Text(fmt(median_p50), justify="right"),
+                Text(fmt(best_p50), justify="right"),
+                Text(fmt(best_thr), justify="right"),
+                Text(f"{flagged:,}", justify="right"),
+                key=f"group-{index}",
+                label=None,
+            )
+        self.values = [row[0] for row in message.rows]
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        request, row = self.request, event.cursor_row
+        if request is None or row >= len(self.values) or self.values[row] is None:
+            return
+        self.post_message(self.Chosen(self, request.by, str(self.values[row])))
