@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import subprocess
@@ -14,6 +13,7 @@ from typing import Any
 import duckdb
 import psutil
 import pytest
+from app_helpers import settle, until
 from textual.pilot import Pilot
 from textual.widgets import Button, SelectionList, Static
 
@@ -87,21 +87,9 @@ def quick_specs(frameworks: list[str], modes: tuple[str, ...] = ("inference",)) 
     return expand(Selection(frameworks=frameworks, workloads=["mlp"], modes=list(modes), preset="quick"))
 
 
-async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], timeout_s: float = 120.0) -> None:
-    """Let the app run until ``condition`` holds (the queue runs real children, so no fixed sleeps)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while not condition():
-        if not pilot.app.is_running:
-            raise AssertionError("the app stopped (see the error it raised)")
-        if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout_s} s")
-        await pilot.pause(0.1)
-
-
 async def run_to_end(pilot: Pilot[Any], area: BenchmarkArea, timeout_s: float = 240.0) -> None:
-    await wait_until(pilot, lambda: area.state.done and not area.running, timeout_s)
-    await pilot.pause(0.2)
+    await until(pilot, lambda: area.state.done and not area.running, timeout_s)
+    await settle(pilot, node=area)
 
 
 def table_statuses(area: BenchmarkArea) -> list[tuple[str, str, str]]:
@@ -180,7 +168,7 @@ async def test_form_fills_from_preset_and_estimates_every_change() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         form = app.query_one(BenchForm)
-        await wait_until(pilot, lambda: bool(form.specs), 10)
+        await until(pilot, lambda: bool(form.specs), 10)
         quick_runs = len(form.specs)
         frameworks = form.query_one("#bench-frameworks", SelectionList)
         assert set(frameworks.selected) == {"torch", "tensorflow", "jax", "onnxruntime"}
@@ -202,7 +190,7 @@ async def test_form_fills_from_preset_and_estimates_every_change() -> None:
         assert form.query_one("#bench-run", Button).disabled
 
         form.query_one("#bench-preset").value = "standard"  # type: ignore[attr-defined]
-        await wait_until(pilot, lambda: form.error is None and len(form.specs) > quick_runs, 10)
+        await until(pilot, lambda: form.error is None and len(form.specs) > quick_runs, 10)
         assert ("torch", "compile") in {(s.framework, s.variant) for s in form.specs}
 
 
@@ -267,7 +255,7 @@ async def test_cancel_run_then_queue_kills_children_and_keeps_finished_results()
 
             return check
 
-        await wait_until(pilot, run_has_a_child(1))
+        await until(pilot, run_has_a_child(1))
         assert area.state.items[0].finished
         # every key works while the queue runs: away to Hardware and back
         await pilot.press("1")
@@ -276,7 +264,7 @@ async def test_cancel_run_then_queue_kills_children_and_keeps_finished_results()
         await pilot.pause()
         assert app.active_area_id == "benchmark"
         await pilot.press("c")  # the current run only: the queue goes on
-        await wait_until(pilot, run_has_a_child(2))
+        await until(pilot, run_has_a_child(2))
         assert area.state.items[1].status == "cancelled"
         await pilot.press("x")  # the rest of the queue
         await run_to_end(pilot, area, timeout_s=60)
@@ -463,9 +451,8 @@ def test_finished_screen_snapshot(snap_compare: Any) -> None:
     async def finish(pilot: Pilot[Any]) -> None:
         # The other areas mount and load the sample data in the background; wait for them and drop their
         # toasts, so the shot does not depend on how far they got.
-        await wait_until(pilot, lambda: len(pilot.app.query(Area)) == len(AREAS), 30)
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await until(pilot, lambda: len(pilot.app.query(Area)) == len(AREAS), 30)
+        await settle(pilot)
         pilot.app.clear_notifications()
         replay_finished_queue(pilot.app.query_one(BenchmarkArea))
         await pilot.pause()
@@ -478,7 +465,7 @@ async def test_cuda_is_offered_only_when_a_framework_sees_an_nvidia_gpu() -> Non
     async with app.run_test(size=SIZE) as pilot:
         form = app.query_one(BenchForm)
         device = form.query_one("#bench-device")
-        await wait_until(pilot, lambda: app.hardware_report is not None, 10)  # the Hardware area's own report
+        await until(pilot, lambda: app.hardware_report is not None, 10)  # the Hardware area's own report
         cpu_only = {
             "nvidia": {"available": False},
             "frameworks": {"torch": {"devices": ["cpu"], "details": {}}},
@@ -507,7 +494,7 @@ async def test_a_framework_that_is_not_installed_is_shown_disabled_with_its_inst
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         form = app.query_one(BenchForm)
-        await wait_until(pilot, lambda: bool(form.specs), 10)
+        await until(pilot, lambda: bool(form.specs), 10)
         frameworks = form.query_one("#bench-frameworks", SelectionList)
         jax = next(option for option in frameworks.options if option.value == "jax")
         hints = str(form.query_one("#bench-install-hints", Static).content)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from app_helpers import settle, until
 from rich.console import Console
 from test_decide_evidence import make_evidence_db
 from textual.app import App, ComposeResult
@@ -44,22 +44,8 @@ class DecideHost(App[None]):
         yield DecideArea(self.context)
 
 
-async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], timeout_s: float = 20.0) -> None:
-    """Poll until the condition holds (workers post their results as messages)."""
-    steps = int(timeout_s / 0.05)
-    for _ in range(steps):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not reached in time")
-
-
 def _area(app: App[Any]) -> DecideArea:
     return app.query_one(DecideArea)
-
-
-def _evidence_loaded(area: DecideArea) -> Callable[[], bool]:
-    return lambda: not area.evidence.note.startswith("loading")
 
 
 def _text(app: App[Any], selector: str) -> str:
@@ -74,16 +60,16 @@ async def test_answering_on_screen_changes_the_recommendation(tmp_path: Path) ->
     async with app.run_test(size=(100, 40)) as pilot:
         area = _area(app)
         area.focus_default()
-        await wait_for(pilot, _evidence_loaded(area))
+        await settle(pilot, node=area)
         assert area.recommendation is not None and area.recommendation.winner.id == "pytorch"
         assert "Recommendation: PyTorch" in _text(app, "#decide-winner")
 
         # Keyboard only, as a user would: the area focuses the first question; Tab moves on.
-        await wait_for(pilot, lambda: app.focused is app.query_one("#decide-project"))
+        await until(pilot, lambda: app.focused is app.query_one("#decide-project"))
         await pilot.press("tab", "tab")
         assert app.focused is app.query_one("#decide-deploy", SelectionList)
         await pilot.press("down", "up", "space")  # highlight the first option (Mobile apps) and tick it
-        await wait_for(pilot, lambda: area.answers.get("deploy") == ("mobile",))
+        await until(pilot, lambda: area.answers.get("deploy") == ("mobile",))
         assert area.recommendation.winner.id == "tensorflow"
         assert "Recommendation: TensorFlow" in _text(app, "#decide-winner")
         assert "LiteRT" in _text(app, "#decide-deployment")
@@ -97,7 +83,7 @@ async def test_answering_on_screen_changes_the_recommendation(tmp_path: Path) ->
         tpu.focus()
         await pilot.pause()
         await pilot.press("down", "up", "enter")  # the first option: "Yes"
-        await wait_for(pilot, lambda: area.answers.get("tpu") == ("yes",))
+        await until(pilot, lambda: area.answers.get("tpu") == ("yes",))
         jax = next(r for r in area.recommendation.ranking if r.id == "jax")
         assert any(c.question == "tpu=yes" and c.delta > 0 for c in jax.contributions)
         assert (
@@ -105,7 +91,7 @@ async def test_answering_on_screen_changes_the_recommendation(tmp_path: Path) ->
         )  # TPUs train TensorFlow too, and LiteRT deploys it
 
         await pilot.press("shift+tab", "shift+tab", "space")  # back to deployment: untick "Mobile apps"
-        await wait_for(pilot, lambda: "deploy" not in area.answers)
+        await until(pilot, lambda: "deploy" not in area.answers)
         assert area.recommendation.winner.id == "jax"
         assert "Recommendation: JAX" in _text(app, "#decide-winner")
 
@@ -118,7 +104,7 @@ async def test_answers_persist_and_reset(tmp_path: Path) -> None:
     app = DecideHost(tmp_path / "results.duckdb")
     async with app.run_test(size=(100, 40)) as pilot:
         area = _area(app)
-        await wait_for(pilot, _evidence_loaded(area))
+        await settle(pilot, node=area)
         assert app.query_one("#decide-workload--tabular", RadioButton).value
         assert app.query_one("#decide-deploy", SelectionList).selected == ["server", "batch"]
         assert area.recommendation is not None and area.recommendation.winner.id == "sklearn"
@@ -141,7 +127,7 @@ async def test_existing_framework_question_shows_only_when_relevant(tmp_path: Pa
         app.query_one("#decide-project", RadioSet).focus()
         await pilot.pause()
         await pilot.press("down", "up", "enter")  # the first option: "New project"
-        await wait_for(pilot, lambda: area.answers.get("project") == ("new",))
+        await until(pilot, lambda: area.answers.get("project") == ("new",))
         assert not question.display
 
 
@@ -150,7 +136,7 @@ async def test_export_writes_the_markdown_report(tmp_path: Path, monkeypatch: py
     save_answers({"deploy": ("mobile",)})
     app = DecideHost(tmp_path / "results.duckdb")
     async with app.run_test(size=(100, 40)) as pilot:
-        await wait_for(pilot, _evidence_loaded(_area(app)))
+        await settle(pilot, node=_area(app))
         await pilot.press("e")
         await pilot.pause()
         report = tmp_path / "fwtui-decision-20261122.md"
@@ -165,10 +151,10 @@ async def test_hardware_report_moves_the_recommendation(tmp_path: Path) -> None:
     app = DecideHost(tmp_path / "results.duckdb")
     async with app.run_test(size=(100, 40)) as pilot:
         area = _area(app)
-        await wait_for(pilot, _evidence_loaded(area))
+        await settle(pilot, node=area)
         assert area.recommendation is not None and area.recommendation.winner.id == "pytorch"
         area.post_message(HardwareReady({"system": {**PLAIN_LINUX, "tpus": [{"index": 0, "name": "v5e"}]}}))
-        await wait_for(pilot, lambda: area.recommendation.winner.id == "jax")  # type: ignore[union-attr]
+        await until(pilot, lambda: area.recommendation.winner.id == "jax")  # type: ignore[union-attr]
         assert "[hardware]" in _text(app, "#decide-reasons")
         assert "TPU" in _text(app, "#decide-evidence")
 
@@ -179,13 +165,13 @@ async def test_new_results_bring_measured_evidence(tmp_path: Path) -> None:
     app = DecideHost(db)
     async with app.run_test(size=(100, 40)) as pilot:
         area = _area(app)
-        await wait_for(pilot, _evidence_loaded(area))
+        await settle(pilot, node=area)
         assert area.evidence.measured == ()
         assert "no measured evidence" in _text(app, "#decide-evidence")
         make_evidence_db(db, machine_id=machine_id(probe_system()))
         area.post_message(ResultsChanged("run-1"))
-        await wait_for(pilot, lambda: bool(area.evidence.measured))
-        await pilot.pause()
+        await settle(pilot, node=area)
+        assert area.evidence.measured
         evidence_text = _text(app, "#decide-evidence")
         assert "[measured]" in evidence_text and "JAX 0.41 ms vs PyTorch 0.82 ms" in evidence_text
 
@@ -195,12 +181,12 @@ async def test_fits_80x24_in_the_app(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("4")
         area = _area(app)
-        await wait_for(pilot, lambda: isinstance(app.focused, RadioSet))
+        await until(pilot, lambda: isinstance(app.focused, RadioSet))
         assert app.focused is app.query_one("#decide-project")
-        await wait_for(pilot, _evidence_loaded(area))
+        await settle(pilot, node=area)
         questions = app.query_one("#decide-questions")
         result = app.query_one("#decide-result")
-        await wait_for(pilot, lambda: result.region.width > 0)
+        await until(pilot, lambda: result.region.width > 0)
         assert questions.region.width >= 30 and result.region.width >= 40
         assert result.region.right <= 80 and questions.region.bottom <= 23 and result.region.height >= 10
         assert 0 < app.query_one("#decide-winner").region.y < 24
@@ -209,9 +195,8 @@ async def test_fits_80x24_in_the_app(tmp_path: Path) -> None:
 def test_snapshot_80x24(snap_compare: Any, tmp_path: Path) -> None:
     save_answers({"deploy": ("mobile",), "experience": ("beginner",)})
 
-    async def settle(pilot: Pilot[Any]) -> None:
-        await wait_for(pilot, _evidence_loaded(_area(pilot.app)))
-        await pilot.pause()
+    async def ready(pilot: Pilot[Any]) -> None:
+        await settle(pilot, node=_area(pilot.app))
 
     # The area's share of an 80x24 terminal once the header, tabs and footer are drawn.
-    assert snap_compare(DecideHost(tmp_path / "results.duckdb"), terminal_size=(80, 20), run_before=settle)
+    assert snap_compare(DecideHost(tmp_path / "results.duckdb"), terminal_size=(80, 20), run_before=ready)

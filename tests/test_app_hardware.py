@@ -10,7 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
+from app_helpers import settle, until
 from rich.console import Console
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
@@ -87,16 +89,9 @@ def _app(tmp_path: Path) -> FwtuiApp:
 
 
 async def _settle(pilot: Pilot[Any]) -> None:
-    """Wait for the Hardware area's own workers (other areas may keep theirs busy) and the messages they post."""
-    area = pilot.app.query_one(HardwareArea)
-    for _ in range(1200):
-        busy = [
-            w for w in pilot.app.workers if w.node is area and w.is_running and w.group != "hw-gpu-sample"
-        ]
-        if not busy and not area.probing and not area.measuring:
-            break
-        await pilot.pause(0.05)
-    await pilot.pause()
+    """Wait for the Hardware area's own workers (other areas may keep theirs busy) and the messages they post;
+    the live GPU sampler runs for as long as the area does."""
+    await settle(pilot, node=pilot.app.query_one(HardwareArea), ignore_groups={"hw-gpu-sample"})
 
 
 class HardwareHost(App[None]):
@@ -223,11 +218,7 @@ async def test_real_probe_and_live_sampling() -> None:
     async with app.run_test(size=(100, 40)) as pilot:
         await _settle(pilot)
         area = app.query_one(HardwareArea)
-        for _ in range(200):  # the live timer ticks once a second
-            if len(area.history.cpu) >= 2:
-                break
-            await pilot.pause(0.05)
-        assert len(area.history.cpu) >= 2
+        await until(pilot, lambda: len(area.history.cpu) >= 2, timeout_s=10)  # the live timer ticks once a second
         assert all(0.0 <= value <= 100.0 for value in area.history.cpu)
         assert "in use" in _text(app.query_one("#hw-memory", Static))
         assert probe_system()["cpu"]["brand"] in _text(app.query_one("#hw-cpu", Static))
@@ -276,16 +267,18 @@ def test_app_process_never_imports_a_framework(tmp_path: Path) -> None:
     script = textwrap.dedent(f"""
         import asyncio, json, sys
         from pathlib import Path
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        from app_helpers import until
         from screens.app import FwtuiApp
         from screens.context import AppContext
 
         async def main():
             app = FwtuiApp(AppContext(db_path=Path({str(tmp_path / "results.duckdb")!r})))
             async with app.run_test(size=(100, 40)) as pilot:
-                for _ in range(3000):
-                    if app.hardware_report is not None:
-                        break
-                    await pilot.pause(0.1)
+                try:
+                    await until(pilot, lambda: app.hardware_report is not None, timeout_s=300)
+                except AssertionError:
+                    pass  # reported below as "the framework probes never finished"
                 report = app.hardware_report
                 statuses = {{k: v["status"] for k, v in report["frameworks"].items()}} if report else None
                 heavy = sorted(m for m in sys.modules if m.split(".")[0] in {list(HEAVY_MODULES)!r})
@@ -326,27 +319,27 @@ class HangingProbeSource(FixedSource):
 
 
 async def test_quitting_mid_probe_kills_the_children(tmp_path: Path) -> None:
-    import os
-    import time
+    import contextlib
 
     app = HardwareHost(HangingProbeSource(tmp_path))
     async with app.run_test(size=(100, 40)) as pilot:
-        for _ in range(400):
-            if list(tmp_path.iterdir()):
-                break
-            await pilot.pause(0.05)
+        area = app.query_one(HardwareArea)
+        children = len([name for name, r in area.frameworks.items() if r["installed"]])
+
+        def every_child_wrote_its_pid() -> bool:
+            return len([path for path in tmp_path.iterdir() if path.read_text()]) == children
+
+        await until(pilot, every_child_wrote_its_pid, timeout_s=20)
         assert list(tmp_path.iterdir()), "no probe child started"
-        assert app.query_one(HardwareArea).probing
-        await pilot.pause(0.5)  # let every child write its pid
+        assert area.probing
         app.exit()
     pids = [int(path.read_text()) for path in tmp_path.iterdir() if path.read_text()]
+    processes = []
     for pid in pids:
-        for _ in range(100):
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.05)
-        else:
-            os.kill(pid, 9)
-            pytest.fail(f"probe child {pid} outlived the app")
+        with contextlib.suppress(psutil.NoSuchProcess):
+            processes.append(psutil.Process(pid))
+    _, alive = psutil.wait_procs(processes, timeout=5)
+    for process in alive:
+        process.kill()
+    if alive:
+        pytest.fail(f"probe children {[p.pid for p in alive]} outlived the app")

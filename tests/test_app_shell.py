@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from app_helpers import settle
 from textual.widgets import TabbedContent, Tabs
 
 from screens.app import FwtuiApp
@@ -43,7 +44,7 @@ async def test_command_palette_reaches_an_area(tmp_path: Path) -> None:
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Go to Results")
-        await pilot.pause(0.5)
+        await settle(pilot, node=app.screen)  # the palette's search
         await pilot.press("enter")
         await pilot.pause()
         assert app.active_area_id == "results"
