@@ -77,7 +77,7 @@ async def settle(
         ) from None
 
 
-async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout_s: float = 60.0) -> None:
+async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout_s: float = 120.0) -> None:
     """Let the app run until ``condition`` holds, checking it whenever the app has handled what is pending."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
