@@ -20,14 +20,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from fwtui.bench.runners import parse_device
-from fwtui.bench.workloads import BN_EPS, LN_EPS, cnn_blocks, mlp_dims, training_unsupported_reason
+from fwtui.bench.jsonio import JsonObject
+from fwtui.bench.runner import Runner, parse_device
+from fwtui.bench.workloads import BN_EPS, LN_EPS, cnn_blocks, mlp_dims
 
 if TYPE_CHECKING:
     from fwtui.bench.workloads import WorkloadSpec
-
-VARIANTS: tuple[str, ...] = ("eager", "compile")
-MODES: tuple[str, ...] = ("inference", "training")
 
 
 # --- environment ---------------------------------------------------------------------------------------------
@@ -55,29 +53,7 @@ def _parallel_summary() -> dict[str, str]:
     return info
 
 
-def configure(threads: int, device: str) -> dict:
-    """Set intra- and inter-op thread counts (``threads <= 0`` keeps torch's defaults) before any work."""
-    if threads > 0:
-        torch.set_num_threads(threads)
-        # Raises once parallel work has started in this process; the record then shows what is in force.
-        with contextlib.suppress(RuntimeError):
-            torch.set_num_interop_threads(threads)
-    settings: dict = {
-        "intra_op_threads": torch.get_num_threads(),
-        "inter_op_threads": torch.get_num_interop_threads(),
-        "cuda": torch.version.cuda,
-        "compile_caches": "disabled: torch.compile times are cold starts",
-        **_parallel_summary(),
-    }
-    kind, _ = parse_device(device)
-    if kind == "cuda" and torch.cuda.is_available():
-        settings["cudnn"] = torch.backends.cudnn.version()
-        settings["cudnn_benchmark"] = torch.backends.cudnn.benchmark
-        settings.update(_use_ieee_float32())
-    return settings
-
-
-def _use_ieee_float32() -> dict[str, object]:
+def _use_ieee_float32() -> JsonObject:
     """Turn TF32 off for matmuls and convolutions.
 
     cuDNN convolutions default to TF32 on Ampere and later, which is not the float32 arithmetic the workloads
@@ -93,30 +69,6 @@ def _use_ieee_float32() -> dict[str, object]:
     matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     return {"matmul_tf32": False, "cudnn_tf32": False}
-
-
-def framework_version() -> str:
-    return torch.__version__
-
-
-def device_available(device: str) -> str | None:
-    try:
-        kind, index = parse_device(device)
-    except ValueError as exc:
-        return str(exc)
-    if kind == "cpu":
-        return None
-    if kind == "cuda":
-        if torch.version.cuda is None and getattr(torch.version, "hip", None) is None:
-            return f"this PyTorch build ({torch.__version__}) has no CUDA support"
-        if not torch.cuda.is_available():
-            return "torch sees no CUDA device"
-        if index >= torch.cuda.device_count():
-            return f"torch sees {torch.cuda.device_count()} CUDA device(s); there is no cuda:{index}"
-        return None
-    if kind == "mps":
-        return None if torch.backends.mps.is_available() else "torch sees no Apple MPS device"
-    return f"the PyTorch runner does not support device {device!r}"
 
 
 def _disable_compile_caches() -> None:
@@ -157,24 +109,10 @@ def _compile_unavailable_reason(kind: str) -> str | None:
     return None
 
 
-def unsupported_reason(mode: str, variant: str, device: str) -> str | None:
-    if mode not in MODES:
-        return f"unknown mode {mode!r}"
-    if variant not in VARIANTS:
-        return f"PyTorch has no variant {variant!r}; choose from {', '.join(VARIANTS)}"
-    if variant == "compile":
-        try:
-            kind, _ = parse_device(device)
-        except ValueError as exc:
-            return str(exc)
-        return _compile_unavailable_reason(kind)
-    return None
-
-
 # --- models --------------------------------------------------------------------------------------------------
 
 
-class MLP(nn.Module):
+class MLP(nn.Module):  # type: ignore[misc]
     def __init__(self, dims: list[int]) -> None:
         super().__init__()
         self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(dims))
@@ -187,7 +125,7 @@ class MLP(nn.Module):
         return x
 
 
-class ResidualBlock(nn.Module):
+class ResidualBlock(nn.Module):  # type: ignore[misc]
     def __init__(self, in_channels: int, out_channels: int, stride: int, projection: bool) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1, bias=False)
@@ -207,7 +145,7 @@ class ResidualBlock(nn.Module):
         return F.relu(y + shortcut)
 
 
-class CNN(nn.Module):
+class CNN(nn.Module):  # type: ignore[misc]
     def __init__(self, spec: WorkloadSpec) -> None:
         super().__init__()
         blocks = cnn_blocks(spec)
@@ -224,7 +162,7 @@ class CNN(nn.Module):
         return self.fc(x.mean(dim=(2, 3)))
 
 
-class EncoderLayer(nn.Module):
+class EncoderLayer(nn.Module):  # type: ignore[misc]
     """Post-LN BERT layer; attention through ``scaled_dot_product_attention`` (fused kernels where available)."""
 
     def __init__(self, width: int, heads: int, ffn_hidden: int) -> None:
@@ -251,7 +189,7 @@ class EncoderLayer(nn.Module):
         return self.ln2(h + self.fc2(F.gelu(self.fc1(h))))
 
 
-class Transformer(nn.Module):
+class Transformer(nn.Module):  # type: ignore[misc]
     def __init__(self, spec: WorkloadSpec) -> None:
         super().__init__()
         self.layers = nn.Sequential(
@@ -263,7 +201,7 @@ class Transformer(nn.Module):
         return self.head(self.layers(x).mean(dim=1))
 
 
-class Gemm(nn.Module):
+class Gemm(nn.Module):  # type: ignore[misc]
     def __init__(self, n: int) -> None:
         super().__init__()
         self.b = nn.Parameter(torch.empty(n, n), requires_grad=False)
@@ -385,7 +323,7 @@ class TorchPrepared:
         xd = self._to_device(x)
         with torch.inference_mode():
             out = self.model(xd)
-        return out.detach().cpu().numpy()
+        return np.asarray(out.detach().cpu().numpy())
 
     def _train_step(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         assert self.optimizer is not None
@@ -426,15 +364,56 @@ class TorchPrepared:
     def device_memory_peak_mb(self) -> float | None:
         if not self.is_cuda:
             return None
-        return torch.cuda.max_memory_allocated(self.device) / 2**20
+        return float(torch.cuda.max_memory_allocated(self.device)) / 2**20
 
 
-def build(
-    spec: WorkloadSpec, weights: dict[str, np.ndarray], *, mode: str, variant: str, device: str
-) -> TorchPrepared:
-    reason = unsupported_reason(mode, variant, device) or (
-        training_unsupported_reason(spec) if mode == "training" else None
-    )
-    if reason:
-        raise ValueError(reason)
-    return TorchPrepared(spec, weights, mode=mode, variant=variant, device=device)
+# --- the runner ------------------------------------------------------------------------------------------------
+
+
+class TorchRunner(Runner):
+    """PyTorch: an ``nn.Module`` per workload, eager or through ``torch.compile``."""
+
+    def framework_version(self) -> str:
+        return str(torch.__version__)
+
+    def configure(self, threads: int, device: str) -> JsonObject:
+        """Set intra- and inter-op thread counts (``threads <= 0`` keeps torch's defaults) before any work."""
+        if threads > 0:
+            torch.set_num_threads(threads)
+            # Raises once parallel work has started in this process; the record then shows what is in force.
+            with contextlib.suppress(RuntimeError):
+                torch.set_num_interop_threads(threads)
+        settings: JsonObject = {
+            "intra_op_threads": torch.get_num_threads(),
+            "inter_op_threads": torch.get_num_interop_threads(),
+            "cuda": torch.version.cuda,
+            "compile_caches": "disabled: torch.compile times are cold starts",
+            **_parallel_summary(),
+        }
+        kind, _ = parse_device(device)
+        if kind == "cuda" and torch.cuda.is_available():
+            settings["cudnn"] = torch.backends.cudnn.version()
+            settings["cudnn_benchmark"] = torch.backends.cudnn.benchmark
+            settings.update(_use_ieee_float32())
+        return settings
+
+    def accelerator_reason(self, kind: str, index: int) -> str | None:
+        if kind == "cuda":
+            if torch.version.cuda is None and getattr(torch.version, "hip", None) is None:
+                return f"this PyTorch build ({torch.__version__}) has no CUDA support"
+            if not torch.cuda.is_available():
+                return "torch sees no CUDA device"
+            if index >= torch.cuda.device_count():
+                return f"torch sees {torch.cuda.device_count()} CUDA device(s); there is no cuda:{index}"
+            return None
+        if kind == "mps":
+            return None if torch.backends.mps.is_available() else "torch sees no Apple MPS device"
+        return super().accelerator_reason(kind, index)
+
+    def unavailable_reason(self, mode: str, variant: str, device: str) -> str | None:
+        return _compile_unavailable_reason(parse_device(device)[0]) if variant == "compile" else None
+
+    def prepare(
+        self, spec: WorkloadSpec, weights: dict[str, np.ndarray], *, mode: str, variant: str, device: str
+    ) -> TorchPrepared:
+        return TorchPrepared(spec, weights, mode=mode, variant=variant, device=device)
