@@ -13,6 +13,7 @@ torch = pytest.importorskip("torch")
 from fwtui.bench import reference as ref  # noqa: E402
 from fwtui.bench.runner import load_runner  # noqa: E402
 from fwtui.bench.runners import torch as torch_runner  # noqa: E402
+from fwtui.bench.runners.torch_models import canonical_to_torch_names  # noqa: E402
 from fwtui.bench.workload_data import (  # noqa: E402
     check_losses,
     check_output,
@@ -112,7 +113,7 @@ def test_reference_gradients_match_torch_autograd(name: str) -> None:
     loss = torch.nn.functional.cross_entropy(module(torch.from_numpy(x).double()), torch.from_numpy(y))
     loss.backward()
     params = dict(module.named_parameters())
-    for canonical, key in torch_runner._canonical_to_torch_names(spec).items():
+    for canonical, key in canonical_to_torch_names(spec).items():
         if canonical not in expected:
             continue  # batch-norm running statistics are buffers, not trained
         grad = params[key].grad.numpy()
