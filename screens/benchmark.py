@@ -15,7 +15,7 @@ from textual.worker import Worker, WorkerState
 from fwtui.bench.flags import FLAG_EXPLANATIONS
 from fwtui.errors import FwtuiError
 from screens.areas import Area
-from screens.benchmark_form import BenchForm, cuda_seen
+from screens.benchmark_form import BenchForm
 from screens.benchmark_live import LivePanel, QueueList
 from screens.benchmark_runner import (
     BenchEvent,
@@ -104,7 +104,7 @@ class BenchmarkArea(Area):
         self.set_interval(PAINT_INTERVAL_S, self.paint)
         report = getattr(self.app, "hardware_report", None)
         if report:
-            self.query_one(BenchForm).set_devices(cuda_seen(report))
+            self.query_one(BenchForm).set_devices(report.cuda_seen())
 
     def on_unmount(self) -> None:
         # Never leave a child process behind when the app quits mid-queue.
@@ -261,7 +261,7 @@ class BenchmarkArea(Area):
         self.refresh_bindings()
 
     def on_hardware_ready(self, message: HardwareReady) -> None:
-        self.query_one(BenchForm).set_devices(cuda_seen(message.report))
+        self.query_one(BenchForm).set_devices(message.report.cuda_seen())
 
     def on_results_changed(self, message: ResultsChanged) -> None:
         message.stop()  # the area wrote them itself; nothing to reload

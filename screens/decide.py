@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,6 +19,8 @@ from fwtui.decide.engine import Recommendation, recommend
 from fwtui.decide.evidence import EvidenceLoad, load_evidence
 from fwtui.decide.questions import Answers
 from fwtui.decide.report import default_report_name, write_report
+from fwtui.hardware.model import SystemInfo
+from fwtui.hardware.report import HardwareReport
 from screens.areas import Area
 from screens.context import AppContext
 from screens.decide_questions import QuestionPanel
@@ -75,15 +77,15 @@ class DecideArea(Area):
             self.evidence = evidence
 
     class HardwareProbed(Message):
-        def __init__(self, report: dict[str, Any] | None, note: str) -> None:
+        def __init__(self, system: SystemInfo | None, note: str) -> None:
             super().__init__()
-            self.report = report
+            self.system = system
             self.note = note
 
     def __init__(self, context: AppContext, **kwargs: object) -> None:
         super().__init__(context, **kwargs)
         self.answers: Answers = load_answers()
-        self.hardware: dict[str, Any] | None = None
+        self.hardware: SystemInfo | None = None
         self.hardware_note = "probing…"
         self.evidence = EvidenceLoad(note="loading measured results…")
         self.recommendation: Recommendation | None = None
@@ -95,8 +97,8 @@ class DecideArea(Area):
 
     def on_mount(self) -> None:
         report = getattr(self.app, "hardware_report", None)
-        if report:
-            self._use_hardware(report, "")
+        if isinstance(report, HardwareReport):
+            self._use_hardware(report.system, "")
         else:
             self._probe_hardware()
         self._load_evidence()
@@ -114,7 +116,7 @@ class DecideArea(Area):
         self._save()
 
     def on_hardware_ready(self, message: HardwareReady) -> None:
-        self._use_hardware(message.report, "")
+        self._use_hardware(message.report.system, "")
 
     def on_results_changed(self, message: ResultsChanged) -> None:
         self._load_evidence()
@@ -122,15 +124,15 @@ class DecideArea(Area):
     @on(HardwareProbed)
     def _hardware_probed(self, message: HardwareProbed) -> None:
         if self.hardware is None:  # a HardwareReady report that arrived meanwhile wins
-            self._use_hardware(message.report, message.note)
+            self._use_hardware(message.system, message.note)
 
     @on(EvidenceLoaded)
     def _evidence_loaded(self, message: EvidenceLoaded) -> None:
         self.evidence = message.evidence
         self.refresh_recommendation()
 
-    def _use_hardware(self, report: dict[str, Any] | None, note: str) -> None:
-        self.hardware = report
+    def _use_hardware(self, system: SystemInfo | None, note: str) -> None:
+        self.hardware = system
         self.hardware_note = note
         self.refresh_recommendation()
 

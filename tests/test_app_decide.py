@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 from textual.widgets import RadioButton, RadioSet, SelectionList, Static
 
 from fwtui.decide.answers_store import answers_path, save_answers
-from fwtui.hardware import machine_id, probe_system
+from fwtui.hardware import HardwareReport, machine_id, probe_system
 from screens.app import FwtuiApp
 from screens.context import AppContext
 from screens.decide import DecideArea
@@ -37,7 +37,7 @@ class DecideHost(App[None]):
 
     def __init__(self, db_path: Path, report: dict[str, Any] | None = PLAIN_LINUX) -> None:
         super().__init__()
-        self.hardware_report = report
+        self.hardware_report = HardwareReport.from_dict(report) if report is not None else None
         self.context = AppContext(db_path=db_path)
 
     def compose(self) -> ComposeResult:
@@ -167,7 +167,8 @@ async def test_hardware_report_moves_the_recommendation(tmp_path: Path) -> None:
         area = _area(app)
         await wait_for(pilot, _evidence_loaded(area))
         assert area.recommendation is not None and area.recommendation.winner.id == "pytorch"
-        area.post_message(HardwareReady({"system": {**PLAIN_LINUX, "tpus": [{"index": 0, "name": "v5e"}]}}))
+        with_tpu = HardwareReport.from_dict({**PLAIN_LINUX, "tpus": [{"index": 0, "name": "v5e"}]})
+        area.post_message(HardwareReady(with_tpu))
         await wait_for(pilot, lambda: area.recommendation.winner.id == "jax")  # type: ignore[union-attr]
         assert "[hardware]" in _text(app, "#decide-reasons")
         assert "TPU" in _text(app, "#decide-evidence")

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fwtui.commands import Subparsers
+    from fwtui.hardware.model import SystemInfo
 
 _EPILOG_HEAD = "questions (KEY=VALUE; comma-separate several values where a question allows it):"
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     from fwtui.decide.questions import DONT_KNOW, QUESTIONS  # stdlib-only module: keeps --help instant
 
     lines = [_EPILOG_HEAD]
@@ -85,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _probe() -> tuple[dict[str, Any] | None, str]:
+def _probe() -> tuple[SystemInfo | None, str]:
     try:
         from fwtui.hardware import probe_system
     except ImportError:
@@ -96,7 +100,7 @@ def _probe() -> tuple[dict[str, Any] | None, str]:
         return None, f"hardware probe failed: {exc}"
 
 
-def _machine_id(hardware: dict[str, Any] | None) -> str | None:
+def _machine_id(hardware: SystemInfo | None) -> str | None:
     """This machine's fingerprint, so results imported from elsewhere never count as measured here."""
     if hardware is None:
         return None

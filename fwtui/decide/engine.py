@@ -19,6 +19,7 @@ from fwtui.decide.knowledge import Candidate, Fact, KnowledgeBase, Rule, load_kn
 from fwtui.decide.questions import BY_KEY, QUESTIONS, Answers, describe, is_relevant, normalise
 from fwtui.decide.rules import rule_fires
 from fwtui.decide.stats import compare
+from fwtui.hardware.model import SystemInfo
 
 # A measured difference moves a score only when it is both significant and large enough to matter.
 SIGNIFICANCE_LEVEL = 0.01
@@ -170,7 +171,7 @@ class Recommendation:
 
 def recommend(
     answers: Mapping[str, object],
-    hardware: Mapping[str, Any] | None,
+    hardware: SystemInfo | None,
     evidence: Sequence[Measured],
     today: date,
     *,
@@ -178,10 +179,10 @@ def recommend(
     evidence_note: str = "",
     counterfactual: bool = True,
 ) -> Recommendation:
-    """Rank every candidate for these answers, this hardware probe and these measurements.
+    """Rank every candidate for these answers, this machine and these measurements.
 
-    ``hardware`` is ``fwtui.hardware.probe_system()`` output (or None when unknown). ``today`` decides which
-    cited facts are past their review date.
+    ``hardware`` is this machine's system probe (``report.system`` of a hardware report), or None when
+    unknown. ``today`` decides which cited facts are past their review date.
     """
     kb = knowledge or load_knowledge()
     normal = normalise(answers)
@@ -401,7 +402,7 @@ def _matched_hardware(rule: Rule, hw: HardwareFacts) -> str | None:
         if isinstance(wanted, bool):
             parts.append(f"{key}={str(bool(value)).lower()}")
         else:
-            present = value if isinstance(value, (list, tuple)) else [value]
+            present = value if isinstance(value, list | tuple) else [value]
             parts.append(f"{key}={','.join(str(v) for v in present if v in wanted)}")
     return " ".join(parts)
 
