@@ -15,8 +15,9 @@ from textual.message import Message
 from textual.worker import Worker, WorkerState
 
 from fwtui.decide.answers_store import load_answers, save_answers
-from fwtui.decide.engine import Recommendation, recommend
+from fwtui.decide.engine import recommend
 from fwtui.decide.evidence import EvidenceLoad, load_evidence
+from fwtui.decide.model import Recommendation
 from fwtui.decide.questions import Answers
 from fwtui.decide.report import default_report_name, write_report
 from fwtui.hardware.model import SystemInfo

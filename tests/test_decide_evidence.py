@@ -10,9 +10,10 @@ import duckdb
 import numpy as np
 import pytest
 
-from fwtui.decide.engine import MIN_SPEEDUP, compare_evidence, recommend
+from fwtui.decide.engine import recommend
 from fwtui.decide.evidence import Measured, load_evidence
 from fwtui.decide.knowledge import load_knowledge
+from fwtui.decide.scoring import MIN_SPEEDUP, compare_evidence
 from fwtui.store import open_store
 
 TODAY = date(2026, 11, 22)
