@@ -16,7 +16,7 @@ from textual.worker import Worker, WorkerState
 
 from fwtui.decide.answers_store import load_answers, save_answers
 from fwtui.decide.engine import recommend
-from fwtui.decide.evidence import EvidenceLoad, load_evidence
+from fwtui.decide.evidence import EvidenceLoad, NoEvidence, load_evidence, results_cursor
 from fwtui.decide.model import Recommendation
 from fwtui.decide.questions import Answers
 from fwtui.decide.report import default_report_name, write_report
@@ -139,16 +139,24 @@ class DecideArea(Area):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="decide-hardware")
     def _probe_hardware(self) -> None:
+        """Until the Hardware area publishes its report: the process's cached system probe (the Hardware area
+        shares it, so this probes at most once per process)."""
         try:
-            from fwtui.hardware import probe_system
+            from fwtui.hardware.machine import local_system
 
-            self.post_message(self.HardwareProbed(probe_system(), ""))
+            self.post_message(self.HardwareProbed(local_system(), ""))
         except Exception as exc:  # no probe is no hardware facts, not a failure of the area
             self.post_message(self.HardwareProbed(None, f"hardware probe failed: {exc}"))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="decide-evidence")
     def _load_evidence(self) -> None:
-        self.post_message(self.EvidenceLoaded(load_evidence(self.context.db_path, _this_machine_id())))
+        db_path = self.context.db_path
+        try:
+            with results_cursor(db_path) as cursor:
+                evidence = load_evidence(cursor, _this_machine_id(), db_path=db_path)
+        except NoEvidence as missing:
+            evidence = missing.load
+        self.post_message(self.EvidenceLoaded(evidence))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.group.startswith("decide-"):
@@ -200,8 +208,8 @@ class DecideArea(Area):
 def _this_machine_id() -> str | None:
     """Only results measured on this machine are evidence; without a fingerprint, any local machine's."""
     try:
-        from fwtui.hardware import machine_id, probe_system
+        from fwtui.hardware.machine import local_machine_id
 
-        return machine_id(probe_system())
+        return local_machine_id()
     except Exception:
         return None

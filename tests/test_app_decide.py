@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 from textual.widgets import RadioButton, RadioSet, SelectionList, Static
 
 from fwtui.decide.answers_store import answers_path, save_answers
-from fwtui.hardware import HardwareReport, machine_id, probe_system
+from fwtui.hardware import HardwareReport, SystemInfo, machine_id, probe_system
 from screens.app import FwtuiApp
 from screens.context import AppContext
 from screens.decide import DecideArea
@@ -143,6 +143,40 @@ async def test_existing_framework_question_shows_only_when_relevant(tmp_path: Pa
         await pilot.press("down", "up", "enter")  # the first option: "New project"
         await wait_for(pilot, lambda: area.answers.get("project") == ("new",))
         assert not question.display
+
+
+async def test_the_system_is_probed_at_most_once_per_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fwtui.hardware
+    import fwtui.hardware.machine
+    import fwtui.hardware.system
+
+    real_probe = fwtui.hardware.system.probe_system
+    probes: list[SystemInfo] = []
+
+    def counted_probe() -> SystemInfo:  # the real probe, counted
+        probes.append(real_probe())
+        return probes[-1]
+
+    monkeypatch.setattr(fwtui.hardware.system, "probe_system", counted_probe)
+    monkeypatch.setattr(fwtui.hardware, "probe_system", counted_probe)
+    fwtui.hardware.machine._probe_once.cache_clear()  # as in a fresh process
+    try:
+        db = make_evidence_db(tmp_path / "results.duckdb", machine_id=machine_id(real_probe()))
+        app = DecideHost(db, report=None)  # no hardware report published yet: the area probes
+        async with app.run_test(size=(100, 40)) as pilot:
+            area = _area(app)
+            for run_id in (None, "run-1", "run-2"):  # each load of the evidence needs this machine's id
+                if run_id is not None:
+                    area.post_message(ResultsChanged(run_id))
+                await pilot.pause()
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                assert area.hardware is not None and area.evidence.measured  # found with this machine's id
+        assert len(probes) == 1
+    finally:
+        fwtui.hardware.machine._probe_once.cache_clear()
 
 
 async def test_export_writes_the_markdown_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import threading
 
 from fwtui.hardware.model import SystemInfo
 from fwtui.json_fields import to_json
@@ -31,9 +32,17 @@ def machine_id(system: SystemInfo) -> str:
     return f"m-{digest[:16]}"
 
 
-@functools.lru_cache(maxsize=1)
+_local_probe_lock = threading.Lock()
+
+
 def local_system() -> SystemInfo:
     """This machine's probe, taken once per process (for ids and caches, not for live values)."""
+    with _local_probe_lock:  # areas' workers ask at the same moment at start-up: the second waits for the first
+        return _probe_once()
+
+
+@functools.lru_cache(maxsize=1)
+def _probe_once() -> SystemInfo:
     from fwtui.hardware.system import probe_system
 
     return probe_system()
