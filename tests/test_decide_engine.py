@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -152,6 +153,20 @@ def test_research_only_never_recommends_an_inference_engine() -> None:
 def test_hardware_facts_from_the_probe(probe: SystemInfo, expected: dict[str, Any]) -> None:
     facts = hardware_facts(probe)
     assert {k: facts[k] for k in expected} == expected
+
+
+def test_a_mac_as_the_system_probe_describes_it_is_apple_silicon(monkeypatch: pytest.MonkeyPatch) -> None:
+    import platform
+
+    from fwtui.hardware.system import probe_os
+
+    darwin = platform.uname_result("Darwin", "mac", "24.1.0", "Darwin Kernel Version 24.1.0", "arm64")
+    monkeypatch.setattr(platform, "uname", lambda: darwin)
+    monkeypatch.setattr(platform, "mac_ver", lambda: ("15.1", ("", "", ""), "arm64"))
+    mac = replace(_probe(cpu={"arch": "arm64"}, apple_mps=True), os=probe_os())
+    assert hardware_facts(mac)["apple_silicon"] is True
+    rec = recommend({}, mac, [], TODAY)
+    assert any(c.rule_id == "hw-apple-silicon" for c in rec.winner.contributions)
 
 
 def test_native_windows_gpu_penalises_tensorflow_and_jax() -> None:

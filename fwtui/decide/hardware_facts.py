@@ -25,7 +25,7 @@ def hardware_facts(system: SystemInfo | None) -> HardwareFacts:
         "accelerator": tpu or bool(system.gpus) or system.apple_mps,
         "gpu_vendor": vendors,
         "windows": os_name == "windows",
-        "apple_silicon": os_name == "darwin" and arm64,
+        "apple_silicon": os_name in ("macos", "darwin") and arm64,  # the probe names Darwin "macOS"
         "arm64": arm64,
     }
 
