@@ -19,7 +19,7 @@ from fwtui.bench.result_record import ResultRecord
 from fwtui.bench.spec import RunSpec
 from fwtui.errors import FwtuiError
 from screens.areas import Area
-from screens.benchmark_form import BenchForm, cuda_seen
+from screens.benchmark_form import BenchForm
 from screens.benchmark_live import LivePanel, QueueList
 from screens.benchmark_runner import BenchEvent, EventPump, ResultSaved, SessionHandle, StoreTrouble
 from screens.benchmark_summary import BenchSummary
@@ -103,7 +103,7 @@ class BenchmarkArea(Area):
         self.set_interval(PAINT_INTERVAL_S, self.paint)
         report = getattr(self.app, "hardware_report", None)
         if report:
-            self.query_one(BenchForm).set_devices(cuda_seen(report))
+            self.query_one(BenchForm).set_devices(report.cuda_seen())
 
     def on_unmount(self) -> None:
         # Never leave a child process behind when the app quits mid-queue.
@@ -260,7 +260,7 @@ class BenchmarkArea(Area):
         self.refresh_bindings()
 
     def on_hardware_ready(self, message: HardwareReady) -> None:
-        self.query_one(BenchForm).set_devices(cuda_seen(message.report))
+        self.query_one(BenchForm).set_devices(message.report.cuda_seen())
 
     def on_results_changed(self, message: ResultsChanged) -> None:
         message.stop()  # the area wrote them itself; nothing to reload

@@ -126,9 +126,9 @@ def resolve_device(device: str) -> str:
     if device != "auto":
         return device
     try:
-        from fwtui.hardware import probe_system
+        from fwtui.hardware import local_system
 
-        return "cuda" if probe_system().get("nvidia", {}).get("available") else "cpu"
+        return "cuda" if local_system().nvidia.available else "cpu"
     except Exception:
         return "cpu"
 
