@@ -11,8 +11,8 @@ import time
 
 import numpy as np
 
-from fwtui.bench import harness, workloads
-from fwtui.bench.runners import load_runner
+from fwtui.bench import harness, workload_data, workloads
+from fwtui.bench.runner import load_runner
 
 
 def bare_p50_ms(step, seconds: float) -> float:
@@ -38,11 +38,11 @@ def main() -> None:
     runner.configure(threads, "cpu")
     spec = workloads.get_spec("mlp", "small")
     prepared = runner.build(
-        spec, workloads.make_weights(spec), mode="inference", variant=variant, device="cpu"
+        spec, workload_data.make_weights(spec), mode="inference", variant=variant, device="cpu"
     )
     out = {}
     for batch in (1, 256):
-        x, y = workloads.make_batch(spec, batch)
+        x, y = workload_data.make_batch(spec, batch)
         step = prepared.make_step(x, y)
         harness.warmup(step, 0.3)
         bare, ours = [], []

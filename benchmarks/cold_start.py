@@ -41,7 +41,7 @@ def _cpu_marker() -> bytes:
     """Text the Hardware screen shows once painted: the CPU brand from the probe."""
     from fwtui.hardware import probe_system
 
-    brand = probe_system()["cpu"]["brand"] or "CPU"
+    brand = probe_system().cpu.brand or "CPU"
     return brand.split()[0].encode()
 
 

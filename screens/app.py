@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
@@ -16,6 +17,9 @@ from screens.areas import AREAS, Area
 from screens.context import AppContext
 from screens.messages import HardwareReady, ResultsChanged, ShowResults
 from screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
+
+if TYPE_CHECKING:
+    from fwtui.hardware.report import HardwareReport
 
 
 class AreaTabs(TabbedContent):
@@ -56,7 +60,7 @@ class FwtuiApp(App[int]):
     def __init__(self, context: AppContext, *, initial_area: str | None = None) -> None:
         super().__init__()
         self.context = context
-        self.hardware_report: dict[str, Any] | None = None
+        self.hardware_report: HardwareReport | None = None
         self._initial_area = initial_area or ("results" if context.browsing_stored else "hardware")
 
     def compose(self) -> ComposeResult:
@@ -151,8 +155,15 @@ class FwtuiApp(App[int]):
 
     # -- cross-area messages ------------------------------------------------------------------------
 
-    def publish_hardware(self, report: dict[str, Any]) -> None:
-        """Called by the Hardware area when its report is (re)built; every area hears of it."""
+    def publish_hardware(self, report: HardwareReport | Mapping[str, object]) -> None:
+        """Called by the Hardware area when its report is (re)built; every area hears of it.
+
+        A report in its JSON form (as ``fwtui hw --json`` prints it) is read into a ``HardwareReport`` first.
+        """
+        from fwtui.hardware.report import HardwareReport
+
+        if not isinstance(report, HardwareReport):
+            report = HardwareReport.from_dict(report)
         self.hardware_report = report
         for area in self.query(Area):
             area.post_message(HardwareReady(report))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -12,23 +12,22 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
+from fwtui.bench.events import QueueStarted, RunEnded, RunProgress, RunResult, SessionDone, SessionEvent
 from fwtui.bench.flags import FLAG_EXPLANATIONS
+from fwtui.bench.progress import BenchState
+from fwtui.bench.result_record import ResultRecord
+from fwtui.bench.spec import RunSpec
 from fwtui.errors import FwtuiError
 from screens.areas import Area
-from screens.benchmark_form import BenchForm, cuda_seen
+from screens.benchmark_form import BenchForm
 from screens.benchmark_live import LivePanel, QueueList
-from screens.benchmark_runner import (
-    BenchEvent,
-    EventPump,
-    GuardedStore,
-    ResultSaved,
-    SessionHandle,
-    StoreTrouble,
-)
-from screens.benchmark_state import BenchState
+from screens.benchmark_runner import BenchEvent, EventPump, ResultSaved, SessionHandle, StoreTrouble
 from screens.benchmark_summary import BenchSummary
 from screens.benchmark_table import BenchResultsTable
 from screens.messages import HardwareReady, ResultsChanged, ShowResults
+
+if TYPE_CHECKING:
+    from fwtui.bench.summary import SummaryRow
 
 PAINT_INTERVAL_S = 0.1
 
@@ -87,7 +86,7 @@ class BenchmarkArea(Area):
         self.handle = SessionHandle()
         self.store_trouble: str | None = None
         self.saved_count = 0
-        self.summary_rows: list[dict[str, Any]] = []
+        self.summary_rows: list[SummaryRow] = []
         self._worker: Worker[Any] | None = None
 
     def compose(self) -> ComposeResult:
@@ -104,7 +103,7 @@ class BenchmarkArea(Area):
         self.set_interval(PAINT_INTERVAL_S, self.paint)
         report = getattr(self.app, "hardware_report", None)
         if report:
-            self.query_one(BenchForm).set_devices(cuda_seen(report))
+            self.query_one(BenchForm).set_devices(report.cuda_seen())
 
     def on_unmount(self) -> None:
         # Never leave a child process behind when the app quits mid-queue.
@@ -153,7 +152,7 @@ class BenchmarkArea(Area):
             return
         self.start(list(form.specs))
 
-    def start(self, specs: list[Any]) -> None:
+    def start(self, specs: list[RunSpec]) -> None:
         """Start a queue of run specs on a worker thread."""
         self.state = BenchState()
         self.pump = EventPump(self.post_message)
@@ -172,29 +171,29 @@ class BenchmarkArea(Area):
         self.refresh_bindings()
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="bench", name="benchmark")
-    def _run_queue(self, specs: list[Any], pump: EventPump, handle: SessionHandle) -> list[dict[str, Any]]:
+    def _run_queue(self, specs: list[RunSpec], pump: EventPump, handle: SessionHandle) -> list[SummaryRow]:
         """Run the queue (blocking, on a worker thread); returns the summary, computed here off the UI thread."""
-        from fwtui.bench.session import BenchSession
-        from fwtui.store import open_store
+        from fwtui.bench.session import BenchSession, summarize
+        from fwtui.bench.sink import OnSaveFailure, ResultSink
 
-        store: GuardedStore | None = None
+        # A benchmark that took minutes is worth more than the database write: if the database is locked
+        # or fails mid-run the queue goes on and the results stay here, marked as not saved.
+        sink = ResultSink.open(
+            self.context.db_path,
+            OnSaveFailure.CONTINUE_UNSAVED,
+            on_trouble=lambda reason: self.post_message(StoreTrouble(reason)),
+            on_saved=lambda record: self.post_message(ResultSaved(record.run_id, record.result_id)),
+        )
         try:
-            store = GuardedStore(open_store(self.context.db_path), self.post_message)
-        except Exception as exc:  # locked, corrupt, unwritable: run anyway, unsaved
-            self.post_message(StoreTrouble(" ".join(str(exc).split()) or type(exc).__name__))
-        try:
-            session = BenchSession(specs, store=store, on_event=pump, command="fwtui (Benchmark area)")
+            session = BenchSession(specs, sink=sink, on_event=pump, command="fwtui (Benchmark area)")
             handle.attach(session)
             session.run()
             try:
-                return [dict(row) for row in session.summary()]
+                return session.summary()
             except Exception:  # the significance test must not cost the finished results their summary
-                from fwtui.bench.session import summarize
-
-                return [dict(row) for row in summarize(session.records)]
+                return summarize(session.records)
         finally:
-            if store is not None:
-                store.close()
+            sink.close()
 
     def action_cancel_current(self) -> None:
         if self.running:
@@ -220,13 +219,13 @@ class BenchmarkArea(Area):
         message.stop()
         self.apply_event(message.event)
 
-    def apply_event(self, event: dict[str, Any]) -> None:
+    def apply_event(self, event: SessionEvent) -> None:
         """Feed one engine event to the view (also how recorded events are replayed)."""
-        if event.get("event") != "progress":
+        if not isinstance(event, RunProgress):
             # Bring the latest progress up to date first, so events stay in order.
             self._drain_progress()
         self.state.apply(event)
-        if event.get("event") in ("queue", "run_end", "result", "done"):
+        if isinstance(event, (QueueStarted, RunEnded, RunResult, SessionDone)):
             self.paint()
         self.set_class(self.state.done, "finished")
 
@@ -250,18 +249,18 @@ class BenchmarkArea(Area):
             self._notice(f"The benchmark stopped: {' '.join(reason.split())}")
             self.notify(reason, title="Benchmark failed", severity="error", markup=False)
             if not self.state.done:
-                self.apply_event({"event": "done", "records": [], "cancelled": True})
-            from fwtui.bench.session import summarize
+                self.apply_event(SessionDone(cancelled=True))
+            from fwtui.bench.summary import summarize
 
             self.show_summary(summarize(self.state.records))
         elif event.state == WorkerState.SUCCESS:
             if not self.state.done:
-                self.apply_event({"event": "done", "records": [], "cancelled": False})
+                self.apply_event(SessionDone(cancelled=False))
             self.show_summary(event.worker.result or [])
         self.refresh_bindings()
 
     def on_hardware_ready(self, message: HardwareReady) -> None:
-        self.query_one(BenchForm).set_devices(cuda_seen(message.report))
+        self.query_one(BenchForm).set_devices(message.report.cuda_seen())
 
     def on_results_changed(self, message: ResultsChanged) -> None:
         message.stop()  # the area wrote them itself; nothing to reload
@@ -287,8 +286,8 @@ class BenchmarkArea(Area):
             self.query_one(LivePanel).paint(state)
             state.live_dirty = False
 
-    def show_summary(self, rows: list[dict[str, Any]]) -> None:
-        """Show the end-of-queue summary (``fwtui.bench.session.summarize`` rows)."""
+    def show_summary(self, rows: list[SummaryRow]) -> None:
+        """Show the end-of-queue summary (``fwtui.bench.summary.summarize`` rows)."""
         self.paint()
         self.summary_rows = rows
         saved = self.store_trouble is None and self.saved_count > 0
@@ -303,17 +302,15 @@ class BenchmarkArea(Area):
         self.query_one("#bench-detail", Static).update(detail_line(record) if record else "")
 
 
-def detail_line(record: dict[str, Any]) -> Text:
+def detail_line(record: ResultRecord) -> Text:
     """The highlighted row in full: its status and reason, or what its first flag means."""
-    line = Text(
-        f"{record.get('framework')}/{record.get('variant')} {record.get('workload')} {record.get('scenario')}: "
-    )
-    status = str(record.get("status") or "ok")
+    line = Text(f"{record.name} {record.workload} {record.scenario}: ")
+    status = record.status or "ok"
     if status != "ok":
         line.append(status, style="red" if status in ("failed", "timeout") else "yellow")
-        line.append(f": {' '.join(str(record.get('reason') or 'no reason given').split())}")
+        line.append(f": {' '.join((record.reason or 'no reason given').split())}")
         return line
-    flags = [str(flag) for flag in record.get("flags") or []]
+    flags = list(record.flags)
     if not flags:
         line.append("ok", style="green")
         return line

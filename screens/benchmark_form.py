@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from textual import on
@@ -32,26 +32,6 @@ SIZE_CHOICES: tuple[tuple[str, str], ...] = (
     ("preset's", SIZE_FROM_PRESET),
     *((size, size) for size in SIZES),
 )
-
-
-def cuda_seen(report: Mapping[str, Any] | None) -> bool:
-    """Whether the hardware report shows an NVIDIA GPU that at least one framework can use."""
-    if not report:
-        return False
-    nvidia = report.get("nvidia")
-    if isinstance(nvidia, Mapping) and not nvidia.get("available"):
-        return False
-    frameworks = report.get("frameworks")
-    if not isinstance(frameworks, Mapping):
-        return False
-    for probe in frameworks.values():
-        if not isinstance(probe, Mapping):
-            continue
-        if (probe.get("details") or {}).get("gpu_devices"):
-            return True
-        if any(str(device).lower().startswith(("cuda", "gpu")) for device in probe.get("devices") or []):
-            return True
-    return False
 
 
 def parse_positive_int(text: str) -> int | None:

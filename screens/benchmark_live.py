@@ -8,7 +8,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, OptionList, ProgressBar, Sparkline, Static
 from textual.widgets.option_list import Option
 
-from screens.benchmark_state import BenchState, QueueItem, format_duration, format_ms
+from fwtui.bench.progress import BenchState, QueueItem
+from screens.benchmark_state import format_duration, format_ms, status_icon
 
 ITEM_STYLES: dict[str, str] = {
     "running": "bold",
@@ -24,7 +25,7 @@ ITEM_STYLES: dict[str, str] = {
 
 
 def queue_prompt(item: QueueItem) -> Text:
-    text = Text(f"{item.icon} ", style=ITEM_STYLES.get(item.status, ""))
+    text = Text(f"{status_icon(item.status)} ", style=ITEM_STYLES.get(item.status, ""))
     text.append(item.label, style=ITEM_STYLES.get(item.status, ""))
     if item.status == "running" and item.phase:
         text.append(f" · {item.phase}", style="dim")

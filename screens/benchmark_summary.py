@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,28 +12,32 @@ from textual.widgets import Static
 
 from screens.benchmark_state import format_ms
 
+if TYPE_CHECKING:
+    from fwtui.bench.result_record import ResultRecord
+    from fwtui.bench.summary import SummaryRow
 
-def summary_line(row: Mapping[str, Any]) -> Text:
+
+def summary_line(row: SummaryRow) -> Text:
     """One line per group, e.g. ``mlp/small latency: onnxruntime/ort 0.120 ms, 1.80x vs torch/eager``."""
-    head = f"{row.get('workload')}/{row.get('size')} {row.get('scenario')}"
-    if row.get("device") not in (None, "cpu"):
-        head += f" {row['device']}"
+    head = f"{row.workload}/{row.size} {row.scenario}"
+    if row.device not in (None, "cpu"):
+        head += f" {row.device}"
     line = Text(f"{head}: ", style="bold")
-    winner = row.get("winner")
+    winner = row.winner
     if not winner:
         line.append("no valid result", style="yellow")
         return line
-    line.append(str(winner), style="green")
-    if row.get("scenario") == "latency" and row.get("winner_p50_ms") is not None:
-        line.append(f" {format_ms(row['winner_p50_ms'])} ms")
-    elif row.get("winner_throughput") is not None:
-        line.append(f" {float(row['winner_throughput']):,.0f} samples/s")
-    speedup, runner_up = row.get("speedup"), row.get("runner_up")
+    line.append(winner, style="green")
+    if row.scenario == "latency" and row.winner_p50_ms is not None:
+        line.append(f" {format_ms(row.winner_p50_ms)} ms")
+    elif row.winner_throughput is not None:
+        line.append(f" {row.winner_throughput:,.0f} samples/s")
+    speedup, runner_up = row.speedup, row.runner_up
     if speedup is None or runner_up is None:
         line.append(" (the only valid result)", style="dim")
         return line
-    line.append(f", {float(speedup):.2f}x faster than {runner_up}")
-    significant = row.get("significant")
+    line.append(f", {speedup:.2f}x faster than {runner_up}")
+    significant = row.significant
     if significant is True:
         line.append(" (significant)", style="green")
     elif significant is False:
@@ -41,25 +45,24 @@ def summary_line(row: Mapping[str, Any]) -> Text:
     return line
 
 
-def flagged_lines(records: Sequence[Mapping[str, Any]]) -> list[Text]:
+def flagged_lines(records: Sequence[ResultRecord]) -> list[Text]:
     """Results with flags, failures and timeouts, called out so nobody trusts or misses them."""
     lines: list[Text] = []
     not_run = 0
     for record in records:
-        flags = [str(flag) for flag in record.get("flags") or []]
-        status = str(record.get("status") or "ok")
+        flags = list(record.flags)
+        status = record.status or "ok"
         if status in ("unsupported", "skipped"):
             not_run += 1
             continue
         if not flags and status == "ok":
             continue
-        who = f"{record.get('framework')}/{record.get('variant')} {record.get('workload')} {record.get('scenario')}"
         line = Text("⚑ ", style="yellow")
-        line.append(who)
+        line.append(f"{record.name} {record.workload} {record.scenario}")
         if status != "ok":
             line.append(f" {status}", style="red")
-            if record.get("reason"):
-                line.append(f": {' '.join(str(record['reason']).split())}", style="dim")
+            if record.reason:
+                line.append(f": {' '.join(record.reason.split())}", style="dim")
         if flags:
             line.append(f" [{', '.join(flags)}]", style="yellow")
         lines.append(line)
@@ -69,7 +72,7 @@ def flagged_lines(records: Sequence[Mapping[str, Any]]) -> list[Text]:
 
 
 def render_summary(
-    rows: Sequence[Mapping[str, Any]], records: Sequence[Mapping[str, Any]], *, saved: bool, cancelled: bool
+    rows: Sequence[SummaryRow], records: Sequence[ResultRecord], *, saved: bool, cancelled: bool
 ) -> Text:
     text = Text("Summary", style="bold")
     if cancelled:
@@ -103,8 +106,8 @@ class BenchSummary(VerticalScroll):
 
     def show_summary(
         self,
-        rows: Sequence[Mapping[str, Any]],
-        records: Sequence[Mapping[str, Any]],
+        rows: Sequence[SummaryRow],
+        records: Sequence[ResultRecord],
         *,
         saved: bool,
         cancelled: bool,

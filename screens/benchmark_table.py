@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
+from fwtui.bench.result_record import ResultRecord
 from screens.benchmark_state import format_ms
 
 # (column key, header)
@@ -37,44 +37,41 @@ STATUS_STYLES: dict[str, str] = {
 REASON_WIDTH = 48
 
 
-def _number(value: Any, fmt: str) -> Text:
+def _number(value: float | None, fmt: str) -> Text:
     if value is None:
         return Text("—", style="dim", justify="right")
     return Text(format(float(value), fmt), justify="right")
 
 
-def status_text(record: Mapping[str, Any]) -> Text:
+def status_text(record: ResultRecord) -> Text:
     """``ok``, ``ok ⚑ high_variance`` or ``failed: <reason>``, coloured by status."""
-    status = str(record.get("status") or "ok")
+    status = record.status or "ok"
     text = Text(status, style=STATUS_STYLES.get(status, ""))
-    flags = [str(flag) for flag in record.get("flags") or []]
-    if flags:
-        text.append(" ⚑ " + ",".join(flags), style="yellow")
-    reason = record.get("reason")
+    if record.flags:
+        text.append(" ⚑ " + ",".join(record.flags), style="yellow")
+    reason = record.reason
     if reason and status != "ok":
-        short = " ".join(str(reason).split())
+        short = " ".join(reason.split())
         if len(short) > REASON_WIDTH:
             short = short[: REASON_WIDTH - 1] + "…"
         text.append(f": {short}")
     return text
 
 
-def row_cells(record: Mapping[str, Any]) -> dict[str, Text | str]:
+def row_cells(record: ResultRecord) -> dict[str, Text | str]:
     """The cells of one result row, by column key."""
-    latency = record.get("latency_ms") or {}
-    batch = record.get("batch_size")
-    scenario = record.get("scenario") or record.get("mode") or "—"
+    latency = record.latency_ms
     return {
-        "framework": str(record.get("framework") or "—"),
-        "variant": str(record.get("variant") or "—"),
-        "workload": str(record.get("workload") or "—"),
-        "scenario": str(scenario),
-        "batch": Text("—" if batch is None else str(batch), justify="right"),
-        "p50": Text(format_ms(latency.get("p50")), justify="right"),
-        "p99": Text(format_ms(latency.get("p99")), justify="right"),
-        "throughput": _number(record.get("throughput_samples_per_s"), ",.0f"),
-        "compile": _number(record.get("compile_s"), ".2f"),
-        "rss": _number(record.get("peak_rss_mb"), ",.0f"),
+        "framework": record.framework or "—",
+        "variant": record.variant or "—",
+        "workload": record.workload or "—",
+        "scenario": record.scenario or record.mode or "—",
+        "batch": Text(str(record.batch_size), justify="right"),
+        "p50": Text(format_ms(None if latency is None else latency.p50), justify="right"),
+        "p99": Text(format_ms(None if latency is None else latency.p99), justify="right"),
+        "throughput": _number(record.throughput_samples_per_s, ",.0f"),
+        "compile": _number(record.compile_s, ".2f"),
+        "rss": _number(record.peak_rss_mb, ",.0f"),
         "status": status_text(record),
     }
 
@@ -88,7 +85,7 @@ class BenchResultsTable(DataTable[Any]):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
-        self.records: dict[str, dict[str, Any]] = {}
+        self.records: dict[str, ResultRecord] = {}
 
     def on_mount(self) -> None:
         for key, label in COLUMNS:
@@ -98,20 +95,20 @@ class BenchResultsTable(DataTable[Any]):
         self.clear()
         self.records.clear()
 
-    def show_record(self, record: Mapping[str, Any]) -> None:
-        key = str(record.get("result_id") or f"row-{len(self.records)}")
+    def show_record(self, record: ResultRecord) -> None:
+        key = record.result_id
         cells = row_cells(record)
         try:
             self.get_row(key)
         except RowDoesNotExist:
-            self.records[key] = dict(record)
+            self.records[key] = record
             self.add_row(*(cells[column] for column, _ in COLUMNS), key=key)
             return
-        self.records[key] = dict(record)
+        self.records[key] = record
         for column, _ in COLUMNS:
             self.update_cell(key, column, cells[column], update_width=True)
 
-    def highlighted_record(self) -> dict[str, Any] | None:
+    def highlighted_record(self) -> ResultRecord | None:
         if not self.row_count:
             return None
         try:

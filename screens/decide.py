@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -15,10 +15,13 @@ from textual.message import Message
 from textual.worker import Worker, WorkerState
 
 from fwtui.decide.answers_store import load_answers, save_answers
-from fwtui.decide.engine import Recommendation, recommend
-from fwtui.decide.evidence import EvidenceLoad, load_evidence
+from fwtui.decide.engine import recommend
+from fwtui.decide.evidence import EvidenceLoad, NoEvidence, load_evidence, results_cursor
+from fwtui.decide.model import Recommendation
 from fwtui.decide.questions import Answers
 from fwtui.decide.report import default_report_name, write_report
+from fwtui.hardware.model import SystemInfo
+from fwtui.hardware.report import HardwareReport
 from screens.areas import Area
 from screens.context import AppContext
 from screens.decide_questions import QuestionPanel
@@ -75,15 +78,15 @@ class DecideArea(Area):
             self.evidence = evidence
 
     class HardwareProbed(Message):
-        def __init__(self, report: dict[str, Any] | None, note: str) -> None:
+        def __init__(self, system: SystemInfo | None, note: str) -> None:
             super().__init__()
-            self.report = report
+            self.system = system
             self.note = note
 
     def __init__(self, context: AppContext, **kwargs: object) -> None:
         super().__init__(context, **kwargs)
         self.answers: Answers = load_answers()
-        self.hardware: dict[str, Any] | None = None
+        self.hardware: SystemInfo | None = None
         self.hardware_note = "probing…"
         self.evidence = EvidenceLoad(note="loading measured results…")
         self.recommendation: Recommendation | None = None
@@ -95,8 +98,8 @@ class DecideArea(Area):
 
     def on_mount(self) -> None:
         report = getattr(self.app, "hardware_report", None)
-        if report:
-            self._use_hardware(report, "")
+        if isinstance(report, HardwareReport):
+            self._use_hardware(report.system, "")
         else:
             self._probe_hardware()
         self._load_evidence()
@@ -114,7 +117,7 @@ class DecideArea(Area):
         self._save()
 
     def on_hardware_ready(self, message: HardwareReady) -> None:
-        self._use_hardware(message.report, "")
+        self._use_hardware(message.report.system, "")
 
     def on_results_changed(self, message: ResultsChanged) -> None:
         self._load_evidence()
@@ -122,30 +125,38 @@ class DecideArea(Area):
     @on(HardwareProbed)
     def _hardware_probed(self, message: HardwareProbed) -> None:
         if self.hardware is None:  # a HardwareReady report that arrived meanwhile wins
-            self._use_hardware(message.report, message.note)
+            self._use_hardware(message.system, message.note)
 
     @on(EvidenceLoaded)
     def _evidence_loaded(self, message: EvidenceLoaded) -> None:
         self.evidence = message.evidence
         self.refresh_recommendation()
 
-    def _use_hardware(self, report: dict[str, Any] | None, note: str) -> None:
-        self.hardware = report
+    def _use_hardware(self, system: SystemInfo | None, note: str) -> None:
+        self.hardware = system
         self.hardware_note = note
         self.refresh_recommendation()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="decide-hardware")
     def _probe_hardware(self) -> None:
+        """Until the Hardware area publishes its report: the process's cached system probe (the Hardware area
+        shares it, so this probes at most once per process)."""
         try:
-            from fwtui.hardware import probe_system
+            from fwtui.hardware.machine import local_system
 
-            self.post_message(self.HardwareProbed(probe_system(), ""))
+            self.post_message(self.HardwareProbed(local_system(), ""))
         except Exception as exc:  # no probe is no hardware facts, not a failure of the area
             self.post_message(self.HardwareProbed(None, f"hardware probe failed: {exc}"))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="decide-evidence")
     def _load_evidence(self) -> None:
-        self.post_message(self.EvidenceLoaded(load_evidence(self.context.db_path, _this_machine_id())))
+        db_path = self.context.db_path
+        try:
+            with results_cursor(db_path) as cursor:
+                evidence = load_evidence(cursor, _this_machine_id(), db_path=db_path)
+        except NoEvidence as missing:
+            evidence = missing.load
+        self.post_message(self.EvidenceLoaded(evidence))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.group.startswith("decide-"):
@@ -197,8 +208,8 @@ class DecideArea(Area):
 def _this_machine_id() -> str | None:
     """Only results measured on this machine are evidence; without a fingerprint, any local machine's."""
     try:
-        from fwtui.hardware import machine_id, probe_system
+        from fwtui.hardware.machine import local_machine_id
 
-        return machine_id(probe_system())
+        return local_machine_id()
     except Exception:
         return None

@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from fwtui.decide.engine import Contribution, Recommendation
 from fwtui.decide.hardware_facts import describe_hardware
+from fwtui.decide.model import Contribution, Recommendation
 
 BAR_WIDTH = 10
 TAG_STYLES = {

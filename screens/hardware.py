@@ -7,37 +7,39 @@ processes), the peak GEMM measurement and NVML sampling run in thread workers th
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from dataclasses import replace
+from typing import ClassVar
 
-from rich.console import Group, RenderableType
-from rich.table import Table
-from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container, Horizontal, Vertical, VerticalScroll
+from textual.containers import Container, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
-from fwtui.hardware.format import (
-    cores_text,
-    framework_devices_text,
-    framework_status_text,
-    gflops_text,
-    gpu_summary,
-    human_bytes,
-    os_text,
-    python_text,
-)
 from fwtui.hardware.frameworks_probe import not_probed
 from fwtui.hardware.live import LiveHistory
+from fwtui.hardware.model import FrameworkProbe, PeakEntry, SystemInfo
 from fwtui.hardware.render import feature_sets
-from fwtui.hardware.report import assemble_report
+from fwtui.hardware.report import HardwareReport, assemble_report
 from fwtui.hardware.warnings import collect_warnings
 from screens.areas import Area
 from screens.context import AppContext
-from screens.hardware_widgets import PercentGraph, feature_chips, usage_bar
+from screens.hardware_widgets import (
+    Panel,
+    PercentGraph,
+    accelerators_renderable,
+    cpu_renderable,
+    feature_chips,
+    framework_cells,
+    live_rows,
+    memory_renderable,
+    peak_renderable,
+    summary_text,
+    system_renderable,
+    warnings_renderable,
+)
 
 WIDE_WIDTH = 120  # at this width and above the panels sit in two columns
 
@@ -76,23 +78,23 @@ class HardwareSource:
     live = True  # sample CPU/memory/GPU use every second
     probe_timeout_s = 60.0
 
-    def system(self) -> dict[str, Any]:
+    def system(self) -> SystemInfo:
         # The per-process probe, shared with the peak cache lookup, so start-up probes only once.
         from fwtui.hardware.machine import local_system
 
         return local_system()
 
-    def frameworks(self, on_result: Callable[[str, dict[str, Any]], None]) -> dict[str, dict[str, Any]]:
+    def frameworks(self, on_result: Callable[[str, FrameworkProbe], None]) -> dict[str, FrameworkProbe]:
         from fwtui.hardware.frameworks_probe import probe_frameworks
 
         return probe_frameworks(timeout_s=self.probe_timeout_s, on_result=on_result)
 
-    def cached_peak(self) -> dict[str, Any] | None:
+    def cached_peak(self) -> PeakEntry | None:
         from fwtui.hardware.peak import load_peak
 
         return load_peak()
 
-    def measure_peak(self) -> dict[str, Any]:
+    def measure_peak(self) -> PeakEntry:
         from fwtui.hardware.peak import measure_peak
 
         return measure_peak(force=True)
@@ -116,19 +118,19 @@ SOURCE: HardwareSource = HardwareSource()
 
 
 class FrameworkProbed(Message):
-    def __init__(self, generation: int, name: str, result: dict[str, Any]) -> None:
+    def __init__(self, generation: int, name: str, result: FrameworkProbe) -> None:
         super().__init__()
         self.generation, self.name, self.result = generation, name, result
 
 
 class FrameworksDone(Message):
-    def __init__(self, generation: int, results: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, generation: int, results: dict[str, FrameworkProbe]) -> None:
         super().__init__()
         self.generation, self.results = generation, results
 
 
 class PeakMeasured(Message):
-    def __init__(self, peak: dict[str, Any] | None, error: str | None = None) -> None:
+    def __init__(self, peak: PeakEntry | None, error: str | None = None) -> None:
         super().__init__()
         self.peak, self.error = peak, error
 
@@ -137,23 +139,6 @@ class GpusSampled(Message):
     def __init__(self, values: list[float | None]) -> None:
         super().__init__()
         self.values = values
-
-
-def _grid(rows: list[tuple[str, RenderableType]]) -> Table:
-    table = Table.grid(padding=(0, 1))
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column(overflow="fold")
-    for key, value in rows:
-        table.add_row(key, value)
-    return table
-
-
-class Panel(Vertical):
-    """A bordered, titled section."""
-
-    def __init__(self, title: str, *children: Any, **kwargs: Any) -> None:
-        super().__init__(*children, classes="hw-panel", **kwargs)
-        self.border_title = title
 
 
 class HardwareArea(Area):
@@ -186,10 +171,10 @@ class HardwareArea(Area):
     ) -> None:
         super().__init__(context, **kwargs)
         self.source = source or SOURCE
-        self.system: dict[str, Any] = {}
-        self.frameworks: dict[str, dict[str, Any]] = {}
-        self.peak: dict[str, Any] | None = None
-        self.report: dict[str, Any] | None = None
+        self.system = SystemInfo()
+        self.frameworks: dict[str, FrameworkProbe] = {}
+        self.peak: PeakEntry | None = None
+        self.report: HardwareReport | None = None
         self.history = LiveHistory()
         self.probing = False
         self.measuring = False
@@ -208,7 +193,7 @@ class HardwareArea(Area):
                 with Vertical(classes="hw-column"):
                     yield Panel("System", Static(id="hw-system"))
                     yield Panel("CPU", Static(id="hw-cpu"), Static(id="hw-features"))
-                    yield Panel("Memory & load", Static(id="hw-memory"), *self._live_rows())
+                    yield Panel("Memory & load", Static(id="hw-memory"), *live_rows(self.system.nvidia_gpus()))
                     yield Panel("Warnings", Static(id="hw-warnings"))
                 with Vertical(classes="hw-column"):
                     yield Panel("Accelerators", Static(id="hw-accelerators"))
@@ -221,7 +206,7 @@ class HardwareArea(Area):
             table.add_column(label, key=key)
         table.add_column("Devices / reason", key="devices")
         for name in self.frameworks:
-            table.add_row(*self._framework_cells(name), key=name)
+            table.add_row(*framework_cells(self.frameworks[name]), key=name)
         self._paint_static()
         self._paint_frameworks_summary()
         self._paint_peak()
@@ -250,74 +235,17 @@ class HardwareArea(Area):
 
     def _paint_static(self) -> None:
         system = self.system
-        cpu = system.get("cpu", {})
-        memory = system.get("memory", {})
-        self.query_one("#hw-system", Static).update(
-            _grid(
-                [
-                    ("Host", Text(str(system.get("hostname", "?")))),
-                    ("OS", Text(os_text(system))),
-                    ("Python", Text(python_text(system))),
-                ]
-            )
-        )
-        self.query_one("#hw-cpu", Static).update(
-            _grid([("Model", Text(str(cpu.get("brand", "?")))), ("Cores", Text(cores_text(cpu)))])
-        )
-        self.query_one("#hw-features", Static).update(feature_chips(*feature_sets(cpu)))
-        total, available = memory.get("total_bytes"), memory.get("available_bytes")
+        self.query_one("#hw-system", Static).update(system_renderable(system))
+        self.query_one("#hw-cpu", Static).update(cpu_renderable(system.cpu))
+        self.query_one("#hw-features", Static).update(feature_chips(*feature_sets(system.cpu)))
+        total, available = system.memory.total_bytes, system.memory.available_bytes
         self._paint_memory((1 - available / total) if total and available is not None else None)
-        self.query_one("#hw-accelerators", Static).update(self._accelerators_renderable())
+        self.query_one("#hw-accelerators", Static).update(accelerators_renderable(system))
 
     def _paint_memory(self, used_fraction: float | None) -> None:
-        total = self.system.get("memory", {}).get("total_bytes")
-        used = total * used_fraction if total and used_fraction is not None else None
         self.query_one("#hw-memory", Static).update(
-            _grid(
-                [
-                    ("RAM", Text(f"{human_bytes(total)} total, {human_bytes(used)} in use")),
-                    ("In use", usage_bar(used_fraction)),
-                ]
-            )
+            memory_renderable(self.system.memory.total_bytes, used_fraction)
         )
-
-    def _accelerators_renderable(self) -> RenderableType:
-        system = self.system
-        parts: list[RenderableType] = []
-        for gpu in system.get("gpus", []):
-            total, used = gpu.get("memory_total_bytes"), gpu.get("memory_used_bytes")
-            fraction = used / total if total and used is not None else None
-            parts.append(Text(f"{gpu.get('vendor')} GPU {gpu.get('index')}: {gpu.get('name')}", style="bold"))
-            parts.append(_grid([("Memory", usage_bar(fraction)), ("", Text(gpu_summary(gpu)))]))
-        nvidia = system.get("nvidia", {})
-        if nvidia.get("available"):
-            driver = f"NVIDIA driver {nvidia.get('driver_version')}, CUDA {nvidia.get('cuda_driver_version') or '?'}"
-            parts.append(Text(driver, style="dim"))
-        elif not system.get("gpus"):
-            parts.append(Text(str(nvidia.get("reason") or "no GPU found"), style="dim"))
-        for tpu in system.get("tpus", []):
-            parts.append(
-                Text(f"TPU {tpu.get('index')}: {tpu.get('accelerator_type') or tpu.get('pci_address')}")
-            )
-        if system.get("apple_mps"):
-            parts.append(Text("Apple GPU: Metal Performance Shaders (MPS) capable"))
-        return Group(*parts)
-
-    def _live_rows(self) -> list[Horizontal]:
-        rows = [("cpu", "CPU"), ("memory", "Memory")]
-        rows += [(f"gpu{gpu['index']}", f"GPU {gpu['index']}") for gpu in self._nvidia_gpus()]
-        return [
-            Horizontal(
-                Label(label, classes="hw-live-label"),
-                PercentGraph(id=f"hw-graph-{key}"),
-                Static("—", id=f"hw-value-{key}", classes="hw-live-value"),
-                classes="hw-live-row",
-            )
-            for key, label in rows
-        ]
-
-    def _nvidia_gpus(self) -> list[dict[str, Any]]:
-        return [gpu for gpu in self.system.get("gpus", []) if gpu.get("vendor") == "NVIDIA"]
 
     def _update_graph(self, key: str, values: list[float]) -> None:
         for graph in self.query(f"#hw-graph-{key}").results(PercentGraph):
@@ -325,20 +253,9 @@ class HardwareArea(Area):
         for value_label in self.query(f"#hw-value-{key}").results(Static):
             value_label.update(f"{values[-1]:.0f}%" if values else "—")
 
-    def _framework_cells(self, name: str) -> tuple[Text, Text, Text, Text]:
-        result = self.frameworks[name]
-        status = result.get("status", "")
-        style = {"ok": "green", "crashed": "red", "timeout": "red", "probing": "yellow"}.get(status, "dim")
-        return (
-            Text(result.get("display", name), style="bold"),
-            Text(result.get("version") or "—"),
-            Text(framework_status_text(result), style=style),
-            Text(framework_devices_text(result)),
-        )
-
     def _paint_framework_row(self, name: str) -> None:
         table = self.query_one("#hw-framework-table", DataTable)
-        cells = self._framework_cells(name)
+        cells = framework_cells(self.frameworks[name])
         if name not in table.rows:
             table.add_row(*cells, key=name)
             return
@@ -346,65 +263,19 @@ class HardwareArea(Area):
             table.update_cell(name, column, cell, update_width=True)
 
     def _paint_frameworks_summary(self) -> None:
-        system = self.system
-        cpu = system.get("cpu", {})
-        gpus = system.get("gpus", [])
-        accel = f"{len(gpus)} GPU{'s' if len(gpus) != 1 else ''}" if gpus else "no GPU"
-        statuses = [result.get("status") for result in self.frameworks.values()]
-        if "probing" in statuses:
-            fw_text = Text("probing frameworks…", style="yellow")
-        else:
-            usable = sum(status == "ok" for status in statuses)
-            fw_text = Text(f"{usable}/{len(statuses)} frameworks usable", style="green" if usable else "red")
-        warnings = [w for w in collect_warnings(system, self._settled()) if w["level"] == "warning"]
-        text = Text(f"{cpu.get('brand', '?')} · {cpu.get('logical_cores') or '?'} threads · ", style="bold")
-        text.append(f"{human_bytes(system.get('memory', {}).get('total_bytes'))} RAM · {accel} · ")
-        text.append_text(fw_text)
-        if warnings:
-            text.append(f" · {len(warnings)} warning{'s' if len(warnings) != 1 else ''}", style="bold yellow")
-        self.query_one("#hw-summary", Static).update(text)
+        warnings = collect_warnings(self.system, self._settled())
+        self.query_one("#hw-summary", Static).update(summary_text(self.system, self.frameworks, warnings))
 
-    def _settled(self) -> dict[str, dict[str, Any]]:
-        return {
-            name: r for name, r in self.frameworks.items() if r.get("status") not in ("probing", "not_probed")
-        }
+    def _settled(self) -> dict[str, FrameworkProbe]:
+        return {name: r for name, r in self.frameworks.items() if r.status not in ("probing", "not_probed")}
 
     def _paint_warnings(self) -> None:
+        probing = any(r.status == "probing" for r in self.frameworks.values())
         warnings = collect_warnings(self.system, self._settled())
-        if not warnings:
-            probing = any(r.get("status") == "probing" for r in self.frameworks.values())
-            content = Text("checking…" if probing else "none: the setup looks healthy", style="dim")
-        else:
-            content = Text()
-            for warning in warnings:
-                if content:
-                    content.append("\n")
-                if warning["level"] == "warning":
-                    content.append("⚠ ", style="bold yellow")
-                else:
-                    content.append("ℹ ", style="bold blue")
-                content.append(warning["message"])
-        self.query_one("#hw-warnings", Static).update(content)
+        self.query_one("#hw-warnings", Static).update(warnings_renderable(warnings, probing))
 
     def _paint_peak(self) -> None:
-        peak = self.peak
-        if self.measuring:
-            content: RenderableType = Text("measuring… (a square matrix multiply per device)", style="yellow")
-        elif not peak:
-            content = Text("not measured — press m", style="dim")
-        else:
-            table = Table.grid(padding=(0, 2))
-            table.add_column(style="bold", no_wrap=True)
-            table.add_column(no_wrap=True)
-            table.add_column(justify="right", no_wrap=True)
-            for device, values in peak.get("devices", {}).items():
-                for dtype, value in values.items():
-                    table.add_row(
-                        device, dtype, gflops_text(value) if value is not None else Text("—", style="dim")
-                    )
-            note = Text(f"measured {peak.get('measured_at', '?')} · m to re-measure", style="dim")
-            content = Group(table, note)
-        self.query_one("#hw-peak", Static).update(content)
+        self.query_one("#hw-peak", Static).update(peak_renderable(self.peak, self.measuring))
 
     # -- framework probes ---------------------------------------------------------------------------
 
@@ -415,8 +286,8 @@ class HardwareArea(Area):
         self.probing = True
         self._generation += 1
         for name, result in self.frameworks.items():
-            if result.get("installed"):
-                self.frameworks[name] = {**result, "status": "probing", "reason": None, "devices": []}
+            if result.installed:
+                self.frameworks[name] = replace(result, status="probing", reason=None, devices=())
             self._paint_framework_row(name)
         self._paint_frameworks_summary()
         self._paint_warnings()
@@ -461,8 +332,8 @@ class HardwareArea(Area):
         if event.worker.group == "hw-frameworks":
             self.probing = False
             for name, result in self.frameworks.items():
-                if result.get("status") == "probing":
-                    self.frameworks[name] = {**result, "status": "crashed", "reason": f"probe error: {error}"}
+                if result.status == "probing":
+                    self.frameworks[name] = replace(result, status="crashed", reason=f"probe error: {error}")
                     self._paint_framework_row(name)
             self._paint_frameworks_summary()
             self._paint_warnings()
@@ -505,7 +376,7 @@ class HardwareArea(Area):
         self._paint_memory(memory / 100)
         self._update_graph("cpu", list(self.history.cpu))
         self._update_graph("memory", list(self.history.memory))
-        if self._nvidia_gpus() and not self._sampling_gpus:
+        if self.system.nvidia_gpus() and not self._sampling_gpus:
             self._sampling_gpus = True
             self._sample_gpus()
 

@@ -1,11 +1,29 @@
-"""Widgets private to the Hardware area: feature chips, usage bars and absolute-scale graphs."""
+"""Widgets and renderables private to the Hardware area: panels, feature chips, usage bars, absolute-scale
+graphs and the content of each panel, drawn from the typed hardware report's parts."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
+from rich.console import Group, RenderableType
+from rich.table import Table
 from rich.text import Text
-from textual.widgets import Static
+from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
+from textual.widgets import Label, Static
+
+from fwtui.hardware.format import (
+    cores_text,
+    framework_devices_text,
+    framework_status_text,
+    gflops_text,
+    gpu_summary,
+    human_bytes,
+    os_text,
+    python_text,
+)
+from fwtui.hardware.model import CpuInfo, FrameworkProbe, GpuInfo, HardwareWarning, PeakEntry, SystemInfo
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 
@@ -77,3 +95,137 @@ class PercentGraph(Static):
             index = max(1, round(clamped / 100 * (len(BLOCKS) - 1)))  # 0% still shows a floor
             text.append(BLOCKS[index], style=level_style(clamped))
         return text
+
+
+class Panel(Vertical):
+    """A bordered, titled section."""
+
+    def __init__(self, title: str, *children: Widget, **kwargs: Any) -> None:
+        super().__init__(*children, classes="hw-panel", **kwargs)
+        self.border_title = title
+
+
+def live_rows(nvidia_gpus: Iterable[GpuInfo]) -> list[Horizontal]:
+    """One graph row each for CPU, memory and every NVIDIA GPU (the ones NVML can sample)."""
+    rows = [("cpu", "CPU"), ("memory", "Memory")]
+    rows += [(f"gpu{gpu.index}", f"GPU {gpu.index}") for gpu in nvidia_gpus]
+    return [
+        Horizontal(
+            Label(label, classes="hw-live-label"),
+            PercentGraph(id=f"hw-graph-{key}"),
+            Static("—", id=f"hw-value-{key}", classes="hw-live-value"),
+            classes="hw-live-row",
+        )
+        for key, label in rows
+    ]
+
+
+def grid(rows: list[tuple[str, RenderableType]]) -> Table:
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for key, value in rows:
+        table.add_row(key, value)
+    return table
+
+
+def system_renderable(system: SystemInfo) -> Table:
+    return grid(
+        [("Host", Text(system.hostname or "?")), ("OS", Text(os_text(system))), ("Python", Text(python_text(system)))]
+    )
+
+
+def cpu_renderable(cpu: CpuInfo) -> Table:
+    return grid([("Model", Text(cpu.brand or "?")), ("Cores", Text(cores_text(cpu)))])
+
+
+def memory_renderable(total: int | None, used_fraction: float | None) -> Table:
+    used = total * used_fraction if total and used_fraction is not None else None
+    return grid(
+        [
+            ("RAM", Text(f"{human_bytes(total)} total, {human_bytes(used)} in use")),
+            ("In use", usage_bar(used_fraction)),
+        ]
+    )
+
+
+def accelerators_renderable(system: SystemInfo) -> Group:
+    parts: list[RenderableType] = []
+    for gpu in system.gpus:
+        total, used = gpu.memory_total_bytes, gpu.memory_used_bytes
+        fraction = used / total if total and used is not None else None
+        parts.append(Text(f"{gpu.vendor} GPU {gpu.index}: {gpu.name}", style="bold"))
+        parts.append(grid([("Memory", usage_bar(fraction)), ("", Text(gpu_summary(gpu)))]))
+    nvidia = system.nvidia
+    if nvidia.available:
+        driver = f"NVIDIA driver {nvidia.driver_version}, CUDA {nvidia.cuda_driver_version or '?'}"
+        parts.append(Text(driver, style="dim"))
+    elif not system.gpus:
+        parts.append(Text(nvidia.reason or "no GPU found", style="dim"))
+    for tpu in system.tpus:
+        parts.append(Text(f"TPU {tpu.index}: {tpu.accelerator_type or tpu.pci_address}"))
+    if system.apple_mps:
+        parts.append(Text("Apple GPU: Metal Performance Shaders (MPS) capable"))
+    return Group(*parts)
+
+
+def framework_cells(result: FrameworkProbe) -> tuple[Text, Text, Text, Text]:
+    style = {"ok": "green", "crashed": "red", "timeout": "red", "probing": "yellow"}.get(result.status, "dim")
+    return (
+        Text(result.display, style="bold"),
+        Text(result.version or "—"),
+        Text(framework_status_text(result), style=style),
+        Text(framework_devices_text(result)),
+    )
+
+
+def summary_text(
+    system: SystemInfo, frameworks: Mapping[str, FrameworkProbe], warnings: Iterable[HardwareWarning]
+) -> Text:
+    """The one-line headline: CPU, threads, RAM, GPUs, usable frameworks and the warning count."""
+    cpu, gpus = system.cpu, system.gpus
+    accel = f"{len(gpus)} GPU{'s' if len(gpus) != 1 else ''}" if gpus else "no GPU"
+    statuses = [result.status for result in frameworks.values()]
+    if "probing" in statuses:
+        fw_text = Text("probing frameworks…", style="yellow")
+    else:
+        usable = sum(status == "ok" for status in statuses)
+        fw_text = Text(f"{usable}/{len(statuses)} frameworks usable", style="green" if usable else "red")
+    serious = [w for w in warnings if w.level == "warning"]
+    text = Text(f"{cpu.brand or '?'} · {cpu.logical_cores or '?'} threads · ", style="bold")
+    text.append(f"{human_bytes(system.memory.total_bytes)} RAM · {accel} · ")
+    text.append_text(fw_text)
+    if serious:
+        text.append(f" · {len(serious)} warning{'s' if len(serious) != 1 else ''}", style="bold yellow")
+    return text
+
+
+def warnings_renderable(warnings: Sequence[HardwareWarning], probing: bool) -> Text:
+    if not warnings:
+        return Text("checking…" if probing else "none: the setup looks healthy", style="dim")
+    content = Text()
+    for warning in warnings:
+        if content:
+            content.append("\n")
+        if warning.level == "warning":
+            content.append("⚠ ", style="bold yellow")
+        else:
+            content.append("ℹ ", style="bold blue")
+        content.append(warning.message)
+    return content
+
+
+def peak_renderable(peak: PeakEntry | None, measuring: bool) -> RenderableType:
+    if measuring:
+        return Text("measuring… (a square matrix multiply per device)", style="yellow")
+    if peak is None:
+        return Text("not measured — press m", style="dim")
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(no_wrap=True)
+    table.add_column(justify="right", no_wrap=True)
+    for device, values in peak.devices.items():
+        for dtype, value in values.items():
+            table.add_row(device, dtype, gflops_text(value) if value is not None else Text("—", style="dim"))
+    note = Text(f"measured {peak.measured_at or '?'} · m to re-measure", style="dim")
+    return Group(table, note)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
+if TYPE_CHECKING:
+    from fwtui.hardware.report import HardwareReport
+
 
 class HardwareReady(Message, bubble=False):
-    """The hardware report was (re)built; ``report`` is ``fwtui.hardware`` output as a dict."""
+    """The hardware report was (re)built."""
 
-    def __init__(self, report: dict[str, Any]) -> None:
+    def __init__(self, report: HardwareReport) -> None:
         super().__init__()
         self.report = report
 

@@ -19,14 +19,26 @@ from textual.widgets import Button, SelectionList, Static
 
 import screens.app as app_module
 import screens.hardware as hardware_screen
+from fwtui.bench.events import (
+    QueueStarted,
+    RunEnded,
+    RunProgress,
+    RunResult,
+    RunStarted,
+    SessionDone,
+    session_event_from_dict,
+)
 from fwtui.bench.plan import RunSpec, Selection, expand
+from fwtui.bench.progress import BenchState
+from fwtui.bench.result_record import ResultRecord
+from fwtui.bench.summary import SummaryRow
 from fwtui.hardware.system import probe_system
 from screens.app import FwtuiApp
 from screens.areas import AREAS, Area
 from screens.benchmark import BenchmarkArea
 from screens.benchmark_form import BenchForm
 from screens.benchmark_runner import EventPump
-from screens.benchmark_state import BenchState, format_duration
+from screens.benchmark_state import format_duration
 from screens.benchmark_summary import BenchSummary
 from screens.benchmark_table import BenchResultsTable
 from screens.context import AppContext
@@ -94,7 +106,7 @@ async def run_to_end(pilot: Pilot[Any], area: BenchmarkArea, timeout_s: float = 
 
 def table_statuses(area: BenchmarkArea) -> list[tuple[str, str, str]]:
     table = area.query_one(BenchResultsTable)
-    return [(r["framework"], r["scenario"], r["status"]) for r in table.records.values()]
+    return [(r.framework, r.scenario, r.status) for r in table.records.values()]
 
 
 def bench_children() -> list[psutil.Process]:
@@ -122,30 +134,28 @@ def in_process_groups(group_ids: set[int]) -> list[int]:
 def test_state_tracks_queue_progress_and_failures() -> None:
     now = [100.0]
     state = BenchState(clock=lambda: now[0])
-    specs = [s.to_dict() for s in quick_specs(["torch", "onnxruntime"])]
-    state.apply({"event": "queue", "total": 2, "specs": specs})
+    specs = quick_specs(["torch", "onnxruntime"])
+    state.apply(QueueStarted(tuple(specs)))
     assert [item.status for item in state.items] == ["queued", "queued"]
-    state.apply({"event": "run_start", "index": 0, "spec": specs[0]})
-    state.apply({"event": "progress", "index": 0, "scenario": "latency", "iterations": 50, "elapsed_s": 1.0,
-                 "fraction": 0.5, "p50_ms": 0.2, "recent_ms": [0.2, 0.21]})  # fmt: skip
+    state.apply(RunStarted(0, specs[0]))
+    state.apply(RunProgress(index=0, scenario="latency", iterations=50, elapsed_s=1.0,
+                            fraction=0.5, p50_ms=0.2, recent_ms=(0.2, 0.21)))  # fmt: skip
     now[0] = 110.0
     assert (
         state.live is not None and state.live.iterations == 50 and list(state.live.recent_ms) == [0.2, 0.21]
     )
     assert state.overall_fraction == pytest.approx(0.25)
     assert state.eta_s() == pytest.approx(30.0)
-    state.apply(
-        {"event": "run_end", "index": 0, "status": "failed", "reason": "crashed with SIGSEGV in phase build"}
-    )
+    state.apply(RunEnded(0, "failed", "crashed with SIGSEGV in phase build"))
     # a progress event that arrives late for a finished run changes nothing
-    state.apply({"event": "progress", "index": 0, "iterations": 99, "fraction": 0.9})
+    state.apply(RunProgress(index=0, iterations=99, fraction=0.9))
     assert state.items[0].status == "failed" and state.live.iterations == 50
     pending = state.take_pending_records()
     # the run died before any result: it still gets a row, with its reason
-    assert [(r["framework"], r["status"], r["reason"]) for r in pending] == [
+    assert [(r.framework, r.status, r.reason) for r in pending] == [
         ("torch", "failed", "crashed with SIGSEGV in phase build")
     ]
-    state.apply({"event": "done", "records": [], "cancelled": True})
+    state.apply(SessionDone(cancelled=True))
     assert state.done and state.cancelled and state.items[1].status == "cancelled"
     assert format_duration(125) == "2 min 05 s"
 
@@ -154,10 +164,10 @@ def test_event_pump_keeps_only_the_latest_progress() -> None:
     posted: list[Any] = []
     pump = EventPump(posted.append)
     for i in range(500):
-        pump({"event": "progress", "index": 0, "iterations": i})
-    pump({"event": "run_end", "index": 0, "status": "ok"})
-    assert len(posted) == 1 and posted[0].event["event"] == "run_end"
-    assert pump.take_progress() == {"event": "progress", "index": 0, "iterations": 499}
+        pump(RunProgress(index=0, iterations=i))
+    pump(RunEnded(0, "ok"))
+    assert len(posted) == 1 and isinstance(posted[0].event, RunEnded)
+    assert pump.take_progress() == RunProgress(index=0, iterations=499)
     assert pump.take_progress() is None
 
 
@@ -356,6 +366,9 @@ def _record(
     record: dict[str, Any] = {
         "result_id": f"result-{index}",
         "run_id": "run-1",
+        "machine_id": "m-1",
+        "created_at": "2025-01-01T00:00:00+00:00",
+        "threads": 2,
         "framework": framework,
         "variant": variant,
         "workload": "mlp",
@@ -403,24 +416,28 @@ RECORDED_SUMMARY = [
 
 def replay_finished_queue(area: BenchmarkArea) -> None:
     """Feed a recorded queue with fixed numbers through the same handlers a live one uses."""
+
+    def apply_event(event: dict[str, Any]) -> None:  # recorded as the events' JSON form
+        area.apply_event(session_event_from_dict(event))
+
     area.add_class("form-hidden")
     area.query_one(BenchResultsTable).focus()
-    area.apply_event({"event": "queue", "total": 3, "specs": RECORDED_SPECS})
+    apply_event({"event": "queue", "total": 3, "specs": RECORDED_SPECS})
     for index, spec in enumerate(RECORDED_SPECS):
-        area.apply_event({"event": "run_start", "index": index, "spec": spec})
-        area.apply_event({"event": "phase", "index": index, "phase": "measure", "elapsed_s": 1.5})
-        area.apply_event({"event": "progress", "index": index, "scenario": "throughput", "iterations": 120,
+        apply_event({"event": "run_start", "index": index, "spec": spec})
+        apply_event({"event": "phase", "index": index, "phase": "measure", "elapsed_s": 1.5})
+        apply_event({"event": "progress", "index": index, "scenario": "throughput", "iterations": 120,
                           "elapsed_s": 2.0, "fraction": 1.0, "p50_ms": 3.9,
                           "recent_ms": [3.9, 4.1, 3.8, 4.4, 3.9, 4.0, 5.1, 3.9]})  # fmt: skip
         for result_index, record in RECORDED_RESULTS:
             if result_index == index:
-                area.apply_event({"event": "result", "index": index, "record": record})
+                apply_event({"event": "result", "index": index, "record": record})
         status = "failed" if index == 2 else "ok"
-        area.apply_event({"event": "run_end", "index": index, "status": status,
+        apply_event({"event": "run_end", "index": index, "status": status,
                           "reason": "crashed with SIGSEGV in phase build" if status == "failed" else None})  # fmt: skip
-    area.apply_event({"event": "done", "records": [r for _, r in RECORDED_RESULTS], "cancelled": False})
+    apply_event({"event": "done", "records": [r for _, r in RECORDED_RESULTS], "cancelled": False})
     area.saved_count = len(RECORDED_RESULTS)
-    area.show_summary(RECORDED_SUMMARY)
+    area.show_summary([SummaryRow.from_dict(row) for row in RECORDED_SUMMARY])
 
 
 async def test_replayed_queue_fills_table_in_place() -> None:
@@ -434,13 +451,8 @@ async def test_replayed_queue_fills_table_in_place() -> None:
         assert str(table.get_cell("result-2", "status")) == "ok ⚑ high_variance"
         assert str(table.get_cell("result-4", "status")).startswith("failed: crashed with SIGSEGV")
         # a re-sent record updates its row instead of adding one
-        area.apply_event(
-            {
-                "event": "result",
-                "index": 0,
-                "record": {**RECORDED_RESULTS[0][1], "flags": ["too_few_iterations"]},
-            }
-        )
+        record = ResultRecord.from_dict({**RECORDED_RESULTS[0][1], "flags": ["too_few_iterations"]})
+        area.apply_event(RunResult(0, record))
         area.paint()
         assert table.row_count == 6 and "too_few_iterations" in str(table.get_cell("result-0", "status"))
         assert "1.93x faster than torch/eager (significant)" in area.query_one(BenchSummary).text

@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 from textual.widgets import RadioButton, RadioSet, SelectionList, Static
 
 from fwtui.decide.answers_store import answers_path, save_answers
-from fwtui.hardware import machine_id, probe_system
+from fwtui.hardware import HardwareReport, SystemInfo, machine_id, probe_system
 from screens.app import FwtuiApp
 from screens.context import AppContext
 from screens.decide import DecideArea
@@ -37,7 +37,7 @@ class DecideHost(App[None]):
 
     def __init__(self, db_path: Path, report: dict[str, Any] | None = PLAIN_LINUX) -> None:
         super().__init__()
-        self.hardware_report = report
+        self.hardware_report = HardwareReport.from_dict(report) if report is not None else None
         self.context = AppContext(db_path=db_path)
 
     def compose(self) -> ComposeResult:
@@ -131,6 +131,38 @@ async def test_existing_framework_question_shows_only_when_relevant(tmp_path: Pa
         assert not question.display
 
 
+async def test_the_system_is_probed_at_most_once_per_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fwtui.hardware
+    import fwtui.hardware.machine
+    import fwtui.hardware.system
+
+    real_probe = fwtui.hardware.system.probe_system
+    probes: list[SystemInfo] = []
+
+    def counted_probe() -> SystemInfo:  # the real probe, counted
+        probes.append(real_probe())
+        return probes[-1]
+
+    monkeypatch.setattr(fwtui.hardware.system, "probe_system", counted_probe)
+    monkeypatch.setattr(fwtui.hardware, "probe_system", counted_probe)
+    fwtui.hardware.machine._probe_once.cache_clear()  # as in a fresh process
+    try:
+        db = make_evidence_db(tmp_path / "results.duckdb", machine_id=machine_id(real_probe()))
+        app = DecideHost(db, report=None)  # no hardware report published yet: the area probes
+        async with app.run_test(size=(100, 40)) as pilot:
+            area = _area(app)
+            for run_id in (None, "run-1", "run-2"):  # each load of the evidence needs this machine's id
+                if run_id is not None:
+                    area.post_message(ResultsChanged(run_id))
+                await settle(pilot, node=area)
+                assert area.hardware is not None and area.evidence.measured  # found with this machine's id
+        assert len(probes) == 1
+    finally:
+        fwtui.hardware.machine._probe_once.cache_clear()
+
+
 async def test_export_writes_the_markdown_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     save_answers({"deploy": ("mobile",)})
@@ -153,7 +185,8 @@ async def test_hardware_report_moves_the_recommendation(tmp_path: Path) -> None:
         area = _area(app)
         await settle(pilot, node=area)
         assert area.recommendation is not None and area.recommendation.winner.id == "pytorch"
-        area.post_message(HardwareReady({"system": {**PLAIN_LINUX, "tpus": [{"index": 0, "name": "v5e"}]}}))
+        with_tpu = HardwareReport.from_dict({**PLAIN_LINUX, "tpus": [{"index": 0, "name": "v5e"}]})
+        area.post_message(HardwareReady(with_tpu))
         await until(pilot, lambda: area.recommendation.winner.id == "jax")  # type: ignore[union-attr]
         assert "[hardware]" in _text(app, "#decide-reasons")
         assert "TPU" in _text(app, "#decide-evidence")

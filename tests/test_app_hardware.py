@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 import screens
 import screens.hardware as hardware_screen
 from fwtui.errors import FwtuiError
-from fwtui.hardware import probe_system
+from fwtui.hardware import FrameworkProbe, HardwareReport, PeakEntry, SystemInfo, probe_system
 from fwtui.hardware.examples import example_frameworks, example_peak, example_system
 from screens.app import FwtuiApp
 from screens.context import AppContext
@@ -36,26 +36,26 @@ class FixedSource(HardwareSource):
 
     live = False
 
-    def __init__(self, *, system: dict[str, Any] | None = None, peak: bool = True) -> None:
+    def __init__(self, *, system: SystemInfo | None = None, peak: bool = True) -> None:
         self._system = system or example_system()
         self._peak = example_peak() if peak else None
         self.probe_calls = 0
         self.measure_calls = 0
 
-    def system(self) -> dict[str, Any]:
+    def system(self) -> SystemInfo:
         return self._system
 
-    def frameworks(self, on_result: Callable[[str, dict[str, Any]], None]) -> dict[str, dict[str, Any]]:
+    def frameworks(self, on_result: Callable[[str, FrameworkProbe], None]) -> dict[str, FrameworkProbe]:
         self.probe_calls += 1
         results = example_frameworks()
         for name, result in results.items():
             on_result(name, result)
         return results
 
-    def cached_peak(self) -> dict[str, Any] | None:
+    def cached_peak(self) -> PeakEntry | None:
         return self._peak
 
-    def measure_peak(self) -> dict[str, Any]:
+    def measure_peak(self) -> PeakEntry:
         self.measure_calls += 1
         self._peak = example_peak()
         return self._peak
@@ -71,10 +71,10 @@ class FixedSource(HardwareSource):
 
 
 class BrokenSource(FixedSource):
-    def frameworks(self, on_result: Callable[[str, dict[str, Any]], None]) -> dict[str, dict[str, Any]]:
+    def frameworks(self, on_result: Callable[[str, FrameworkProbe], None]) -> dict[str, FrameworkProbe]:
         raise RuntimeError("probe machinery exploded")
 
-    def measure_peak(self) -> dict[str, Any]:
+    def measure_peak(self) -> PeakEntry:
         raise FwtuiError("peak measurement failed: no BLAS")
 
 
@@ -103,7 +103,7 @@ class HardwareHost(App[None]):
     def __init__(self, source: HardwareSource | None = None) -> None:
         super().__init__()
         self.source = source or FixedSource()
-        self.hardware_report: dict[str, Any] | None = None
+        self.hardware_report: HardwareReport | None = None
         self.published = 0
 
     def compose(self) -> ComposeResult:
@@ -114,7 +114,7 @@ class HardwareHost(App[None]):
     def on_mount(self) -> None:
         self.query_one(HardwareArea).focus_default()
 
-    def publish_hardware(self, report: dict[str, Any]) -> None:
+    def publish_hardware(self, report: HardwareReport) -> None:
         self.hardware_report = report
         self.published += 1
 
@@ -131,8 +131,8 @@ async def test_switch_areas_and_read_the_hardware_screen(
             await pilot.press(key)
             assert app.active_area_id == area
         area = app.query_one(HardwareArea)
-        assert real_system["cpu"]["brand"] in _text(app.query_one("#hw-cpu", Static))
-        assert real_system["cpu"]["brand"] in _text(app.query_one("#hw-summary", Static))
+        assert real_system.cpu.brand in _text(app.query_one("#hw-cpu", Static))
+        assert real_system.cpu.brand in _text(app.query_one("#hw-summary", Static))
         assert area.help_text.startswith("# Hardware")
 
 
@@ -151,8 +151,8 @@ async def test_framework_results_fill_the_table_and_are_published(
         assert ort_row[2] == "crashed" and "SIGSEGV" in ort_row[3]
         report = app.hardware_report
         assert report is not None
-        assert report["frameworks"]["jax"]["devices"] == ["cuda:0 NVIDIA H100 80GB HBM3"]
-        assert report["peak_gflops"]["cuda:0"]["bfloat16"] == 702000.0
+        assert report.frameworks["jax"].devices == ("cuda:0 NVIDIA H100 80GB HBM3",)
+        assert report.peak_gflops["cuda:0"]["bfloat16"] == 702000.0
         warnings = _text(app.query_one("#hw-warnings", Static))
         assert "TensorFlow sees no GPU" in warnings
         assert "NVIDIA H100 80GB HBM3" in _text(app.query_one("#hw-accelerators", Static))
@@ -170,7 +170,7 @@ async def test_keys_reprobe_and_measure_peak() -> None:
         assert source.measure_calls == 1
         peak_text = _text(app.query_one("#hw-peak", Static))
         assert "702.00 TFLOP/s" in peak_text and "cuda:0" in peak_text
-        assert app.hardware_report is not None and app.hardware_report["peak_gflops"] is not None
+        assert app.hardware_report is not None and app.hardware_report.peak_gflops is not None
         await pilot.press("r")
         await _settle(pilot)
         assert source.probe_calls == 2
@@ -182,7 +182,7 @@ async def test_failing_workers_are_shown_and_the_app_keeps_running() -> None:
     async with app.run_test(size=(100, 40)) as pilot:
         await _settle(pilot)
         table = app.query_one("#hw-framework-table", DataTable)
-        installed = [name for name, r in app.query_one(HardwareArea).frameworks.items() if r["installed"]]
+        installed = [name for name, r in app.query_one(HardwareArea).frameworks.items() if r.installed]
         for name in installed:
             row = [str(cell) for cell in table.get_row(name)]
             assert row[2] == "crashed" and "probe machinery exploded" in row[3]
@@ -206,7 +206,7 @@ async def test_live_graphs_use_the_sampled_values() -> None:
 class QuickProbeSource(HardwareSource):
     """The real system probe and live sampling, with framework children that answer at once."""
 
-    def frameworks(self, on_result: Callable[[str, dict[str, Any]], None]) -> dict[str, dict[str, Any]]:
+    def frameworks(self, on_result: Callable[[str, FrameworkProbe], None]) -> dict[str, FrameworkProbe]:
         from fwtui.hardware import probe_frameworks
 
         quick = [sys.executable, "-c", "import json; print(json.dumps({'devices': ['cpu'], 'details': {}}))"]
@@ -221,10 +221,10 @@ async def test_real_probe_and_live_sampling() -> None:
         await until(pilot, lambda: len(area.history.cpu) >= 2, timeout_s=10)  # the live timer ticks once a second
         assert all(0.0 <= value <= 100.0 for value in area.history.cpu)
         assert "in use" in _text(app.query_one("#hw-memory", Static))
-        assert probe_system()["cpu"]["brand"] in _text(app.query_one("#hw-cpu", Static))
+        assert probe_system().cpu.brand in _text(app.query_one("#hw-cpu", Static))
         assert app.hardware_report is not None
-        installed = {n for n, r in app.hardware_report["frameworks"].items() if r["installed"]}
-        assert {n for n, r in app.hardware_report["frameworks"].items() if r["status"] == "ok"} == installed
+        installed = {n for n, r in app.hardware_report.frameworks.items() if r.installed}
+        assert {n for n, r in app.hardware_report.frameworks.items() if r.status == "ok"} == installed
 
 
 async def test_fits_at_80x24_and_scrolls_to_every_panel(
@@ -280,7 +280,7 @@ def test_app_process_never_imports_a_framework(tmp_path: Path) -> None:
                 except AssertionError:
                     pass  # reported below as "the framework probes never finished"
                 report = app.hardware_report
-                statuses = {{k: v["status"] for k, v in report["frameworks"].items()}} if report else None
+                statuses = {{k: v.status for k, v in report.frameworks.items()}} if report else None
                 heavy = sorted(m for m in sys.modules if m.split(".")[0] in {list(HEAVY_MODULES)!r})
                 print(json.dumps({{"statuses": statuses, "heavy": heavy}}), flush=True)
                 app.exit()
@@ -308,7 +308,7 @@ class HangingProbeSource(FixedSource):
         super().__init__()
         self.folder = folder
 
-    def frameworks(self, on_result: Callable[[str, dict[str, Any]], None]) -> dict[str, dict[str, Any]]:
+    def frameworks(self, on_result: Callable[[str, FrameworkProbe], None]) -> dict[str, FrameworkProbe]:
         from fwtui.hardware import probe_frameworks
 
         def command(name: str) -> list[str]:
@@ -324,7 +324,7 @@ async def test_quitting_mid_probe_kills_the_children(tmp_path: Path) -> None:
     app = HardwareHost(HangingProbeSource(tmp_path))
     async with app.run_test(size=(100, 40)) as pilot:
         area = app.query_one(HardwareArea)
-        children = len([name for name, r in area.frameworks.items() if r["installed"]])
+        children = len([name for name, r in area.frameworks.items() if r.installed])
 
         def every_child_wrote_its_pid() -> bool:
             return len([path for path in tmp_path.iterdir() if path.read_text()]) == children

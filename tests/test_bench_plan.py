@@ -6,7 +6,9 @@ import pytest
 
 from fwtui.bench import plan
 from fwtui.bench.plan import PRESETS, RunSpec, Selection, estimate_seconds, expand
+from fwtui.bench.workloads import GEMM_TRAINING_REASON
 from fwtui.errors import UsageError
+from fwtui.frameworks import BY_NAME
 
 
 def test_quick_preset_covers_every_framework_workload_and_mode() -> None:
@@ -27,13 +29,13 @@ def test_ort_training_is_unsupported_with_reason() -> None:
     specs = expand(Selection(frameworks=["ort"], workloads=["mlp"], modes=["training"], device="cpu"))
     assert len(specs) == 1
     assert specs[0].status == "unsupported"
-    assert specs[0].reason == plan.ORT_TRAINING_REASON
+    assert specs[0].reason == BY_NAME["onnxruntime"].cannot_train
     assert estimate_seconds(specs) == 0  # nothing will run
 
 
 def test_explicit_gemm_training_is_listed_as_unsupported() -> None:
     specs = expand(Selection(frameworks=["torch"], workloads=["gemm"], modes=["training"], device="cpu"))
-    assert [(s.status, s.reason) for s in specs] == [("unsupported", plan.GEMM_TRAINING_REASON)]
+    assert [(s.status, s.reason) for s in specs] == [("unsupported", GEMM_TRAINING_REASON)]
 
 
 def test_not_installed_framework_is_skipped_with_install_command(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 
+from fwtui.bench.events import ChildEvent, RunPhase, SessionDone, SessionEvent
 from fwtui.bench.plan import RunSpec
 from fwtui.bench.process import last_meaningful_line, run_child
 from fwtui.bench.session import BenchSession
+from fwtui.bench.sink import OnSaveFailure, ResultSink
 from fwtui.store import open_store
 
 pytestmark = pytest.mark.slow
@@ -39,8 +41,9 @@ def test_faulty_children_fail_alone_and_the_rest_is_stored(tmp_path: Path) -> No
     ]
     store = open_store(tmp_path / "results.duckdb")
     events: list[dict[str, Any]] = []
-    session = BenchSession(specs, store=store, on_event=events.append, command="test")
-    records = session.run()
+    sink = ResultSink(store, OnSaveFailure.ABORT)
+    session = BenchSession(specs, sink=sink, on_event=lambda e: events.append(e.to_dict()), command="test")
+    records = [r.to_dict() for r in session.run()]
 
     by_run: dict[int, list[dict[str, Any]]] = {}
     for event in events:
@@ -91,13 +94,13 @@ def test_cancel_current_kills_the_child_and_the_queue_goes_on() -> None:
     ]
     holder: dict[str, BenchSession] = {}
 
-    def on_event(event: dict[str, Any]) -> None:
-        if event["event"] == "phase" and event["phase"] == "import":
+    def on_event(event: SessionEvent) -> None:
+        if isinstance(event, RunPhase) and event.phase == "import":
             threading.Timer(0.3, holder["session"].cancel_current).start()
 
     session = BenchSession(specs, on_event=on_event)
     holder["session"] = session
-    records = session.run()
+    records = [r.to_dict() for r in session.run()]
     assert [r["status"] for r in records] == ["skipped", "skipped", "unsupported"]
     assert records[0]["reason"].startswith("cancelled")
     assert not session.cancelled
@@ -119,14 +122,14 @@ def test_cancel_all_stops_the_queue_and_keeps_finished_results(tmp_path: Path) -
     store = open_store(tmp_path / "results.duckdb")
     done: list[dict[str, Any]] = []
 
-    def on_event(event: dict[str, Any]) -> None:
-        if event["event"] == "phase" and event["phase"] == "import":
+    def on_event(event: SessionEvent) -> None:
+        if isinstance(event, RunPhase) and event.phase == "import":
             threading.Timer(0.3, session.cancel_all).start()
-        if event["event"] == "done":
-            done.append(event)
+        if isinstance(event, SessionDone):
+            done.append(event.to_dict())
 
-    session = BenchSession(specs, store=store, on_event=on_event)
-    records = session.run()
+    session = BenchSession(specs, sink=ResultSink(store, OnSaveFailure.ABORT), on_event=on_event)
+    records = [r.to_dict() for r in session.run()]
     assert [r["status"] for r in records] == ["unsupported", "skipped", "skipped"]
     assert done[0]["cancelled"] is True
     assert store.connection.execute("SELECT status FROM runs").fetchall() == [("cancelled",)]
@@ -136,12 +139,12 @@ def test_cancel_all_stops_the_queue_and_keeps_finished_results(tmp_path: Path) -
 
 def test_run_child_reports_events_in_order() -> None:
     events: list[dict[str, Any]] = []
-    outcome = run_child(jax_spec(min_time_s=0.5).to_dict(), on_event=events.append, timeout_s=120)
+    outcome = run_child(jax_spec(min_time_s=0.5), on_event=lambda e: events.append(e.to_dict()), timeout_s=120)
     assert outcome.status == "ok", outcome.reason
     phases = [e["phase"] for e in events if e["event"] == "phase"]
     assert phases[:4] == ["import", "configure", "build", "check"]
     assert phases[4:7] == ["first_call", "warmup", "measure"]
-    assert [r["scenario"] for r in outcome.results] == ["latency", "throughput"]
+    assert [r.scenario for r in outcome.results] == ["latency", "throughput"]
     assert events[-1]["event"] == "done"
     assert outcome.peak_rss_mb and outcome.peak_rss_mb > 10
     progress = [e for e in events if e["event"] == "progress"]
@@ -161,11 +164,11 @@ def test_last_meaningful_line_skips_traceback_frames() -> None:
 def test_a_failing_event_callback_does_not_orphan_the_child() -> None:
     import psutil
 
-    def explode(event: dict[str, Any]) -> None:
+    def explode(event: ChildEvent) -> None:
         raise RuntimeError("callback bug")
 
     with pytest.raises(RuntimeError, match="callback bug"):
-        run_child(jax_spec(fault="hang", fault_phase="import").to_dict(), on_event=explode, timeout_s=60)
+        run_child(jax_spec(fault="hang", fault_phase="import"), on_event=explode, timeout_s=60)
     leftovers = [
         p for p in psutil.Process().children(recursive=True) if "fwtui.bench.child" in " ".join(p.cmdline())
     ]

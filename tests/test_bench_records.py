@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
 import pytest
 
 from fwtui.bench.environment import machine, run_environment
+from fwtui.bench.events import ChildResult
 from fwtui.bench.plan import RunSpec
 from fwtui.bench.records import apply_break_even, measured_record, not_run_record
+from fwtui.bench.result_record import ResultRecord
 from fwtui.bench.session import BenchSession, summarize
 
 SPEC = RunSpec(framework="torch", workload="mlp", mode="inference", variant="eager", device="cpu", threads=2)
 
 
-def child_result(samples: list[float], **extra: Any) -> dict[str, Any]:
+def child_result(samples: list[float], **extra: Any) -> ChildResult:
     result = {
         "event": "result",
         "scenario": "throughput",
@@ -44,10 +47,16 @@ def child_result(samples: list[float], **extra: Any) -> dict[str, Any]:
         "details": {"steady_call_ms": float(np.median(samples)), "settings": {"threads": 2}},
     }
     result.update(extra)
-    return result
+    return ChildResult.from_dict(result)
 
 
-def make(samples: list[float], **changes: Any) -> dict[str, Any]:
+def measured(spec: RunSpec, result: ChildResult, **kwargs: Any) -> tuple[dict[str, Any], list[float]]:
+    """The record as its ``--json`` dict, and the samples."""
+    record, samples = measured_record(spec, result, **kwargs)
+    return record.to_dict(), samples
+
+
+def make(samples: list[float], **changes: Any) -> ResultRecord:
     spec = SPEC.with_changes(**changes)
     record, _ = measured_record(spec, child_result(samples), run_id="r1", machine_id="m1")
     return record
@@ -55,7 +64,7 @@ def make(samples: list[float], **changes: Any) -> dict[str, Any]:
 
 def test_measured_record_statistics_and_consistent_throughput() -> None:
     samples = list(np.random.default_rng(0).normal(4.0, 0.04, 100))
-    record, stored = measured_record(
+    record, stored = measured(
         SPEC, child_result(samples), run_id="r1", machine_id="m1", peak_gflops=400.0
     )
     assert stored == samples
@@ -71,7 +80,7 @@ def test_measured_record_statistics_and_consistent_throughput() -> None:
 
 
 def test_child_check_failure_marks_output_mismatch() -> None:
-    record, _ = measured_record(
+    record, _ = measured(
         SPEC, child_result([1.0] * 3 + [1.1] * 20, check_ok=False, max_abs_error=None)
     )
     assert "output_mismatch" in record["flags"]
@@ -79,13 +88,13 @@ def test_child_check_failure_marks_output_mismatch() -> None:
 
 def test_busy_machine_is_flagged_from_the_load_average() -> None:
     samples = [1.0] * 5 + [1.01] * 20
-    busy, _ = measured_record(SPEC, child_result(samples, details={"load_average": [6.0, 5.0, 4.0]}))
-    idle, _ = measured_record(SPEC, child_result(samples, details={"load_average": [2.2, 2.0, 2.0]}))
+    busy, _ = measured(SPEC, child_result(samples, details={"load_average": [6.0, 5.0, 4.0]}))
+    idle, _ = measured(SPEC, child_result(samples, details={"load_average": [2.2, 2.0, 2.0]}))
     assert "busy_machine" in busy["flags"] and "busy_machine" not in idle["flags"]
 
 
 def test_not_run_record_has_nulls_and_reason() -> None:
-    record = not_run_record(SPEC.with_changes(mode="training"), "train", "unsupported", "cannot train")
+    record = not_run_record(SPEC.with_changes(mode="training"), "train", "unsupported", "cannot train").to_dict()
     assert record["status"] == "unsupported" and record["reason"] == "cannot train"
     assert record["batch_size"] == 64  # the mlp's training batch
     assert record["latency_ms"] is None and record["throughput_samples_per_s"] is None and record["n"] is None
@@ -93,11 +102,9 @@ def test_not_run_record_has_nulls_and_reason() -> None:
 
 def test_break_even_uses_the_baseline_medians() -> None:
     eager = make([1.0] * 30)
-    compiled = make([0.5] * 30, variant="compile")
-    apply_break_even(compiled, eager)
+    compiled = apply_break_even(make([0.5] * 30, variant="compile"), eager).to_dict()
     assert compiled["compile_break_even_calls"] == pytest.approx(0.15 * 1000 / 0.5)
-    slower = make([2.0] * 30, variant="compile")
-    apply_break_even(slower, eager)
+    slower = apply_break_even(make([2.0] * 30, variant="compile"), eager).to_dict()
     assert slower["compile_break_even_calls"] is None
     assert "never pays off" in slower["details"]["break_even_reason"]
 
@@ -109,25 +116,25 @@ def test_summarize_ranks_only_valid_results() -> None:
     fast = make(fast_samples, framework="jax", variant="jit")
     slow = make(slow_samples)
     broken = make([0.1] * 50, framework="tensorflow", variant="function")
-    broken["flags"] = ["output_mismatch"]
+    broken = dataclasses.replace(broken, flags=("output_mismatch",))
     unsupported = not_run_record(
         SPEC.with_changes(framework="onnxruntime", variant="ort"), "throughput", "failed", "crashed"
     )
-    samples = {fast["result_id"]: fast_samples, slow["result_id"]: slow_samples}
-    (row,) = summarize([slow, broken, fast, unsupported], samples)
+    samples = {fast.result_id: fast_samples, slow.result_id: slow_samples}
+    (row,) = [r.to_dict() for r in summarize([slow, broken, fast, unsupported], samples)]
     assert row["winner"] == "jax/jit" and row["runner_up"] == "torch/eager"
     assert row["speedup"] == pytest.approx(2.0, rel=0.05)
     assert row["significant"] is True and row["p_value"] < 0.01
     assert {e["name"] for e in row["excluded"]} == {"tensorflow/function", "onnxruntime/ort"}
     # Without raw samples the CI of the medians decides.
-    (row,) = summarize([slow, fast])
+    (row,) = [r.to_dict() for r in summarize([slow, fast])]
     assert row["significant"] is True
 
 
 def test_session_without_children_or_store() -> None:
     specs = [SPEC.with_changes(status="skipped", reason="not installed: pip install 'fwtui[torch]'")]
     events: list[dict[str, Any]] = []
-    records = BenchSession(specs, on_event=events.append).run()
+    records = [r.to_dict() for r in BenchSession(specs, on_event=lambda e: events.append(e.to_dict())).run()]
     assert [r["status"] for r in records] == ["skipped", "skipped"]
     assert records[0]["reason"].endswith("pip install 'fwtui[torch]'")
     assert [e["event"] for e in events] == ["queue", "run_start", "result", "result", "run_end", "done"]

@@ -10,6 +10,7 @@ import pytest
 
 from fwtui.bench.plan import RunSpec
 from fwtui.bench.session import BenchSession, summarize
+from fwtui.bench.sink import OnSaveFailure, ResultSink
 
 pytestmark = pytest.mark.slow
 
@@ -21,23 +22,28 @@ FAKE_RUNNER = textwrap.dedent(
     """
     import time
     import numpy as np
-    from fwtui.bench import workloads
+    from fwtui.bench import workload_data
+    from fwtui.bench.runner import Runner
 
     ERROR = {error}
     STEP_MS = {{"eager": 1.0, "function": 0.5}}
     FIRST_CALL_S = {{"eager": 0.0, "function": 0.3}}
 
-    def configure(threads, device):
-        return {{"threads": threads}}
+    class FakeRunner(Runner):
+        def configure(self, threads, device):
+            return {{"threads": threads}}
 
-    def framework_version():
-        return "0.0-test"
+        def framework_version(self):
+            return "0.0-test"
 
-    def unsupported_reason(mode, variant, device):
-        return None
+        def unsupported_reason(self, mode, variant, device):
+            return None
 
-    def device_available(device):
-        return None if device == "cpu" else "the test framework only has a CPU"
+        def device_available(self, device):
+            return None if device == "cpu" else "the test framework only has a CPU"
+
+        def prepare(self, spec, weights, *, mode, variant, device):
+            return Prepared(spec, weights, variant)
 
     def _busy(ms):
         end = time.perf_counter() + ms / 1000
@@ -49,10 +55,10 @@ FAKE_RUNNER = textwrap.dedent(
             self.spec, self.weights, self.variant = spec, weights, variant
 
         def infer(self, x):
-            return (workloads.reference_forward(self.spec, self.weights, x) * (1 + ERROR)).astype(np.float32)
+            return (workload_data.reference_forward(self.spec, self.weights, x) * (1 + ERROR)).astype(np.float32)
 
         def train_losses(self, x, y, steps):
-            ref = workloads.reference_train_losses(self.spec, self.weights, x, y, steps)
+            ref = workload_data.reference_train_losses(self.spec, self.weights, x, y, steps)
             return [v * (1 + ERROR) for v in ref]
 
         def make_step(self, x, y):
@@ -68,9 +74,6 @@ FAKE_RUNNER = textwrap.dedent(
 
         def device_memory_peak_mb(self):
             return None
-
-    def build(spec, weights, *, mode, variant, device):
-        return Prepared(spec, weights, variant)
     """
 )
 
@@ -78,7 +81,7 @@ FAKE_RUNNER = textwrap.dedent(
 def fake_runner(tmp_path: Path, error: float) -> str:
     path = tmp_path / f"fake_runner_{int(error * 1000)}.py"
     path.write_text(FAKE_RUNNER.format(error=error))
-    return str(path)
+    return f"{path}:FakeRunner"
 
 
 def run_session(specs: list[RunSpec], **kwargs: Any) -> BenchSession:
@@ -94,13 +97,13 @@ def test_removing_the_jax_sync_is_caught() -> None:
     )
     specs = [base.with_changes(**FAST), base.with_changes(**FAST, fault="no_sync")]
     session = run_session(specs)
-    synced, unsynced = session.records
+    synced, unsynced = (r.to_dict() for r in session.records)
     assert synced["status"] == unsynced["status"] == "ok"
     assert "unsynced_step" not in synced["flags"]
     assert "unsynced_step" in unsynced["flags"]
     assert unsynced["details"]["isolated_call_ms"] < 0.3 * unsynced["latency_ms"]["p50"]
     # The broken result never wins.
-    (row,) = summarize(session.records)
+    (row,) = [r.to_dict() for r in summarize(session.records)]
     assert row["winner"] == "jax/jit"
     assert row["excluded"][0]["flags"] == ["unsynced_step"]
     assert row["runner_up"] is None
@@ -111,9 +114,9 @@ def test_faster_than_the_measured_peak_is_flagged_and_not_ranked() -> None:
         framework="jax", workload="gemm", mode="inference", variant="jit", device="cpu", timeout_s=300
     )
     session = run_session([spec.with_changes(**FAST)], peak_lookup=lambda device: 0.001)
-    (record,) = session.records
+    (record,) = (r.to_dict() for r in session.records)
     assert record["gflops"] > 0.001 and "faster_than_peak" in record["flags"]
-    assert summarize(session.records)[0]["winner"] is None
+    assert summarize(session.records)[0].to_dict()["winner"] is None
 
 
 def test_wrong_outputs_and_losses_are_output_mismatch(tmp_path: Path) -> None:
@@ -125,7 +128,7 @@ def test_wrong_outputs_and_losses_are_output_mismatch(tmp_path: Path) -> None:
         base.with_changes(runner=right),
         base.with_changes(runner=wrong, mode="training"),
     ]
-    records = run_session(specs).records
+    records = [r.to_dict() for r in run_session(specs).records]
     infer_wrong = [r for r in records[:2]]
     assert all("output_mismatch" in r["flags"] for r in infer_wrong)
     assert all(r["max_abs_error"] > r["tolerance"] for r in infer_wrong)
@@ -145,7 +148,7 @@ def test_compile_break_even_against_the_baseline_in_the_same_session(tmp_path: P
         runner=runner,
         **{**FAST, "min_time_s": 0.3},
     )
-    records = run_session([base, base.with_changes(variant="function")]).records
+    records = [r.to_dict() for r in run_session([base, base.with_changes(variant="function")]).records]
     eager = [r for r in records if r["variant"] == "eager"]
     function = [r for r in records if r["variant"] == "function"]
     for record in eager:
@@ -174,7 +177,7 @@ def test_device_unavailable_is_skipped_with_reason(tmp_path: Path) -> None:
         **FAST,
     )
     events: list[dict[str, Any]] = []
-    records = run_session([spec], on_event=events.append).records
+    records = [r.to_dict() for r in run_session([spec], on_event=lambda e: events.append(e.to_dict())).records]
     assert [r["status"] for r in records] == ["skipped", "skipped"]
     assert records[0]["reason"] == "the test framework only has a CPU"
     (end,) = [e for e in events if e["event"] == "run_end"]
@@ -195,7 +198,8 @@ def test_real_torch_matches_the_reference_and_ort_training_is_unsupported(tmp_pa
     from fwtui.store import open_store
 
     store = open_store(tmp_path / "r.duckdb")
-    records = run_session([base, base.with_changes(mode="training"), ort], store=store).records
+    sink = ResultSink(store, OnSaveFailure.ABORT)
+    records = [r.to_dict() for r in run_session([base, base.with_changes(mode="training"), ort], sink=sink).records]
     measured = [r for r in records if r["framework"] == "torch"]
     assert [r["scenario"] for r in measured] == ["latency", "throughput", "train"]
     for record in measured:
@@ -231,7 +235,7 @@ def test_cuda_runs_are_measured_or_skipped_with_reason() -> None:
         RunSpec(framework=fw, workload="mlp", mode="inference", variant=variant, device="cuda", **FAST)
         for fw, variant in (("torch", "eager"), ("jax", "jit"))
     ]
-    for record in run_session(specs).records:
+    for record in (r.to_dict() for r in run_session(specs).records):
         # A CPU-only build of a framework on a GPU machine is skipped with its reason, never timed as 0.
         assert record["status"] in ("ok", "skipped"), record["reason"]
         if record["status"] == "ok":

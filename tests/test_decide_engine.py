@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -12,12 +13,13 @@ from fwtui.decide.hardware_facts import hardware_facts
 from fwtui.decide.knowledge import load_knowledge, parse_knowledge
 from fwtui.decide.questions import normalise
 from fwtui.errors import FwtuiError, UsageError
+from fwtui.hardware import SystemInfo
 
 TODAY = date(2026, 11, 22)
 
 
-def _probe(**overrides: Any) -> dict[str, Any]:
-    """A probe_system()-shaped dict for a plain Linux x86-64 box without accelerators."""
+def _probe(**overrides: Any) -> SystemInfo:
+    """A system probe of a plain Linux x86-64 box without accelerators, with parts written as JSON replaced."""
     probe: dict[str, Any] = {
         "os": {"name": "Linux", "release": "6.8", "kernel": "6.8.0", "arch": "x86_64"},
         "cpu": {"brand": "Test CPU", "arch": "x86_64", "flags": ["avx2"]},
@@ -26,13 +28,13 @@ def _probe(**overrides: Any) -> dict[str, Any]:
         "apple_mps": False,
     }
     probe.update(overrides)
-    return probe
+    return SystemInfo.from_dict(probe)
 
 
 NVIDIA = [{"index": 0, "vendor": "NVIDIA", "name": "NVIDIA H100 80GB HBM3"}]
 
 # (answers, hardware, acceptable winners, a word the winner's reasons or deployment path must mention)
-SEED_PATHS: list[tuple[str, dict[str, Any], dict[str, Any] | None, set[str], str]] = [
+SEED_PATHS: list[tuple[str, dict[str, Any], SystemInfo | None, set[str], str]] = [
     ("default", {}, None, {"pytorch"}, "ecosystem"),
     ("new project", {"project": "new"}, None, {"pytorch"}, "ecosystem"),
     ("mobile", {"deploy": "mobile"}, None, {"tensorflow", "pytorch"}, "LiteRT"),
@@ -68,7 +70,7 @@ SEED_PATHS: list[tuple[str, dict[str, Any], dict[str, Any] | None, set[str], str
     ("answers", "hardware", "winners", "mention"), [p[1:] for p in SEED_PATHS], ids=[p[0] for p in SEED_PATHS]
 )
 def test_seed_decision_paths(
-    answers: dict[str, Any], hardware: dict[str, Any] | None, winners: set[str], mention: str
+    answers: dict[str, Any], hardware: SystemInfo | None, winners: set[str], mention: str
 ) -> None:
     rec = recommend(answers, hardware, [], TODAY)
     assert rec.winner.id in winners, [(r.id, r.score) for r in rec.ranking]
@@ -145,12 +147,26 @@ def test_research_only_never_recommends_an_inference_engine() -> None:
         ),
         (_probe(tpus=[{"index": 0}]), {"tpu": True, "accelerator": True}),
         (_probe(), {"accelerator": False, "gpu_vendor": []}),
-        ({"system": _probe(gpus=[{"vendor": "AMD", "name": "Instinct MI300X"}])}, {"gpu_vendor": ["amd"]}),
+        (_probe(gpus=[{"vendor": "AMD", "name": "Instinct MI300X"}]), {"gpu_vendor": ["amd"]}),
     ],
 )
-def test_hardware_facts_from_the_probe(probe: dict[str, Any], expected: dict[str, Any]) -> None:
+def test_hardware_facts_from_the_probe(probe: SystemInfo, expected: dict[str, Any]) -> None:
     facts = hardware_facts(probe)
     assert {k: facts[k] for k in expected} == expected
+
+
+def test_a_mac_as_the_system_probe_describes_it_is_apple_silicon(monkeypatch: pytest.MonkeyPatch) -> None:
+    import platform
+
+    from fwtui.hardware.system import probe_os
+
+    darwin = platform.uname_result("Darwin", "mac", "24.1.0", "Darwin Kernel Version 24.1.0", "arm64")
+    monkeypatch.setattr(platform, "uname", lambda: darwin)
+    monkeypatch.setattr(platform, "mac_ver", lambda: ("15.1", ("", "", ""), "arm64"))
+    mac = replace(_probe(cpu={"arch": "arm64"}, apple_mps=True), os=probe_os())
+    assert hardware_facts(mac)["apple_silicon"] is True
+    rec = recommend({}, mac, [], TODAY)
+    assert any(c.rule_id == "hw-apple-silicon" for c in rec.winner.contributions)
 
 
 def test_native_windows_gpu_penalises_tensorflow_and_jax() -> None:

@@ -10,9 +10,10 @@ import duckdb
 import numpy as np
 import pytest
 
-from fwtui.decide.engine import MIN_SPEEDUP, compare_evidence, recommend
-from fwtui.decide.evidence import Measured, load_evidence
+from fwtui.decide.engine import recommend
+from fwtui.decide.evidence import EvidenceLoad, Measured, NoEvidence, load_evidence, results_cursor
 from fwtui.decide.knowledge import load_knowledge
+from fwtui.decide.scoring import MIN_SPEEDUP, compare_evidence
 from fwtui.store import open_store
 
 TODAY = date(2026, 11, 22)
@@ -117,6 +118,15 @@ def test_measured_points_are_capped() -> None:
 # -- loading from the results database ----------------------------------------------------------------
 
 
+def _load(path: Path, machine_id: str | None = None) -> EvidenceLoad:
+    """What the callers do: open a read-only cursor on the file and load the evidence through it."""
+    try:
+        with results_cursor(path) as cursor:
+            return load_evidence(cursor, machine_id, db_path=path)
+    except NoEvidence as missing:
+        return missing.load
+
+
 def _record(
     framework: str,
     p50: float,
@@ -169,7 +179,7 @@ def make_evidence_db(
 
 
 def test_load_evidence_picks_the_best_valid_local_result(tmp_path: Path) -> None:
-    load = load_evidence(make_evidence_db(tmp_path / "results.duckdb"))
+    load = _load(make_evidence_db(tmp_path / "results.duckdb"))
     by_framework = {m.framework: m for m in load.measured}
     assert set(by_framework) == {"jax", "torch"}
     assert by_framework["jax"].p50_ms == pytest.approx(0.41)
@@ -181,29 +191,29 @@ def test_load_evidence_picks_the_best_valid_local_result(tmp_path: Path) -> None
 def test_load_evidence_opens_read_only(tmp_path: Path) -> None:
     path = make_evidence_db(tmp_path / "results.duckdb")
     before = path.stat().st_mtime_ns
-    load_evidence(path)
+    _load(path)
     assert path.stat().st_mtime_ns == before
     con = duckdb.connect(str(path))  # and leaves no lock behind
     con.close()
 
 
 def test_missing_database_means_no_evidence(tmp_path: Path) -> None:
-    load = load_evidence(tmp_path / "nope.duckdb")
+    load = _load(tmp_path / "nope.duckdb")
     assert load.measured == () and "no results database" in load.note
 
 
 def test_a_file_that_is_not_a_results_database_means_no_evidence(tmp_path: Path) -> None:
     other = tmp_path / "other.duckdb"
     duckdb.connect(str(other)).close()
-    assert load_evidence(other).measured == ()
+    assert _load(other).measured == ()
     text = tmp_path / "notes.duckdb"
     text.write_text("not a database")
-    load = load_evidence(text)
+    load = _load(text)
     assert load.measured == () and "no measured evidence" in load.note
 
 
 def test_database_evidence_reaches_the_recommendation(tmp_path: Path) -> None:
-    load = load_evidence(make_evidence_db(tmp_path / "results.duckdb"))
+    load = _load(make_evidence_db(tmp_path / "results.duckdb"))
     rec = recommend({"priorities": "inference_latency"}, None, load.measured, TODAY, evidence_note=load.note)
     jax = next(r for r in rec.ranking if r.id == "jax")
     [reason] = [c for c in jax.contributions if c.source == "measured"]
@@ -214,7 +224,7 @@ def test_load_evidence_while_this_process_holds_the_database_open(tmp_path: Path
     path = make_evidence_db(tmp_path / "results.duckdb")
     store = open_store(path)  # the app's own read-write store
     try:
-        load = load_evidence(path)
+        load = _load(path)
     finally:
         store.close()
     assert {m.framework for m in load.measured} == {"jax", "torch"}
@@ -222,6 +232,6 @@ def test_load_evidence_while_this_process_holds_the_database_open(tmp_path: Path
 
 def test_load_evidence_for_one_machine(tmp_path: Path) -> None:
     path = make_evidence_db(tmp_path / "results.duckdb", machine_id="m-this")
-    assert {m.framework for m in load_evidence(path, "m-this").measured} == {"jax", "torch"}
-    other = load_evidence(path, "m-elsewhere")
+    assert {m.framework for m in _load(path, "m-this").measured} == {"jax", "torch"}
+    other = _load(path, "m-elsewhere")
     assert other.measured == () and "no valid results measured on this machine" in other.note

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from fwtui.decide.engine import recommend
 from fwtui.decide.knowledge import load_knowledge
 from fwtui.decide.questions import QUESTIONS
+from fwtui.hardware import SystemInfo
 
 TODAY = date(2026, 11, 22)
 CANDIDATES = {c.id for c in load_knowledge().candidates}
@@ -35,7 +36,7 @@ hardware_strategy = st.one_of(
             "tpus": st.lists(st.just({"index": 0}), max_size=1),
             "apple_mps": st.booleans(),
         }
-    ),
+    ).map(SystemInfo.from_dict),
 )
 
 

@@ -10,6 +10,7 @@ from fwtui.decide.answers_store import answers_path, load_answers, save_answers
 from fwtui.decide.engine import recommend
 from fwtui.decide.evidence import Measured
 from fwtui.decide.report import default_report_name, render_markdown, write_report
+from fwtui.hardware import SystemInfo
 
 TODAY = date(2026, 11, 22)
 
@@ -19,7 +20,7 @@ def test_report_holds_answers_hardware_evidence_recommendation_and_facts(tmp_pat
         Measured("jax", "mlp", "latency", 0.41, tuple(0.41 + i * 0.0001 for i in range(30))),
         Measured("torch", "mlp", "latency", 0.82, tuple(0.82 + i * 0.0001 for i in range(30))),
     ]
-    probe = {"os": {"name": "Linux"}, "cpu": {"arch": "x86_64"}, "gpus": [], "tpus": []}
+    probe = SystemInfo.from_dict({"os": {"name": "Linux"}, "cpu": {"arch": "x86_64"}, "gpus": [], "tpus": []})
     rec = recommend(
         {"deploy": "mobile", "experience": "beginner"}, probe, evidence, TODAY, evidence_note="2 best results"
     )

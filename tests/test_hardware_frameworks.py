@@ -28,25 +28,25 @@ def _python(code: str) -> list[str]:
 @needs_ort
 def test_onnxruntime_child_reports_the_providers_a_session_gets() -> None:
     result = probe_framework("onnxruntime", timeout_s=120)
-    assert result["status"] == "ok", result["reason"]
-    assert result["version"] == installed_version("onnxruntime")
-    assert "CPUExecutionProvider" in result["devices"]
-    assert set(result["details"]["session_providers"]) <= set(result["details"]["available_providers"])
+    assert result.status == "ok", result.reason
+    assert result.version == installed_version("onnxruntime")
+    assert "CPUExecutionProvider" in result.devices
+    assert set(result.details["session_providers"]) <= set(result.details["available_providers"])
     assert (
-        result["details"]["gpu_devices"] == 0
-        or result["details"]["session_providers"][0] != "CPUExecutionProvider"
+        result.details["gpu_devices"] == 0
+        or result.details["session_providers"][0] != "CPUExecutionProvider"
     )
 
 
 @needs_jax
 def test_jax_child_reports_backend_and_devices() -> None:
     result = probe_framework("jax", timeout_s=120)
-    assert result["status"] == "ok", result["reason"]
-    assert result["devices"]
-    assert result["details"]["default_backend"] in {"cpu", "gpu", "tpu"}
-    assert result["details"]["jaxlib_version"] == installed_version("jaxlib")
-    if result["details"]["default_backend"] == "cpu":
-        assert result["devices"][0].startswith("cpu:")
+    assert result.status == "ok", result.reason
+    assert result.devices
+    assert result.details["default_backend"] in {"cpu", "gpu", "tpu"}
+    assert result.details["jaxlib_version"] == installed_version("jaxlib")
+    if result.details["default_backend"] == "cpu":
+        assert result.devices[0].startswith("cpu:")
 
 
 def test_children_run_in_parallel_and_report_each_result(tmp_path: Path) -> None:
@@ -75,18 +75,18 @@ def test_children_run_in_parallel_and_report_each_result(tmp_path: Path) -> None
     assert sorted(reported) == sorted(names)
     assert list(results) == names
     for name in names:
-        assert results[name]["status"] == "ok", results[name]["reason"]
-        assert results[name]["devices"] == ["cpu"]
+        assert results[name].status == "ok", results[name].reason
+        assert results[name].devices == ("cpu",)
 
 
 def test_child_killed_by_a_signal_is_crashed_with_the_signal_name() -> None:
     command = _python("import os, signal; os.kill(os.getpid(), signal.SIGSEGV)")
     result = probe_framework("onnxruntime", timeout_s=30, child_command=lambda name: command)
-    if not result["installed"]:
+    if not result.installed:
         pytest.skip("onnxruntime not installed")
-    assert result["status"] == "crashed"
-    assert result["reason"].startswith("killed by SIGSEGV")
-    assert result["devices"] == []
+    assert result.status == "crashed"
+    assert result.reason.startswith("killed by SIGSEGV")
+    assert result.devices == ()
 
 
 def test_child_that_exits_with_an_error_reports_its_last_stderr_line() -> None:
@@ -97,27 +97,27 @@ def test_child_that_exits_with_an_error_reports_its_last_stderr_line() -> None:
         sys.exit(3)
     """)
     results = probe_frameworks(["jax"], timeout_s=30, child_command=lambda name: command)
-    if not results["jax"]["installed"]:
+    if not results["jax"].installed:
         pytest.skip("jax not installed")
-    assert results["jax"]["status"] == "crashed"
-    assert results["jax"]["reason"] == "ImportError: libcudart.so.12: cannot open shared object file"
+    assert results["jax"].status == "crashed"
+    assert results["jax"].reason == "ImportError: libcudart.so.12: cannot open shared object file"
 
 
 def test_child_with_a_silent_nonzero_exit_reports_the_status() -> None:
     result = probe_framework(
         "jax", timeout_s=30, child_command=lambda name: _python("import sys; sys.exit(3)")
     )
-    if not result["installed"]:
+    if not result.installed:
         pytest.skip("jax not installed")
-    assert (result["status"], result["reason"]) == ("crashed", "exited with status 3")
+    assert (result.status, result.reason) == ("crashed", "exited with status 3")
 
 
 def test_child_printing_no_report_is_crashed() -> None:
     result = probe_framework("jax", timeout_s=30, child_command=lambda name: _python("print('hello')"))
-    if not result["installed"]:
+    if not result.installed:
         pytest.skip("jax not installed")
-    assert result["status"] == "crashed"
-    assert "no report" in result["reason"]
+    assert result.status == "crashed"
+    assert "no report" in result.reason
 
 
 def test_hanging_child_times_out_and_its_process_group_is_killed(tmp_path: Path) -> None:
@@ -131,10 +131,10 @@ def test_hanging_child_times_out_and_its_process_group_is_killed(tmp_path: Path)
 
     results = probe_frameworks(["onnxruntime", "jax"], timeout_s=3, child_command=command)
     for name, result in results.items():
-        if not result["installed"]:
+        if not result.installed:
             continue
-        assert result["status"] == "timeout"
-        assert result["reason"] == "no answer within 3 s (killed)"
+        assert result.status == "timeout"
+        assert result.reason == "no answer within 3 s (killed)"
         pid_file = tmp_path / name
         if not pid_file.exists():  # the child had not even started its grandchild
             continue
@@ -157,10 +157,10 @@ def test_a_crash_fails_only_its_own_framework() -> None:
         return _python("import json; print(json.dumps({'devices': ['cpu'], 'details': {'gpu_devices': 0}}))")
 
     results = probe_frameworks(["jax", "onnxruntime"], timeout_s=30, child_command=command)
-    if not (results["jax"]["installed"] and results["onnxruntime"]["installed"]):
+    if not (results["jax"].installed and results["onnxruntime"].installed):
         pytest.skip("needs jax and onnxruntime")
-    assert results["jax"]["status"] == "crashed" and "SIGABRT" in results["jax"]["reason"]
-    assert results["onnxruntime"]["status"] == "ok"
+    assert results["jax"].status == "crashed" and "SIGABRT" in results["jax"].reason
+    assert results["onnxruntime"].status == "ok"
 
 
 def test_unknown_framework_name_is_rejected() -> None:
@@ -172,9 +172,9 @@ def test_not_probed_uses_metadata_only() -> None:
     results = not_probed()
     assert set(results) == {"torch", "tensorflow", "jax", "onnxruntime"}
     for name, result in results.items():
-        assert result["status"] in {"not_probed", "not_installed"}
-        assert result["installed"] == (result["version"] is not None), name
-        assert result["devices"] == []
+        assert result.status in {"not_probed", "not_installed"}
+        assert result.installed == (result.version is not None), name
+        assert result.devices == ()
 
 
 @needs_ort

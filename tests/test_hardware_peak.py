@@ -22,9 +22,9 @@ def test_nothing_is_known_before_measuring() -> None:
 
 def test_measure_caches_per_machine_and_is_reused() -> None:
     measured = measure_peak()
-    cpu = measured["devices"]["cpu"]
+    cpu = measured.devices["cpu"]
     assert cpu["float32"] > 0.1  # any real CPU does well over 0.1 GFLOP/s on a float32 GEMM
-    assert measured["machine_id"] == local_machine_id()
+    assert measured.machine_id == local_machine_id()
     assert cache_path().parent == paths.cache_dir()
     assert local_machine_id() in cache_path().name
     assert load_peak() == measured
@@ -39,7 +39,7 @@ def test_force_remeasures(monkeypatch: pytest.MonkeyPatch) -> None:
     cache_path().write_text(json.dumps({"measured_at": "old", "devices": {"cpu": {"float32": 1.0}}}))
     assert peak_gflops() == 1.0
     fresh = measure_peak(force=True)
-    assert fresh["measured_at"] != "old"
+    assert fresh.measured_at != "old"
     assert load_peak() == fresh
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import platform
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import psutil
@@ -30,7 +31,7 @@ def _nvml_present() -> bool:
 
 
 def test_probe_system_has_every_documented_key() -> None:
-    system = probe_system()
+    system = probe_system().to_dict()
     assert set(system) >= {
         "os",
         "python",
@@ -52,12 +53,12 @@ def test_probe_system_has_every_documented_key() -> None:
 
 def test_cpu_is_described_sanely() -> None:
     cpu = probe_cpu()
-    assert cpu["brand"].strip()
-    assert cpu["logical_cores"] >= 1
-    assert cpu["physical_cores"] is None or 1 <= cpu["physical_cores"] <= cpu["logical_cores"]
-    assert cpu["logical_cores"] == psutil.cpu_count(logical=True)
-    assert set(cpu["flags"]) <= KNOWN_FEATURES
-    assert cpu["flags"] == ordered_features(set(cpu["flags"]))  # stable display order
+    assert cpu.brand.strip()
+    assert cpu.logical_cores >= 1
+    assert cpu.physical_cores is None or 1 <= cpu.physical_cores <= cpu.logical_cores
+    assert cpu.logical_cores == psutil.cpu_count(logical=True)
+    assert set(cpu.flags) <= KNOWN_FEATURES
+    assert list(cpu.flags) == ordered_features(set(cpu.flags))  # stable display order
 
 
 @linux_only
@@ -68,7 +69,7 @@ def test_cpu_flags_match_proc_cpuinfo() -> None:
         if line.lower().startswith(("flags", "features"))
     )
     raw = set(raw_line.split(":", 1)[1].split())
-    flags = set(probe_cpu()["flags"])
+    flags = set(probe_cpu().flags)
     for name in (
         "sse4_2",
         "avx",
@@ -135,31 +136,31 @@ def test_arm_cpuinfo_features_are_mapped() -> None:
 
 
 def test_memory_is_sane() -> None:
-    memory = probe_system()["memory"]
-    assert memory["total_bytes"] == psutil.virtual_memory().total
-    assert 0 < memory["available_bytes"] <= memory["total_bytes"]
+    memory = probe_system().memory
+    assert memory.total_bytes == psutil.virtual_memory().total
+    assert 0 < memory.available_bytes <= memory.total_bytes
 
 
 @pytest.mark.skipif(_nvml_present(), reason="this machine has an NVIDIA driver")
 def test_missing_nvml_gives_the_plain_reason() -> None:
     system = probe_system()
-    assert system["nvidia"]["available"] is False
-    assert system["nvidia"]["reason"] == NO_DRIVER_REASON
-    assert [gpu for gpu in system["gpus"] if gpu["vendor"] == "NVIDIA"] == []
+    assert system.nvidia.available is False
+    assert system.nvidia.reason == NO_DRIVER_REASON
+    assert [gpu for gpu in system.gpus if gpu.vendor == "NVIDIA"] == []
 
 
 def test_nvml_at_a_bad_path_is_reported_as_missing(tmp_path: Path) -> None:
     not_a_library = tmp_path / "libnvidia-ml.so.1"
     not_a_library.write_text("not a shared object")
     status, gpus = probe_nvidia(library_path=str(not_a_library))
-    assert status["available"] is False
-    assert status["reason"].startswith(NO_DRIVER_REASON)
+    assert status.available is False
+    assert status.reason.startswith(NO_DRIVER_REASON)
     assert gpus == []
 
 
 def test_nvml_library_override_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("FWTUI_NVML_LIBRARY", str(tmp_path / "missing.so"))
-    assert probe_system()["nvidia"]["reason"].startswith(NO_DRIVER_REASON)
+    assert probe_system().nvidia.reason.startswith(NO_DRIVER_REASON)
 
 
 def test_cuda_driver_version_is_decoded() -> None:
@@ -185,13 +186,13 @@ def test_amd_gpu_from_drm_sysfs(tmp_path: Path) -> None:
     _write(tmp_path / "class" / "drm" / "card1-DP-1" / "device" / "vendor", "0x1002\n")  # a connector
     _write(tmp_path / "class" / "drm" / "card0" / "device" / "vendor", "0x8086\n")  # integrated Intel
     [gpu] = probe_amd(tmp_path)
-    assert gpu["vendor"] == "AMD"
-    assert gpu["name"] == "AMD Instinct MI300X"
-    assert gpu["memory_total_bytes"] == 192 * 1024**3
-    assert gpu["utilization_percent"] == 12.0
-    assert gpu["temperature_c"] == 45.0
-    assert gpu["power_w"] == 150.0
-    assert gpu["compute_capability"] is None
+    assert gpu.vendor == "AMD"
+    assert gpu.name == "AMD Instinct MI300X"
+    assert gpu.memory_total_bytes == 192 * 1024**3
+    assert gpu.utilization_percent == 12.0
+    assert gpu.temperature_c == 45.0
+    assert gpu.power_w == 150.0
+    assert gpu.compute_capability is None
 
 
 def test_amd_gpu_from_kfd_topology(tmp_path: Path) -> None:
@@ -199,8 +200,8 @@ def test_amd_gpu_from_kfd_topology(tmp_path: Path) -> None:
     _write(nodes / "0" / "properties", "cpu_cores_count 64\nsimd_count 0\nvendor_id 0\n")
     _write(nodes / "1" / "properties", "simd_count 1216\nvendor_id 4098\ngfx_target_version 90402\n")
     [gpu] = probe_amd(tmp_path)
-    assert gpu["name"] == "AMD GPU (gfx target 90402)"
-    assert gpu["memory_total_bytes"] is None
+    assert gpu.name == "AMD GPU (gfx target 90402)"
+    assert gpu.memory_total_bytes is None
 
 
 def test_tpu_from_pci_vendor_and_environment(tmp_path: Path) -> None:
@@ -208,7 +209,7 @@ def test_tpu_from_pci_vendor_and_environment(tmp_path: Path) -> None:
     _write(tmp_path / "bus" / "pci" / "devices" / "0000:00:04.0" / "device", "0x0063\n")
     _write(tmp_path / "bus" / "pci" / "devices" / "0000:00:05.0" / "vendor", "0x8086\n")
     [tpu] = probe_tpus(tmp_path, env={"TPU_ACCELERATOR_TYPE": "v5litepod-8"})
-    assert tpu == {
+    assert tpu.to_dict() == {
         "index": 0,
         "vendor": "Google",
         "pci_address": "0000:00:04.0",
@@ -239,11 +240,10 @@ def test_package_versions_come_from_metadata_without_importing() -> None:
 def test_machine_id_is_stable_and_ignores_volatile_facts() -> None:
     system = probe_system()
     again = probe_system()
-    again["memory"]["available_bytes"] = 1
-    again["nvidia"]["driver_version"] = "999.0"
+    again = replace(again, memory=replace(again.memory, available_bytes=1))
+    again = replace(again, nvidia=replace(again.nvidia, driver_version="999.0"))
     assert machine_id(system) == machine_id(again)
-    other = probe_system()
-    other["hostname"] = "another-host"
+    other = replace(probe_system(), hostname="another-host")
     assert machine_id(other) != machine_id(system)
 
 

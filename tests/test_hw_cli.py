@@ -73,7 +73,7 @@ def test_tables() -> None:
         assert heading in done.stdout
     from fwtui.hardware.cpu import probe_cpu
 
-    assert probe_cpu()["brand"] in done.stdout
+    assert probe_cpu().brand in done.stdout
     assert "not measured: run fwtui hw --measure-peak" in done.stdout
     assert "Traceback" not in done.stderr
 

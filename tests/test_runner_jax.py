@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
 
-from fwtui.bench import workloads
+from fwtui.bench import workload_data, workloads
+from fwtui.bench.runner import Runner, load_runner
 
 pytest.importorskip("jax")
 
@@ -24,19 +24,19 @@ TRAIN_STEPS = 3
 
 
 @pytest.fixture(scope="module")
-def configured() -> tuple[ModuleType, dict[str, Any]]:
-    from fwtui.bench.runners import jax as runner
+def configured() -> tuple[Runner, dict[str, Any]]:
+    runner = load_runner("jax")
 
     runner.device_available("cuda")  # the benchmark child asks this before configuring
     return runner, runner.configure(THREADS, "cpu")
 
 
 @pytest.fixture(scope="module")
-def runner(configured: tuple[ModuleType, dict[str, Any]]) -> ModuleType:
+def runner(configured: tuple[Runner, dict[str, Any]]) -> Runner:
     return configured[0]
 
 
-def test_configure_reports_thread_settings_in_force(configured: tuple[ModuleType, dict[str, Any]]) -> None:
+def test_configure_reports_thread_settings_in_force(configured: tuple[Runner, dict[str, Any]]) -> None:
     runner, settings = configured
     assert settings["backend"] == "cpu"
     assert settings["matmul_precision"] == "highest"
@@ -51,7 +51,7 @@ def test_configure_reports_thread_settings_in_force(configured: tuple[ModuleType
     assert "already started" in again["note"]
 
 
-def test_version_and_devices(runner: ModuleType) -> None:
+def test_version_and_devices(runner: Runner) -> None:
     import jax
 
     assert runner.framework_version().startswith(jax.__version__)
@@ -61,23 +61,23 @@ def test_version_and_devices(runner: ModuleType) -> None:
         assert "GPU" in runner.device_available("cuda")
 
 
-def test_unsupported_variants_and_gemm_training_are_refused(runner: ModuleType) -> None:
+def test_unsupported_variants_and_gemm_training_are_refused(runner: Runner) -> None:
     assert runner.unsupported_reason("inference", "jit", "cpu") is None
     assert runner.unsupported_reason("training", "jit", "cpu") is None
     assert "no variant 'eager'" in runner.unsupported_reason("inference", "eager", "cpu")
     spec = workloads.get_spec("gemm")
     with pytest.raises(ValueError, match="no parameters to train"):
-        runner.build(spec, workloads.make_weights(spec), mode="training", variant="jit", device="cpu")
+        runner.build(spec, workload_data.make_weights(spec), mode="training", variant="jit", device="cpu")
 
 
 @pytest.mark.parametrize("name", workloads.WORKLOADS)
-def test_inference_matches_reference(runner: ModuleType, name: str) -> None:
+def test_inference_matches_reference(runner: Runner, name: str) -> None:
     spec = workloads.get_spec(name, "small")
-    weights = workloads.make_weights(spec)
-    x, y = workloads.make_batch(spec, 3)
+    weights = workload_data.make_weights(spec)
+    x, y = workload_data.make_batch(spec, 3)
     prepared = runner.build(spec, weights, mode="inference", variant="jit", device="cpu")
     out = prepared.infer(x)
-    check = workloads.check_output(spec, out, workloads.reference_forward(spec, weights, x))
+    check = workload_data.check_output(spec, out, workload_data.reference_forward(spec, weights, x))
     assert out.dtype == np.float32
     assert check.ok, check
     assert prepared.make_step(x, y)() is None
@@ -85,24 +85,24 @@ def test_inference_matches_reference(runner: ModuleType, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", ["mlp", "cnn", "transformer"])
-def test_training_losses_match_reference(runner: ModuleType, name: str) -> None:
+def test_training_losses_match_reference(runner: Runner, name: str) -> None:
     spec = workloads.get_spec(name, "small")
-    weights = workloads.make_weights(spec)
-    x, y = workloads.make_batch(spec, 4)
+    weights = workload_data.make_weights(spec)
+    x, y = workload_data.make_batch(spec, 4)
     prepared = runner.build(spec, weights, mode="training", variant="jit", device="cpu")
     losses = prepared.train_losses(x, y, TRAIN_STEPS)
-    expected = workloads.reference_train_losses(spec, weights, x, y, TRAIN_STEPS)
-    check = workloads.check_losses(spec, losses, expected)
+    expected = workload_data.reference_train_losses(spec, weights, x, y, TRAIN_STEPS)
+    check = workload_data.check_losses(spec, losses, expected)
     assert check.ok, (losses, expected)
     assert losses[-1] < losses[0]  # the optimiser really updates the weights
 
 
-def test_training_step_waits_for_its_work_and_train_losses_restart(runner: ModuleType) -> None:
+def test_training_step_waits_for_its_work_and_train_losses_restart(runner: Runner) -> None:
     import jax
 
     spec = workloads.get_spec("mlp", "small")
-    weights = workloads.make_weights(spec)
-    x, y = workloads.make_batch(spec, 8)
+    weights = workload_data.make_weights(spec)
+    x, y = workload_data.make_batch(spec, 8)
     prepared = runner.build(spec, weights, mode="training", variant="jit", device="cpu")
     first = prepared.train_losses(x, y, TRAIN_STEPS)
     step = prepared.make_step(x, y)
@@ -115,10 +115,10 @@ def test_training_step_waits_for_its_work_and_train_losses_restart(runner: Modul
     assert prepared.train_losses(x, y, TRAIN_STEPS) == first
 
 
-def test_unsynced_testing_step_does_the_same_work_without_waiting(runner: ModuleType) -> None:
+def test_unsynced_testing_step_does_the_same_work_without_waiting(runner: Runner) -> None:
     spec = workloads.get_spec("mlp", "small")
-    weights = workloads.make_weights(spec)
-    x, y = workloads.make_batch(spec, 8)
+    weights = workload_data.make_weights(spec)
+    x, y = workload_data.make_batch(spec, 8)
     prepared = runner.build(spec, weights, mode="training", variant="jit", device="cpu")
     expected = prepared.train_losses(x, y, 3)
     prepared.reset()
@@ -134,17 +134,17 @@ def test_unsynced_testing_step_does_the_same_work_without_waiting(runner: Module
 
 
 @pytest.mark.gpu
-def test_gpu_inference_matches_reference_and_reports_memory(runner: ModuleType) -> None:
+def test_gpu_inference_matches_reference_and_reports_memory(runner: Runner) -> None:
     reason = runner.device_available("cuda")
     if reason is not None:
         pytest.skip(reason)
     spec = workloads.get_spec("mlp", "small")
-    weights = workloads.make_weights(spec)
-    x, y = workloads.make_batch(spec, 16)
+    weights = workload_data.make_weights(spec)
+    x, y = workload_data.make_batch(spec, 16)
     prepared = runner.build(spec, weights, mode="training", variant="jit", device="cuda")
     losses = prepared.train_losses(x, y, TRAIN_STEPS)
-    assert workloads.check_losses(spec, losses, workloads.reference_train_losses(spec, weights, x, y, 3)).ok
-    check = workloads.check_output(spec, prepared.infer(x), workloads.reference_forward(spec, weights, x))
+    assert workload_data.check_losses(spec, losses, workload_data.reference_train_losses(spec, weights, x, y, 3)).ok
+    check = workload_data.check_output(spec, prepared.infer(x), workload_data.reference_forward(spec, weights, x))
     assert check.ok, check
     assert prepared.make_step(x, y)() is None
     peak = prepared.device_memory_peak_mb()
@@ -156,7 +156,8 @@ def test_thread_settings_reach_a_fresh_process() -> None:
     # a GPU is there must not start JAX's backend, so configure can still size its CPU thread pool.
     script = (
         "import json\n"
-        "from fwtui.bench.runners import jax as runner\n"
+        "from fwtui.bench.runner import load_runner\n"
+        "runner = load_runner('jax')\n"
         "from jax._src import xla_bridge\n"
         "runner.framework_version()\n"
         "reason = runner.device_available('cuda')\n"

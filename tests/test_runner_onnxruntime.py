@@ -12,21 +12,18 @@ onnx = pytest.importorskip("onnx")
 
 from onnx import numpy_helper  # noqa: E402
 
-from fwtui.bench.runners import ORT_TRAINING_REASON, load_runner  # noqa: E402
-from fwtui.bench.workloads import (  # noqa: E402
-    WORKLOADS,
-    check_output,
-    get_spec,
-    make_batch,
-    make_weights,
-    reference_forward,
-)
+from fwtui.bench.runner import load_runner  # noqa: E402
+from fwtui.bench.runners import onnxruntime as ort_runner  # noqa: E402
+from fwtui.bench.workload_data import check_output, make_batch, make_weights, reference_forward  # noqa: E402
+from fwtui.bench.workloads import WORKLOADS, get_spec  # noqa: E402
+from fwtui.frameworks import BY_NAME  # noqa: E402
 
 runner = load_runner("onnxruntime")
+ORT_TRAINING_REASON = BY_NAME["onnxruntime"].cannot_train
 
 
 def test_the_runner_imports_the_real_onnxruntime() -> None:
-    assert runner.ort is ort
+    assert ort_runner.ort is ort
     assert "fwtui" not in Path(ort.__file__).parts
     assert runner.framework_version() == ort.__version__
 
@@ -57,7 +54,7 @@ def test_one_session_serves_any_batch_size() -> None:
 def test_the_model_is_built_from_the_canonical_weights() -> None:
     spec = get_spec("cnn")
     weights = make_weights(spec)
-    model = onnx.load_from_string(runner.build_model_bytes(spec, weights))
+    model = onnx.load_from_string(ort_runner.build_model_bytes(spec, weights))
     assert model.ir_version == 10
     assert [(o.domain, o.version) for o in model.opset_import] == [("", 17)]
     onnx.checker.check_model(model)
@@ -103,7 +100,7 @@ def test_other_reasons() -> None:
 
 
 def test_without_the_onnx_package_the_reason_says_how_to_fix_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(runner, "onnx", None)
+    monkeypatch.setattr(ort_runner, "onnx", None)
     assert (
         runner.unsupported_reason("inference", "ort", "cpu")
         == "needs the onnx package to build the model: pip install onnx"

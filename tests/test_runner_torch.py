@@ -11,18 +11,18 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from fwtui.bench import reference as ref  # noqa: E402
-from fwtui.bench.runners import load_runner  # noqa: E402
-from fwtui.bench.workloads import (  # noqa: E402
-    GEMM_TRAINING_REASON,
-    WORKLOADS,
+from fwtui.bench.runner import load_runner  # noqa: E402
+from fwtui.bench.runners import torch as torch_runner  # noqa: E402
+from fwtui.bench.runners.torch_models import canonical_to_torch_names  # noqa: E402
+from fwtui.bench.workload_data import (  # noqa: E402
     check_losses,
     check_output,
-    get_spec,
     make_batch,
     make_weights,
     reference_forward,
     reference_train_losses,
 )
+from fwtui.bench.workloads import GEMM_TRAINING_REASON, WORKLOADS, get_spec  # noqa: E402
 
 runner = load_runner("torch")
 TRAINABLE = ["mlp", "cnn", "transformer"]
@@ -30,8 +30,8 @@ STEPS = 4
 
 
 def test_the_runner_imports_the_real_torch() -> None:
-    assert runner.__name__ == "fwtui.bench.runners.torch"
-    assert runner.torch is torch
+    assert type(runner).__module__ == "fwtui.bench.runners.torch"
+    assert torch_runner.torch is torch
     assert "fwtui" not in Path(torch.__file__).parts
     assert runner.framework_version() == torch.__version__
 
@@ -113,7 +113,7 @@ def test_reference_gradients_match_torch_autograd(name: str) -> None:
     loss = torch.nn.functional.cross_entropy(module(torch.from_numpy(x).double()), torch.from_numpy(y))
     loss.backward()
     params = dict(module.named_parameters())
-    for canonical, key in runner._canonical_to_torch_names(spec).items():
+    for canonical, key in canonical_to_torch_names(spec).items():
         if canonical not in expected:
             continue  # batch-norm running statistics are buffers, not trained
         grad = params[key].grad.numpy()

@@ -14,20 +14,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fwtui.bench import reference as ref
+from fwtui.bench.workload_data import (
+    check_losses,
+    check_output,
+    make_batch,
+    make_weights,
+    reference_forward,
+    reference_train_losses,
+)
 from fwtui.bench.workloads import (
     GEMM_TRAINING_REASON,
     SIZES,
     WORKLOADS,
     all_specs,
-    check_losses,
-    check_output,
     cnn_blocks,
     flops_per_sample,
     get_spec,
-    make_batch,
-    make_weights,
-    reference_forward,
-    reference_train_losses,
     trainable_names,
     training_unsupported_reason,
     weight_shapes,

@@ -3,14 +3,22 @@
 Modules:
 
 * :mod:`fwtui.bench.plan` - a selection of frameworks/workloads/modes becomes a list of run specs.
+* :mod:`fwtui.bench.spec` - :class:`RunSpec`, one child's job, and the one rule for what it measures.
+* :mod:`fwtui.bench.events` - the typed events of a child and of a session, with their JSON round trip.
+* :mod:`fwtui.bench.result_record` - the typed result record (the ``fwtui bench --json`` shape).
+* :mod:`fwtui.bench.runner` - the Runner interface; :mod:`fwtui.bench.runners` - one runner per framework.
 * :mod:`fwtui.bench.child` - the child process entry point (``python -m fwtui.bench.child '<json>'``).
 * :mod:`fwtui.bench.harness` - calibration and the timing loop, inside the child.
 * :mod:`fwtui.bench.stats` / :mod:`fwtui.bench.flags` - statistics and validity flags.
 * :mod:`fwtui.bench.records` - result records built from what a child measured.
 * :mod:`fwtui.bench.process` - spawning, timeouts, memory limit and killing of one child.
 * :mod:`fwtui.bench.session` - the queue used by ``fwtui bench`` and the Benchmark screen.
+* :mod:`fwtui.bench.sink` - where results go, and the policy when a save fails.
+* :mod:`fwtui.bench.progress` - what a caller knows about a queue in progress, from its events.
+* :mod:`fwtui.bench.summary` - the end-of-queue summary.
 * :mod:`fwtui.bench.environment` - the environment stored with every run.
-* :mod:`fwtui.bench.workloads` / :mod:`fwtui.bench.runners` - the workloads and one runner per framework.
+* :mod:`fwtui.bench.workloads` / :mod:`fwtui.bench.workload_data` / :mod:`fwtui.bench.reference` - the workload
+  catalogue, their weights, inputs and checks, and the float64 NumPy reference.
 
 Nothing here imports a framework at import time; the frameworks only ever load in children.
 """

@@ -1,62 +1,81 @@
 """The benchmark child: ``python -m fwtui.bench.child '<json spec>'``.
 
 Runs one (framework, workload, mode, variant) in a fresh process and prints one JSON event per line on its
-original stdout. Anything the framework itself prints goes to stderr, so it can never corrupt the events.
+original stdout (the typed child events of :mod:`fwtui.bench.events`). Anything the framework itself prints
+goes to stderr, so it can never corrupt the events.
 
-Events: ``phase`` {phase, scenario, elapsed_s}, ``progress`` {scenario, iterations, elapsed_s, fraction, p50_ms,
-recent_ms}, ``result`` {scenario, status, ... raw samples}, ``error`` {phase, message}, ``done``.
-
-Testing aid: the spec field ``fault`` (or ``$FWTUI_BENCH_FAULT``) makes the child misbehave on purpose when it
-enters the phase ``fault_phase`` (default ``build``): ``segfault`` (a real SIGSEGV), ``raise`` (an exception),
-``hang`` (sleeps forever) or ``oom`` (allocates memory until stopped); ``no_sync`` times the runner's
-deliberately unsynchronised step (JAX without ``block_until_ready``) instead of the real one. The engine must
-report every one of them.
+Testing aids, honoured through the Runner interface: the spec field ``runner`` times another Runner class
+under the spec's framework name; the spec field ``fault`` (or ``$FWTUI_BENCH_FAULT``) makes the child
+misbehave on purpose when it enters the phase ``fault_phase`` (default ``build``): ``segfault`` (a real
+SIGSEGV), ``raise`` (an exception), ``hang`` (sleeps forever) or ``oom`` (allocates memory until stopped);
+``no_sync`` times the runner's deliberately unsynchronised step (JAX without ``block_until_ready``) instead
+of the real one. The engine must report every one of them.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import os
 import resource
 import sys
 import time
-from types import ModuleType
-from typing import IO, Any
+from dataclasses import dataclass
+from typing import IO
 
 import numpy as np
 
-from fwtui.bench import harness, workloads
-from fwtui.frameworks import COMPILED_VARIANTS
+from fwtui.bench import harness, workload_data
+from fwtui.bench.events import ChildDone, ChildError, ChildEvent, ChildPhase, ChildProgress, ChildResult
+from fwtui.bench.result_record import MeasurementDetails, Phases
+from fwtui.bench.runner import Prepared, Runner, Step, load_runner
+from fwtui.bench.spec import RunSpec
+from fwtui.bench.workloads import WorkloadSpec, flops_per_sample, get_spec, training_unsupported_reason
 
 CHECK_BATCH = 4
 CHECK_TRAIN_STEPS = 3
 RECENT_SAMPLES = 64
+NO_SYNC = "no_sync"
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A misbehaviour asked for by a test: ``kind`` when the child enters ``phase``."""
+
+    kind: str | None
+    phase: str
+
+    @classmethod
+    def of(cls, spec: RunSpec) -> Fault:
+        return cls(spec.fault or os.environ.get("FWTUI_BENCH_FAULT") or None, spec.fault_phase or "build")
+
+    def strikes(self, phase: str) -> bool:
+        return self.kind not in (None, NO_SYNC) and self.phase == phase
 
 
 class Emitter:
     """Writes events to the real stdout; fd 1 is pointed at stderr so framework chatter cannot interleave."""
 
-    def __init__(self) -> None:
+    def __init__(self, fault: Fault | None = None) -> None:
         sys.stdout.flush()
         self._stream: IO[str] = os.fdopen(os.dup(1), "w", buffering=1)
         os.dup2(2, 1)
         self.phase = "start"
+        self.fault = fault or Fault(None, "build")
         self._started = time.perf_counter()
 
-    def emit(self, event: str, **fields: Any) -> None:
-        self._stream.write(json.dumps({"event": event, **fields}, allow_nan=False, default=_jsonable) + "\n")
+    def emit(self, event: ChildEvent) -> None:
+        self._stream.write(json.dumps(event.to_dict(), allow_nan=False, default=_jsonable) + "\n")
         self._stream.flush()
 
-    def enter(self, phase: str, scenario: str | None = None, fault: dict[str, Any] | None = None) -> None:
+    def enter(self, phase: str, scenario: str | None = None) -> None:
         self.phase = phase
-        self.emit("phase", phase=phase, scenario=scenario, elapsed_s=time.perf_counter() - self._started)
-        if fault and fault.get("fault") not in (None, "no_sync") and fault.get("fault_phase") == phase:
-            inject_fault(fault["fault"])
+        self.emit(ChildPhase(phase, scenario, time.perf_counter() - self._started))
+        if self.fault.strikes(phase) and self.fault.kind is not None:
+            inject_fault(self.fault.kind)
 
 
-def _jsonable(value: Any) -> Any:
+def _jsonable(value: object) -> object:
+    """What JSON cannot hold as is (a framework's settings may contain NumPy scalars)."""
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, (set, tuple)):
@@ -73,10 +92,8 @@ def _finite(value: float | None) -> float | None:
     return max(min(float(value), 1e308), -1e308)
 
 
-# --- faults (testing aid) ----------------------------------------------------------------------------------
-
-
 def inject_fault(kind: str) -> None:
+    """The testing aid behind ``fault``: a genuine crash, exception, hang or memory hog."""
     if kind == "segfault":
         import ctypes
 
@@ -97,90 +114,91 @@ def inject_fault(kind: str) -> None:
         raise ValueError(f"unknown fault {kind!r}")
 
 
-def make_step(
-    runner: ModuleType, prepared: Any, x: np.ndarray, y: np.ndarray | None, fault: str | None
-) -> Any:
-    """The timed step; with the ``no_sync`` fault, the runner's deliberately unsynchronised one."""
-    if fault == "no_sync":
-        unsynced = getattr(runner, "make_unsynced_step_for_testing", None)
-        if unsynced is None:
-            raise ValueError("this runner has no unsynchronised step for the no_sync fault")
-        return unsynced(prepared, x, y)
-    return prepared.make_step(x, y)
-
-
-# --- the run -------------------------------------------------------------------------------------------------
-
-
-def load_runner(spec: dict[str, Any]) -> ModuleType:
-    """The runner module: ``fwtui.bench.runners.<framework>``, or ``spec['runner']`` (a module or a .py path)."""
-    target = spec.get("runner") or f"fwtui.bench.runners.{spec['framework']}"
-    if target.endswith(".py"):
-        module_spec = importlib.util.spec_from_file_location("fwtui_bench_custom_runner", target)
-        if module_spec is None or module_spec.loader is None:
-            raise ImportError(f"cannot load runner from {target}")
-        module = importlib.util.module_from_spec(module_spec)
-        module_spec.loader.exec_module(module)
-        return module
-    return importlib.import_module(target)
-
-
-def scenarios(spec: dict[str, Any], wspec: workloads.WorkloadSpec) -> list[tuple[str, int]]:
-    """(scenario, batch) pairs: latency at batch 1 and throughput at the big batch; train at the train batch."""
-    if spec["mode"] == "training":
-        return [("train", int(spec.get("batch") or wspec.train_batch))]
-    if wspec.name == "gemm":  # one call is one matmul whatever the batch: a single scenario
-        return [("throughput", 1)]
-    return [
-        ("latency", int(spec.get("latency_batch") or 1)),
-        ("throughput", int(spec.get("batch") or wspec.throughput_batch)),
-    ]
-
-
 def peak_rss_mb() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return usage / (1024 * 1024) if sys.platform == "darwin" else usage / 1024
 
 
-def run(spec: dict[str, Any], out: Emitter) -> None:
-    fault = {
-        "fault": spec.get("fault") or os.environ.get("FWTUI_BENCH_FAULT"),
-        "fault_phase": spec.get("fault_phase"),
-    }
-    if not fault["fault_phase"]:
-        fault["fault_phase"] = "build"
-    mode, variant, device = spec["mode"], spec["variant"], spec["device"]
-    wspec = workloads.get_spec(spec["workload"], spec["size"])
-    planned = scenarios(spec, wspec)
+@dataclass(frozen=True)
+class CheckOutcome:
+    """The correctness check against the float64 NumPy reference, and what it compared."""
 
-    out.enter("import", fault=fault)
+    check: workload_data.OutputCheck
+    what: str
+
+
+def correctness_check(
+    runner: Runner,
+    prepared: Prepared,
+    wspec: WorkloadSpec,
+    weights: dict[str, np.ndarray],
+    *,
+    mode: str,
+    variant: str,
+    device: str,
+) -> CheckOutcome:
+    """Outputs (inference) or losses over a few steps (training) against the float64 NumPy reference.
+
+    Training uses a separate build, because training mutates the weights the timed build starts from.
+    """
+    if mode == "inference":
+        x, _ = workload_data.make_batch(wspec, CHECK_BATCH, seed=2)
+        expected = workload_data.reference_forward(wspec, weights, x)
+        check = workload_data.check_output(wspec, prepared.infer(x), expected)
+        return CheckOutcome(
+            check, f"outputs of a batch of {x.shape[0] if wspec.name != 'gemm' else 1} vs float64 NumPy"
+        )
+    x, y = workload_data.make_batch(wspec, min(CHECK_BATCH * 2, wspec.train_batch), seed=2)
+    if y is None:
+        raise ValueError(f"{wspec.name} has no labels to train on")
+    checker = runner.build(wspec, weights, mode=mode, variant=variant, device=device)
+    losses = checker.train_losses(x, y, CHECK_TRAIN_STEPS)
+    expected_losses = workload_data.reference_train_losses(wspec, weights, x, y, CHECK_TRAIN_STEPS)
+    check = workload_data.check_losses(wspec, losses, expected_losses)
+    return CheckOutcome(check, f"losses over {CHECK_TRAIN_STEPS} SGD steps vs float64 NumPy")
+
+
+def timed_step(runner: Runner, prepared: Prepared, x: np.ndarray, y: np.ndarray | None, fault: Fault) -> Step:
+    """The timed step; with the ``no_sync`` fault, the runner's deliberately unsynchronised one."""
+    if fault.kind == NO_SYNC:
+        return runner.make_unsynced_step_for_testing(prepared, x, y)
+    return prepared.make_step(x, y)
+
+
+def run(spec: RunSpec, out: Emitter) -> None:
+    wspec = get_spec(spec.workload, spec.size)
+    planned = spec.measurements()
+    mode, variant, device = spec.mode, spec.variant, spec.device
+
+    out.enter("import")
     t0 = time.perf_counter()
-    runner = load_runner(spec)
+    runner = load_runner(spec.framework, spec.runner)
     import_s = time.perf_counter() - t0
 
     def not_run(status: str, reason: str) -> None:
-        for scenario, batch in planned:
+        for measurement in planned:
             out.emit(
-                "result",
-                scenario=scenario,
-                batch_size=batch,
-                status=status,
-                reason=reason,
-                framework_version=runner.framework_version(),
-                phases_s={"import": import_s},
+                ChildResult(
+                    scenario=measurement.scenario,
+                    batch_size=measurement.batch,
+                    status=status,
+                    reason=reason,
+                    framework_version=runner.framework_version(),
+                    phases=Phases(import_s=import_s),
+                )
             )
 
     reason = runner.unsupported_reason(mode, variant, device)
     if reason is None and mode == "training":
-        reason = workloads.training_unsupported_reason(wspec)
+        reason = training_unsupported_reason(wspec)
     if reason:
         not_run("unsupported", reason)
         return
 
     # Threads are set before anything can start the framework's runtime (checking a GPU may start it).
-    out.enter("configure", fault=fault)
+    out.enter("configure")
     t0 = time.perf_counter()
-    settings = runner.configure(int(spec["threads"]), device)
+    settings = runner.configure(spec.threads, device)
     configure_s = time.perf_counter() - t0
     reason = runner.device_available(device)
     if reason:
@@ -188,51 +206,42 @@ def run(spec: dict[str, Any], out: Emitter) -> None:
         return
     version = runner.framework_version()
 
-    out.enter("build", fault=fault)
-    weights = workloads.make_weights(wspec, seed=int(spec.get("seed", 0)))
+    out.enter("build")
+    weights = workload_data.make_weights(wspec, seed=spec.seed)
     t0 = time.perf_counter()
     prepared = runner.build(wspec, weights, mode=mode, variant=variant, device=device)
     build_s = time.perf_counter() - t0
 
-    out.enter("check", fault=fault)
+    out.enter("check")
     t0 = time.perf_counter()
-    check = correctness_check(runner, prepared, wspec, weights, mode=mode, variant=variant, device=device)
+    outcome = correctness_check(runner, prepared, wspec, weights, mode=mode, variant=variant, device=device)
     check_s = time.perf_counter() - t0
 
     resolution_ns = harness.timer_resolution_ns()
     config = harness.TimingConfig(
-        min_time_s=float(spec["min_time_s"]),
-        min_iterations=int(spec["min_iterations"]),
-        max_time_s=float(spec["max_time_s"]),
-        warmup_s=float(spec["warmup_s"]),
+        min_time_s=spec.min_time_s,
+        min_iterations=spec.min_iterations,
+        max_time_s=spec.max_time_s,
+        warmup_s=spec.warmup_s,
     )
-    for scenario, batch in planned:
-        x, y = workloads.make_batch(wspec, batch)
-        step = make_step(runner, prepared, x, y, fault["fault"])
+    for measurement in planned:
+        scenario = measurement.scenario
+        x, y = workload_data.make_batch(wspec, measurement.batch)
+        step = timed_step(runner, prepared, x, y, out.fault)
 
-        out.enter("first_call", scenario, fault=fault)
+        out.enter("first_call", scenario)
         first_call_s = harness.time_calls(step, range(1)) / 1e9
 
-        out.enter("warmup", scenario, fault=fault)
+        out.enter("warmup", scenario)
         warmup_s, warm_ms = harness.warmup(step, config.warmup_s)
 
-        out.enter("measure", scenario, fault=fault)
+        out.enter("measure", scenario)
         t0 = time.perf_counter()
         inner = harness.calibrate(step, harness.target_sample_ns(resolution_ns), warm_ms)
 
-        def progress(
-            samples: list[float], elapsed_s: float, fraction: float, scenario: str = scenario
-        ) -> None:
-            recent = samples[-RECENT_SAMPLES:]
-            out.emit(
-                "progress",
-                scenario=scenario,
-                iterations=len(samples),
-                elapsed_s=elapsed_s,
-                fraction=fraction,
-                p50_ms=float(np.median(recent)),
-                recent_ms=recent,
-            )
+        def progress(samples: list[float], elapsed_s: float, fraction: float, scenario: str = scenario) -> None:
+            recent = tuple(samples[-RECENT_SAMPLES:])
+            out.emit(ChildProgress(scenario, len(samples), elapsed_s, fraction, float(np.median(recent)), recent))
 
         samples = harness.measure(step, inner, config, progress)
         steady_ms = float(np.median(samples))
@@ -240,79 +249,42 @@ def run(spec: dict[str, Any], out: Emitter) -> None:
         measure_s = time.perf_counter() - t0
 
         out.emit(
-            "result",
-            scenario=scenario,
-            batch_size=batch,
-            status="ok",
-            reason=None,
-            framework_version=version,
-            samples_ms=samples,
-            inner_iterations=inner,
-            timer_resolution_ns=resolution_ns,
-            isolated_call_ms=isolated_ms,
-            flops_per_sample=workloads.flops_per_sample(wspec, mode),
-            phases_s={
-                "import": import_s,
-                "build": build_s,
-                "first_call": first_call_s,
-                # Only a tracing/compiling variant has a compile time; for the others it is not 0 but NULL.
-                "compile": (
-                    max(0.0, first_call_s - steady_ms / 1000.0) if spec["variant"] in COMPILED_VARIANTS else None
+            ChildResult(
+                scenario=scenario,
+                batch_size=measurement.batch,
+                status="ok",
+                framework_version=version,
+                samples_ms=tuple(samples),
+                inner_iterations=inner,
+                timer_resolution_ns=resolution_ns,
+                isolated_call_ms=isolated_ms,
+                flops_per_sample=flops_per_sample(wspec, mode),
+                phases=Phases(
+                    import_s=import_s,
+                    build=build_s,
+                    first_call=first_call_s,
+                    # Only a tracing/compiling variant has a compile time; for the others it is not 0 but NULL.
+                    compile=max(0.0, first_call_s - steady_ms / 1000.0) if runner.compiles(variant) else None,
+                    warmup=warmup_s,
+                    measure=measure_s,
                 ),
-                "warmup": warmup_s,
-                "measure": measure_s,
-            },
-            max_abs_error=_finite(check["max_abs_error"]),
-            max_rel_error=_finite(check["max_rel_error"]),
-            tolerance=check["tolerance"],
-            check_ok=check["ok"],
-            peak_rss_mb=peak_rss_mb(),
-            device_mem_peak_mb=prepared.device_memory_peak_mb(),
-            details={
-                "settings": settings,
-                "configure_s": configure_s,
-                "check_s": check_s,
-                "check": check["what"],
-                "steady_call_ms": steady_ms,
-                "load_average": list(os.getloadavg()),  # a busy machine explains noisy samples
-                "tolerance_rel": wspec.tolerance_rel if mode == "inference" else wspec.train_tolerance_rel,
-            },
+                max_abs_error=_finite(outcome.check.max_abs_error),
+                max_rel_error=_finite(outcome.check.max_rel_error),
+                tolerance=outcome.check.tolerance,
+                check_ok=bool(outcome.check.ok),
+                peak_rss_mb=peak_rss_mb(),
+                device_mem_peak_mb=prepared.device_memory_peak_mb(),
+                details=MeasurementDetails(
+                    settings=settings,
+                    configure_s=configure_s,
+                    check_s=check_s,
+                    check=outcome.what,
+                    steady_call_ms=steady_ms,
+                    load_average=tuple(os.getloadavg()),  # a busy machine explains noisy samples
+                    tolerance_rel=wspec.tolerance_rel if mode == "inference" else wspec.train_tolerance_rel,
+                ),
+            )
         )
-
-
-def correctness_check(
-    runner: ModuleType,
-    prepared: Any,
-    wspec: workloads.WorkloadSpec,
-    weights: dict[str, np.ndarray],
-    *,
-    mode: str,
-    variant: str,
-    device: str,
-) -> dict[str, Any]:
-    """Outputs (inference) or losses over a few steps (training) against the float64 NumPy reference.
-
-    Training uses a separate build, because training mutates the weights the timed build starts from.
-    """
-    if mode == "inference":
-        x, _ = workloads.make_batch(wspec, CHECK_BATCH, seed=2)
-        actual = prepared.infer(x)
-        result = workloads.check_output(wspec, actual, workloads.reference_forward(wspec, weights, x))
-        what = f"outputs of a batch of {x.shape[0] if wspec.name != 'gemm' else 1} vs float64 NumPy"
-    else:
-        x, y = workloads.make_batch(wspec, min(CHECK_BATCH * 2, wspec.train_batch), seed=2)
-        checker = runner.build(wspec, weights, mode=mode, variant=variant, device=device)
-        actual_losses = checker.train_losses(x, y, CHECK_TRAIN_STEPS)
-        expected = workloads.reference_train_losses(wspec, weights, x, y, CHECK_TRAIN_STEPS)
-        result = workloads.check_losses(wspec, actual_losses, expected)
-        what = f"losses over {CHECK_TRAIN_STEPS} SGD steps vs float64 NumPy"
-    return {
-        "max_abs_error": result.max_abs_error,
-        "max_rel_error": result.max_rel_error,
-        "tolerance": result.tolerance,
-        "ok": bool(result.ok),
-        "what": what,
-    }
 
 
 def exit_with_parent(poll_s: float = 0.5) -> None:
@@ -337,19 +309,19 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         print("usage: python -m fwtui.bench.child '<json spec>'", file=sys.stderr)
         return 2
-    spec = json.loads(args[0])
+    spec = RunSpec.from_dict(json.loads(args[0]))
     exit_with_parent()
-    out = Emitter()
+    out = Emitter(Fault.of(spec))
     try:
         run(spec, out)
     except Exception as exc:
         message = f"{type(exc).__name__}: {exc}".strip().splitlines()[0][:500]
-        out.emit("error", phase=out.phase, message=message)
+        out.emit(ChildError(out.phase, message))
         import traceback
 
         traceback.print_exc()
         return 1
-    out.emit("done")
+    out.emit(ChildDone())
     return 0
 
 

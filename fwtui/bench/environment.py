@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fwtui import __version__
@@ -64,8 +64,8 @@ def machine() -> dict[str, Any]:
 
 
 def run_environment(
-    specs: Sequence[RunSpec], command: str | None = None, hw: dict[str, Any] | None = None
-) -> dict:
+    specs: Sequence[RunSpec], command: str | None = None, hw: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """The JSON stored in ``runs.environment``."""
     threads = sorted({s.threads for s in specs}) or [1]
     child_env = child_environment(threads[0])

@@ -7,7 +7,7 @@ Each flag function takes plain numbers or samples, so it can be tested on crafte
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 MIN_ITERATIONS = 10  # fewer timed samples than this and percentiles are guesses
 HIGH_CV = 0.10  # coefficient of variation above which the machine was probably busy
@@ -163,6 +163,12 @@ def compute_flags(
     return flags
 
 
-def is_rankable(record: dict) -> bool:
+def rankable(status: str, flags: Iterable[str]) -> bool:
     """A result that may be compared and recommended: status ok and no invalidating flag."""
-    return record.get("status") == "ok" and not INVALIDATING_FLAGS.intersection(record.get("flags") or ())
+    return status == "ok" and not INVALIDATING_FLAGS.intersection(flags)
+
+
+def is_rankable(record: Mapping[str, object]) -> bool:
+    """:func:`rankable` for a stored or ``--json`` record."""
+    found = record.get("flags")
+    return rankable(str(record.get("status")), [str(f) for f in found] if isinstance(found, list) else ())

@@ -8,20 +8,16 @@ and longer measurements; ``full`` adds the medium size and measures longest.
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, replace
-from typing import Any
+from dataclasses import dataclass
 
+from fwtui.bench.spec import RunSpec
+from fwtui.bench.workloads import GEMM_TRAINING_REASON, SIZES, WORKLOADS
 from fwtui.errors import UsageError
-from fwtui.frameworks import ALIASES, BENCHMARK_FRAMEWORKS, BY_NAME, installed_version
+from fwtui.frameworks import ALIASES, ALL_VARIANTS, BENCHMARK_FRAMEWORKS, BY_NAME, MODES, installed_version
 
-WORKLOADS: tuple[str, ...] = ("mlp", "cnn", "transformer", "gemm")  # mirrors fwtui.bench.workloads
-SIZES: tuple[str, ...] = ("small", "medium", "large")
-MODES: tuple[str, ...] = ("inference", "training")
+__all__ = ["DEVICES", "MODES", "PRESETS", "SIZES", "WORKLOADS", "Preset", "RunSpec", "Selection", "expand"]
+
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
-ALL_VARIANTS: tuple[str, ...] = tuple(dict.fromkeys(v for fw in BENCHMARK_FRAMEWORKS for v in fw.variants))
-
-ORT_TRAINING_REASON = "ONNX Runtime is an inference engine; it does not train general models"
-GEMM_TRAINING_REASON = "gemm is a roofline kernel with no parameters to train"
 
 
 @dataclass(frozen=True)
@@ -91,56 +87,6 @@ class Selection:
     memory_limit_mb: float | None = None
 
 
-@dataclass(frozen=True)
-class RunSpec:
-    """One child process: one framework, workload, mode and variant (its scenarios run inside it)."""
-
-    framework: str
-    workload: str
-    mode: str
-    variant: str
-    size: str = "small"
-    device: str = "cpu"
-    threads: int = 1
-    latency_batch: int = 1
-    batch: int | None = None  # throughput/training batch; None = the workload's default
-    preset: str = "quick"
-    timeout_s: float = 180.0
-    min_time_s: float = 0.3
-    min_iterations: int = 10
-    max_time_s: float = 3.0
-    warmup_s: float = 0.1
-    memory_limit_mb: float | None = None
-    # Set when no child needs to run: the result is recorded with this status and reason directly.
-    status: str | None = None  # None | "skipped" | "unsupported"
-    reason: str | None = None
-    # Testing aids, honoured by the child (see fwtui.bench.child).
-    fault: str | None = None
-    fault_phase: str | None = None
-    runner: str | None = None  # a runner module or .py path instead of fwtui.bench.runners.<framework>
-
-    @property
-    def label(self) -> str:
-        return f"{self.framework}/{self.variant} {self.workload} {self.mode}"
-
-    @property
-    def scenarios(self) -> tuple[str, ...]:
-        if self.mode == "training":
-            return ("train",)
-        return ("throughput",) if self.workload == "gemm" else ("latency", "throughput")
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RunSpec:
-        known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in data.items() if k in known})
-
-    def with_changes(self, **changes: Any) -> RunSpec:
-        return replace(self, **changes)
-
-
 def _names(values: list[str] | None, valid: tuple[str, ...], what: str) -> list[str] | None:
     """Split comma lists, lower-case, and reject unknown names with the valid ones listed."""
     if values is None:
@@ -168,7 +114,7 @@ def _framework_names(values: list[str] | None) -> list[str] | None:
 def default_threads() -> int:
     """Physical cores: hyper-threads rarely help dense maths and make timings noisier."""
     try:
-        import psutil
+        import psutil  # type: ignore[import-untyped, unused-ignore]
 
         return int(psutil.cpu_count(logical=False) or os.cpu_count() or 1)
     except Exception:
@@ -180,9 +126,9 @@ def resolve_device(device: str) -> str:
     if device != "auto":
         return device
     try:
-        from fwtui.hardware import probe_system
+        from fwtui.hardware import local_system
 
-        return "cuda" if probe_system().get("nvidia", {}).get("available") else "cpu"
+        return "cuda" if local_system().nvidia.available else "cpu"
     except Exception:
         return "cpu"
 
@@ -224,8 +170,8 @@ def expand(selection: Selection) -> list[RunSpec]:
                         if explicit_modes is None:
                             continue  # not a model: only listed as unsupported when training was asked for
                         status, reason = "unsupported", GEMM_TRAINING_REASON
-                    elif mode == "training" and not fw.trains and status is None:
-                        status, reason = "unsupported", ORT_TRAINING_REASON
+                    elif mode not in fw.modes and status is None:
+                        status, reason = "unsupported", fw.cannot_train
                     for variant in chosen:
                         specs.append(
                             RunSpec(

@@ -18,16 +18,19 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO
 
-import psutil
+import psutil  # type: ignore[import-untyped, unused-ignore]
+
+from fwtui.bench.events import ChildError, ChildEvent, ChildPhase, ChildResult, child_event_from_dict
+from fwtui.bench.spec import RunSpec
 
 KILL_GRACE_S = 2.0
 POLL_S = 0.05
 MEMORY_POLL_S = 0.1
 STDERR_LINES = 200
 
-EventCallback = Callable[[dict[str, Any]], None]
+EventCallback = Callable[[ChildEvent], None]
 
 
 @dataclass
@@ -35,7 +38,7 @@ class ChildOutcome:
     status: str  # "ok" | "failed" | "timeout" | "cancelled"
     reason: str | None
     phase: str  # the last phase the child entered
-    results: list[dict[str, Any]] = field(default_factory=list)  # the child's "result" events
+    results: list[ChildResult] = field(default_factory=list)
     returncode: int | None = None
     peak_rss_mb: float | None = None
     wall_s: float = 0.0
@@ -111,7 +114,7 @@ def _tree_rss_mb(proc: psutil.Process) -> float:
 
 
 def run_child(
-    spec: Mapping[str, Any],
+    spec: RunSpec,
     *,
     on_event: EventCallback | None = None,
     timeout_s: float,
@@ -122,14 +125,14 @@ def run_child(
     """Run ``python -m fwtui.bench.child <spec>`` to the end, forwarding its events as they arrive."""
     started = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "fwtui.bench.child", json.dumps(dict(spec))],
+        [sys.executable, "-m", "fwtui.bench.child", json.dumps(spec.to_dict())],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         bufsize=1,
         start_new_session=True,
-        env=dict(env) if env is not None else child_environment(int(spec.get("threads") or 1)),
+        env=dict(env) if env is not None else child_environment(spec.threads or 1),
     )
     assert proc.stdout is not None and proc.stderr is not None
     lines: queue.Queue[str | None] = queue.Queue()
@@ -154,13 +157,12 @@ def run_child(
             if line:
                 event = _parse(line)
                 if event is not None:
-                    kind = event.get("event")
-                    if kind == "phase":
-                        outcome.phase = str(event.get("phase"))
-                    elif kind == "result":
+                    if isinstance(event, ChildPhase):
+                        outcome.phase = event.phase
+                    elif isinstance(event, ChildResult):
                         outcome.results.append(event)
-                    elif kind == "error":
-                        error_message = str(event.get("message"))
+                    elif isinstance(event, ChildError):
+                        error_message = event.message
                     if on_event is not None:
                         on_event(event)
             now = time.monotonic()
@@ -193,10 +195,10 @@ def run_child(
         event = _parse(line) if line else None
         if event is None or stop is not None:
             continue
-        if event.get("event") == "result":
+        if isinstance(event, ChildResult):
             outcome.results.append(event)
-        elif event.get("event") == "error":
-            error_message = str(event.get("message"))
+        elif isinstance(event, ChildError):
+            error_message = event.message
         if on_event is not None:
             on_event(event)
 
@@ -220,12 +222,13 @@ def run_child(
     return outcome
 
 
-def _parse(line: str) -> dict[str, Any] | None:
+def _parse(line: str) -> ChildEvent | None:
+    """The event on one line of the child's stdout; anything else (a stray print) is ignored."""
     line = line.strip()
     if not line.startswith("{"):
         return None
     try:
-        event = json.loads(line)
-    except json.JSONDecodeError:
+        data = json.loads(line)
+        return child_event_from_dict(data) if isinstance(data, dict) else None
+    except ValueError:  # not JSON, or not one of the child's events
         return None
-    return event if isinstance(event, dict) else None

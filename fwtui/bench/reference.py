@@ -10,12 +10,8 @@ library. The conventions (layouts, padding, batch-norm statistics, GELU form) ar
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import math
-import os
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -102,10 +98,11 @@ _math_erf = np.frompyfunc(math.erf, 1, 1)
 def erf(values: Array) -> Array:
     """Float64 erf: SciPy's vectorised one when installed, else the standard library's element by element."""
     try:
-        from scipy.special import erf as scipy_erf
+        from scipy.special import erf as scipy_erf  # type: ignore[import-untyped, unused-ignore]
     except ImportError:
-        return _math_erf(values).astype(np.float64)
-    return scipy_erf(values)
+        return np.asarray(_math_erf(values), dtype=np.float64)
+    result: Array = np.asarray(scipy_erf(values), dtype=np.float64)
+    return result
 
 
 def gelu(x: Tensor) -> Tensor:
@@ -229,10 +226,10 @@ def attention(q: Tensor, k: Tensor, v: Tensor, heads: int) -> Tensor:
     scale = 1.0 / math.sqrt(d)
 
     def split(a: Array) -> Array:
-        return a.reshape(b, s, heads, d).transpose(0, 2, 1, 3)
+        return np.asarray(a.reshape(b, s, heads, d).transpose(0, 2, 1, 3))
 
     def merge(a: Array) -> Array:
-        return a.transpose(0, 2, 1, 3).reshape(b, s, width)
+        return np.asarray(a.transpose(0, 2, 1, 3).reshape(b, s, width))
 
     qh, kh, vh = split(q.value), split(k.value), split(v.value)
     scores = qh @ kh.transpose(0, 1, 3, 2) * scale
@@ -345,10 +342,11 @@ def blas_threads_limited() -> contextlib.AbstractContextManager[object]:
     machine, make it many times slower; one thread also leaves the cores to the framework being measured.
     """
     try:
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]
     except ImportError:
         return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    limits: contextlib.AbstractContextManager[object] = threadpool_limits(limits=1, user_api="blas")
+    return limits
 
 
 def forward(spec: WorkloadSpec, weights: dict[str, Array], x: Array, *, training: bool = False) -> Array:
@@ -388,51 +386,3 @@ def train_losses(
                 velocity[name] = spec.momentum * velocity[name] + grad
                 current[name] = current[name] - spec.learning_rate * velocity[name]
     return losses
-
-
-# --- disk cache ----------------------------------------------------------------------------------------------
-
-# Every framework and variant is checked against the same reference in its own child process, so a reference
-# that takes seconds to compute is computed once and reused. Below this much work, recomputing is cheaper than
-# hashing the inputs and reading the file.
-CACHE_MIN_FLOPS = 2e9
-# Bump when the reference arithmetic changes, so stale results are never reused.
-REFERENCE_VERSION = 1
-
-
-def _cache_file(kind: str, spec: WorkloadSpec, arrays: dict[str, Array]) -> Path:
-    from fwtui.paths import cache_dir
-
-    digest = hashlib.sha256(f"{REFERENCE_VERSION}|{kind}|{spec!r}".encode())
-    for name in sorted(arrays):
-        value = np.ascontiguousarray(arrays[name])
-        digest.update(f"|{name}|{value.dtype.str}|{value.shape}|".encode())
-        digest.update(value.data)
-    return cache_dir() / "reference" / f"{spec.name}-{spec.size}-{kind}-{digest.hexdigest()[:32]}.npy"
-
-
-def cached(
-    kind: str, spec: WorkloadSpec, arrays: dict[str, Array], work_flops: float, compute: Callable[[], Array]
-) -> Array:
-    """``compute()``, memoised on disk by the content of ``arrays`` when it is expensive.
-
-    The cache is best effort: an unreadable or unwritable cache directory only means recomputing.
-    """
-    if work_flops < CACHE_MIN_FLOPS or os.environ.get("FWTUI_REFERENCE_CACHE") == "0":
-        return compute()
-    path = _cache_file(kind, spec, arrays)
-    with contextlib.suppress(OSError, ValueError):
-        return np.load(path, allow_pickle=False)
-    result = np.asarray(compute(), dtype=np.float64)
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Write then rename: children checking other frameworks may read the same file concurrently.
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                np.save(handle, result, allow_pickle=False)
-            os.replace(tmp, path)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-    return result

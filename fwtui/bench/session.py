@@ -1,31 +1,51 @@
 """The benchmark queue: runs specs one after another (never in parallel: benchmarks must not share the CPU),
 saves each result in its own transaction as it arrives, and can be cancelled from any thread.
 
->>> session = BenchSession(expand(Selection(frameworks=["onnxruntime"])), store=store, on_event=print)
+>>> sink = ResultSink.open(path, OnSaveFailure.ABORT)
+>>> session = BenchSession(expand(Selection(frameworks=["onnxruntime"])), sink=sink, on_event=print)
 >>> records = session.run()          # blocking; call from a worker thread in the UI
 >>> session.cancel_all()             # from any other thread
 
-Events passed to ``on_event`` (dicts with key ``"event"``): ``queue`` {total, specs}, ``run_start`` {index,
-spec}, ``phase`` {index, phase, scenario, elapsed_s}, ``progress`` {index, scenario, iterations, elapsed_s,
-fraction, p50_ms, recent_ms}, ``error`` {index, phase, message}, ``result`` {index, record} (already saved),
-``run_end`` {index, status, reason}, ``done`` {records, cancelled}.
+``on_event`` receives the typed session events of :mod:`fwtui.bench.events`, in order: ``QueueStarted``,
+then per run ``RunStarted``, ``RunPhase``/``RunProgress``/``RunError`` as the child reports them,
+``RunResult`` (already saved) and ``RunEnded``; finally ``SessionDone``.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
 
-from fwtui.bench import flags, stats
-from fwtui.bench.plan import RunSpec
+from fwtui.bench.events import (
+    ChildError,
+    ChildEvent,
+    ChildPhase,
+    ChildProgress,
+    ChildResult,
+    QueueStarted,
+    RunEnded,
+    RunError,
+    RunPhase,
+    RunProgress,
+    RunResult,
+    RunStarted,
+    SessionDone,
+    SessionEvent,
+)
+from fwtui.bench.jsonio import JsonObject
 from fwtui.bench.process import ChildOutcome, run_child
-from fwtui.bench.records import apply_break_even, measured_record, not_run_record
-from fwtui.errors import FwtuiError
+from fwtui.bench.records import apply_break_even, measured_record
+from fwtui.bench.result_record import ResultRecord, not_run_record
+from fwtui.bench.sink import ResultSink
+from fwtui.bench.spec import RunSpec
+from fwtui.bench.summary import SummaryRow, summarize
 from fwtui.frameworks import BY_NAME
 
-EventCallback = Callable[[dict[str, Any]], None]
+__all__ = ["BenchSession", "SummaryRow", "cached_peak_gflops", "summarize"]
+
+EventCallback = Callable[[SessionEvent], None]
 PeakLookup = Callable[[str], "float | None"]
+_SAME_MEASUREMENT = ("workload", "size", "mode", "scenario", "batch_size", "device")
 
 
 def cached_peak_gflops(device: str) -> float | None:
@@ -40,12 +60,12 @@ def cached_peak_gflops(device: str) -> float | None:
 
 
 class BenchSession:
-    """Runs a list of specs; ``store=None`` keeps everything in memory."""
+    """Runs a list of specs; ``sink=None`` keeps everything in memory."""
 
     def __init__(
         self,
         specs: Sequence[RunSpec],
-        store: Any | None = None,
+        sink: ResultSink | None = None,
         on_event: EventCallback | None = None,
         *,
         command: str | None = None,
@@ -53,14 +73,14 @@ class BenchSession:
         peak_lookup: PeakLookup | None = None,
     ) -> None:
         self.specs = list(specs)
-        self.store = store
+        self.sink = sink
         self.on_event = on_event
         self.command = command
         self.label = label
         self.peak_lookup = peak_lookup or cached_peak_gflops
         self.run_id: str | None = None
         self.machine_id: str | None = None
-        self.records: list[dict[str, Any]] = []
+        self.records: list[ResultRecord] = []
         self.samples: dict[str, list[float]] = {}  # result_id -> raw per-call samples (ms)
         self._cancel_current = threading.Event()
         self._cancel_all = threading.Event()
@@ -83,36 +103,33 @@ class BenchSession:
 
     # --- running ---------------------------------------------------------------------------------------------
 
-    def _emit(self, event: str, **fields: Any) -> None:
+    def _emit(self, event: SessionEvent) -> None:
         if self.on_event is not None:
-            self.on_event({"event": event, **fields})
+            self.on_event(event)
 
     def _begin(self) -> None:
-        if self.store is None:
+        if self.sink is None or self.sink.store is None:
             return
         from fwtui.bench.environment import machine, run_environment
 
         hw = machine()
-        self.machine_id = self.store.upsert_machine(hw)
         first = self.specs[0] if self.specs else None
-        self.run_id = self.store.begin_run(
-            {
-                "machine_id": self.machine_id,
-                "command": self.command,
-                "preset": first.preset if first else None,
-                "size": ",".join(sorted({s.size for s in self.specs})) or None,
-                "device": ",".join(sorted({s.device for s in self.specs})) or None,
-                "threads": first.threads if first else None,
-                "status": "running",
-                "source": "local",
-                "label": self.label,
-                "environment": run_environment(self.specs, self.command, hw),
-            }
-        )
+        run: JsonObject = {
+            "command": self.command,
+            "preset": first.preset if first else None,
+            "size": ",".join(sorted({s.size for s in self.specs})) or None,
+            "device": ",".join(sorted({s.device for s in self.specs})) or None,
+            "threads": first.threads if first else None,
+            "status": "running",
+            "source": "local",
+            "label": self.label,
+            "environment": run_environment(self.specs, self.command, hw),
+        }
+        self.machine_id, self.run_id = self.sink.begin_run(hw, run)
 
-    def run(self) -> list[dict[str, Any]]:
+    def run(self) -> list[ResultRecord]:
         """Run the whole queue; returns every record (also passed one by one to ``on_event``)."""
-        self._emit("queue", total=len(self.specs), specs=[s.to_dict() for s in self.specs])
+        self._emit(QueueStarted(tuple(self.specs)))
         self._begin()
         status = "failed"
         try:
@@ -125,32 +142,34 @@ class BenchSession:
                 self._run_one(index, spec)
             status = "cancelled" if self._cancel_all.is_set() else "complete"
         finally:
-            if self.store is not None and self.run_id is not None:
-                try:
-                    self.store.finish_run(self.run_id, status)
-                except Exception:
-                    if status != "failed":
-                        raise
-        self._emit("done", records=self.records, cancelled=self._cancel_all.is_set())
+            if self.sink is not None:
+                self.sink.finish_run(self.run_id, status)
+        self._emit(SessionDone(tuple(self.records), self._cancel_all.is_set()))
         return self.records
 
     def _run_one(self, index: int, spec: RunSpec) -> None:
-        self._emit("run_start", index=index, spec=spec.to_dict())
+        self._emit(RunStarted(index, spec))
         if spec.status is not None:  # decided by the plan: not installed or unsupported
             for scenario in spec.scenarios:
-                self._save(index, not_run_record(spec, scenario, spec.status, spec.reason, **self._ids()), [])
-            self._emit("run_end", index=index, status=spec.status, reason=spec.reason)
+                record = not_run_record(
+                    spec, scenario, spec.status, spec.reason, run_id=self.run_id, machine_id=self.machine_id
+                )
+                self._save(index, record, [])
+            self._emit(RunEnded(index, spec.status, spec.reason))
             return
 
-        def forward(event: dict[str, Any]) -> None:
-            kind = event.get("event")
-            if kind in ("phase", "progress", "error"):
-                self._emit(kind, index=index, **{k: v for k, v in event.items() if k != "event"})
-            elif kind == "result":
+        def forward(event: ChildEvent) -> None:
+            if isinstance(event, ChildPhase):
+                self._emit(RunPhase.of(index, event))
+            elif isinstance(event, ChildProgress):
+                self._emit(RunProgress.of(index, event))
+            elif isinstance(event, ChildError):
+                self._emit(RunError(index, event.phase, event.message))
+            elif isinstance(event, ChildResult):
                 self._record_result(index, spec, event)
 
         outcome = run_child(
-            spec.to_dict(),
+            spec,
             on_event=forward,
             timeout_s=spec.timeout_s,
             memory_limit_mb=spec.memory_limit_mb,
@@ -158,38 +177,32 @@ class BenchSession:
         )
         self._finish_child(index, spec, outcome)
 
-    def _ids(self) -> dict[str, str | None]:
-        return {"run_id": self.run_id, "machine_id": self.machine_id}
-
-    def _record_result(self, index: int, spec: RunSpec, event: dict[str, Any]) -> None:
+    def _record_result(self, index: int, spec: RunSpec, event: ChildResult) -> None:
         record, samples = measured_record(
-            spec, event, peak_gflops=self.peak_lookup(spec.device), **self._ids()
+            spec, event, peak_gflops=self.peak_lookup(spec.device), run_id=self.run_id, machine_id=self.machine_id
         )
         baseline = self._baseline_for(record)
         if baseline is not None:
-            apply_break_even(record, baseline)
+            record = apply_break_even(record, baseline)
         self._save(index, record, samples)
 
-    def _baseline_for(self, record: dict[str, Any]) -> dict[str, Any] | None:
+    def _baseline_for(self, record: ResultRecord) -> ResultRecord | None:
         """The same framework's baseline variant (eager) for the same workload/scenario/batch, if measured."""
-        fw = BY_NAME.get(record["framework"])
-        if fw is None or record["status"] != "ok" or record["variant"] == fw.variants[0]:
+        fw = BY_NAME.get(record.framework)
+        if fw is None or record.status != "ok" or record.variant == fw.baseline:
             return None
         for other in self.records:
             if (
-                other["status"] == "ok"
-                and other["framework"] == record["framework"]
-                and other["variant"] == fw.variants[0]
-                and all(
-                    other[k] == record[k]
-                    for k in ("workload", "size", "mode", "scenario", "batch_size", "device")
-                )
+                other.status == "ok"
+                and other.framework == record.framework
+                and other.variant == fw.baseline
+                and all(getattr(other, k) == getattr(record, k) for k in _SAME_MEASUREMENT)
             ):
                 return other
         return None
 
     def _finish_child(self, index: int, spec: RunSpec, outcome: ChildOutcome) -> None:
-        done = {str(e.get("scenario")) for e in outcome.results}
+        done = {result.scenario for result in outcome.results}
         status = outcome.status
         if status == "ok":
             missing = [s for s in spec.scenarios if s not in done]
@@ -198,106 +211,36 @@ class BenchSession:
                 outcome.reason = "the benchmark process ended without reporting a result"
         if status != "ok":
             result_status = "skipped" if status == "cancelled" else status
-            details = {"stderr_tail": outcome.stderr_tail[-2000:]} if outcome.stderr_tail.strip() else None
+            stderr_tail = outcome.stderr_tail[-2000:] if outcome.stderr_tail.strip() else None
             for scenario in spec.scenarios:
                 if scenario not in done:
                     record = not_run_record(
-                        spec, scenario, result_status, outcome.reason, details=details, **self._ids()
+                        spec,
+                        scenario,
+                        result_status,
+                        outcome.reason,
+                        stderr_tail=stderr_tail,
+                        peak_rss_mb=outcome.peak_rss_mb,
+                        run_id=self.run_id,
+                        machine_id=self.machine_id,
                     )
-                    record["peak_rss_mb"] = outcome.peak_rss_mb
                     self._save(index, record, [])
         reason = outcome.reason
-        reported = {str(e.get("status")) for e in outcome.results}
+        reported = {result.status for result in outcome.results}
         if status == "ok" and len(reported) == 1 and reported != {"ok"}:
             # The runner declined the whole run (unsupported here, device missing): say so, not "ok".
             status = reported.pop()
-            reason = next((e.get("reason") for e in outcome.results if e.get("reason")), None)
-        self._emit("run_end", index=index, status=status, reason=reason)
+            reason = next((r.reason for r in outcome.results if r.reason), None)
+        self._emit(RunEnded(index, status, reason))
 
-    def _save(self, index: int, record: dict[str, Any], samples: list[float]) -> None:
-        if self.store is not None:
-            try:
-                self.store.save_result(record, samples)
-            except FwtuiError:
-                raise
-            except Exception as exc:
-                raise FwtuiError(f"could not save a result: {exc}") from exc
+    def _save(self, index: int, record: ResultRecord, samples: list[float]) -> None:
+        if self.sink is not None:
+            self.sink.save(record, samples)
         with self._lock:
             self.records.append(record)
             if samples:
-                self.samples[record["result_id"]] = samples
-        self._emit("result", index=index, record=record)
+                self.samples[record.result_id] = samples
+        self._emit(RunResult(index, record))
 
-    def summary(self) -> list[dict[str, Any]]:
+    def summary(self) -> list[SummaryRow]:
         return summarize(self.records, self.samples)
-
-
-def summarize(
-    records: Sequence[dict[str, Any]], samples: dict[str, Sequence[float]] | None = None
-) -> list[dict[str, Any]]:
-    """For each workload/size/mode/scenario/device: the fastest valid framework/variant and its margin.
-
-    Only ``status == ok`` results without an invalidating flag compete. ``speedup`` is the runner-up's median
-    per-call time over the winner's; ``significant`` comes from :func:`stats.compare` on the raw samples when
-    both are available, else from non-overlapping 95% confidence intervals of the medians.
-    """
-    groups: dict[tuple, list[dict[str, Any]]] = {}
-    for record in records:
-        key = (record["workload"], record["size"], record["mode"], record["scenario"], record["device"])
-        groups.setdefault(key, []).append(record)
-    summary: list[dict[str, Any]] = []
-    for (workload, size, mode, scenario, device), group in groups.items():
-        valid = sorted(
-            (r for r in group if flags.is_rankable(r) and (r.get("latency_ms") or {}).get("p50")),
-            key=lambda r: r["latency_ms"]["p50"],
-        )
-        excluded = [
-            {
-                "name": f"{r['framework']}/{r['variant']}",
-                "status": r["status"],
-                "reason": r.get("reason"),
-                "flags": [f for f in r.get("flags") or [] if f in flags.INVALIDATING_FLAGS],
-            }
-            for r in group
-            if r not in valid
-        ]
-        entry: dict[str, Any] = {
-            "workload": workload,
-            "size": size,
-            "mode": mode,
-            "scenario": scenario,
-            "device": device,
-            "winner": None,
-            "winner_p50_ms": None,
-            "winner_throughput": None,
-            "runner_up": None,
-            "runner_up_p50_ms": None,
-            "speedup": None,
-            "significant": None,
-            "p_value": None,
-            "excluded": excluded,
-        }
-        if valid:
-            best = valid[0]
-            entry.update(
-                winner=f"{best['framework']}/{best['variant']}",
-                winner_p50_ms=best["latency_ms"]["p50"],
-                winner_throughput=best["throughput_samples_per_s"],
-            )
-        if len(valid) > 1:
-            best, second = valid[0], valid[1]
-            entry.update(
-                runner_up=f"{second['framework']}/{second['variant']}",
-                runner_up_p50_ms=second["latency_ms"]["p50"],
-                speedup=second["latency_ms"]["p50"] / best["latency_ms"]["p50"],
-            )
-            a = (samples or {}).get(best["result_id"])
-            b = (samples or {}).get(second["result_id"])
-            if a and b:
-                result = stats.compare(a, b)
-                entry["significant"] = bool(result["significant"])
-                entry["p_value"] = result["p_value"]
-            elif best.get("ci95_ms") and second.get("ci95_ms"):
-                entry["significant"] = best["ci95_ms"][1] < second["ci95_ms"][0]
-        summary.append(entry)
-    return summary

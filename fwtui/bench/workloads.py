@@ -1,7 +1,8 @@
 """The benchmark workloads: one definition, shared by every framework.
 
-Everything here is plain NumPy so the same weights, inputs and float64 reference outputs can be produced in
-any child process, whichever framework it runs. The runners copy the canonical weights below into their own
+This module is the catalogue (shapes, names, sizes, FLOP counts) and imports nothing heavy, so the planner and
+the UI can read it; the numbers themselves (seeded weights and inputs, the float64 reference outputs and the
+checks) are in :mod:`fwtui.bench.workload_data`. The runners copy the canonical weights below into their own
 layers; the harness compares their outputs (and training losses) with the float64 reference.
 
 Canonical conventions every runner follows
@@ -46,18 +47,12 @@ Weight names per workload (see :func:`weight_shapes` for the exact shapes)
 from __future__ import annotations
 
 import itertools
-import zlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-import numpy as np
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
+from fwtui.frameworks import MODES
 
 WORKLOADS: tuple[str, ...] = ("mlp", "cnn", "transformer", "gemm")
 SIZES: tuple[str, ...] = ("small", "medium", "large")
-MODES: tuple[str, ...] = ("inference", "training")
 
 BN_EPS = 1e-5
 LN_EPS = 1e-5
@@ -137,7 +132,8 @@ def _register(spec: WorkloadSpec) -> None:
 # framework, workload and mode) finishes in minutes; ``medium`` suits workstation CPUs and small GPUs;
 # ``large`` is sized for data-centre GPUs. Latency is always measured at batch 1; ``throughput_batch`` and
 # ``train_batch`` are the offline and training batches.
-_TRAIN = {"learning_rate": 0.01, "momentum": 0.9}
+_LEARNING_RATE = 0.01
+_MOMENTUM = 0.9
 
 for _size, _inp, _hidden, _tb, _trb in (
     ("small", 256, (512, 512), 256, 64),
@@ -157,7 +153,8 @@ for _size, _inp, _hidden, _tb, _trb in (
             tolerance_rel=1e-4,
             hidden=_hidden,
             description=f"tabular MLP {_inp} → {' → '.join(map(str, _hidden))} → 10, ReLU",
-            **_TRAIN,
+            learning_rate=_LEARNING_RATE,
+            momentum=_MOMENTUM,
         )
     )
 
@@ -185,7 +182,8 @@ for _size, _img, _stem, _stages, _tb, _trb in (
                 + ", ".join(f"{b}x{c}ch" for c, b in _stages)
                 + " residual blocks, batch norm"
             ),
-            **_TRAIN,
+            learning_rate=_LEARNING_RATE,
+            momentum=_MOMENTUM,
         )
     )
 
@@ -211,7 +209,8 @@ for _size, _seq, _w, _h, _layers, _tb, _trb in (
             layers=_layers,
             ffn_hidden=4 * _w,
             description=f"BERT-style encoder, seq {_seq}, width {_w}, {_h} heads, {_layers} layers, GELU FFN",
-            **_TRAIN,
+            learning_rate=_LEARNING_RATE,
+            momentum=_MOMENTUM,
         )
     )
 
@@ -330,95 +329,6 @@ def trainable_names(spec: WorkloadSpec) -> list[str]:
     return [n for n in weight_shapes(spec) if not n.endswith(("running_mean", "running_var"))]
 
 
-# --- data ----------------------------------------------------------------------------------------------------
-
-
-def _rng(seed: int, name: str) -> np.random.Generator:
-    # One stream per (seed, name): a weight's values do not depend on which other weights exist.
-    return np.random.default_rng([seed, zlib.crc32(name.encode())])
-
-
-def _init(name: str, shape: tuple[int, ...], spec: WorkloadSpec, rng: np.random.Generator) -> np.ndarray:
-    leaf = name.rsplit(".", 1)[-1]
-    modules = name.split(".")[:-1]
-    is_norm = any(m.startswith(("bn", "ln")) or m.endswith("_bn") for m in modules)
-    if spec.name == "gemm":
-        return rng.standard_normal(shape)
-    if is_norm:
-        if leaf == "weight":
-            return rng.uniform(0.8, 1.2, shape)
-        if leaf == "bias":
-            return rng.uniform(-0.1, 0.1, shape)
-        if leaf == "running_mean":
-            return rng.normal(0.0, 0.1, shape)
-        return rng.uniform(0.5, 1.5, shape)  # running_var, strictly positive
-    if leaf == "bias":
-        return rng.uniform(-0.1, 0.1, shape)
-    # Weights: He-style scale on the fan-in keeps activations O(1) through ReLU stacks.
-    fan_in = shape[0] if len(shape) == 2 else int(np.prod(shape[1:]))
-    gain = 1.0 if spec.name == "transformer" else 2.0
-    return rng.normal(0.0, np.sqrt(gain / fan_in), shape)
-
-
-def make_weights(spec: WorkloadSpec, seed: int = 0) -> dict[str, np.ndarray]:
-    """Deterministic float32 weights in the canonical layouts (see the module docstring)."""
-    return {
-        name: _init(name, shape, spec, _rng(seed, name)).astype(np.float32)
-        for name, shape in weight_shapes(spec).items()
-    }
-
-
-def make_batch(spec: WorkloadSpec, batch: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray | None]:
-    """A deterministic input batch ``(x float32, y int64 labels)``.
-
-    For gemm the batch size is ignored: ``x`` is the ``(n, n)`` matrix ``A`` and there are no labels.
-    """
-    rng = np.random.default_rng([seed, zlib.crc32(spec.key.encode())])
-    if spec.name == "gemm":
-        return rng.standard_normal(spec.input_shape).astype(np.float32), None
-    if batch < 1:
-        raise ValueError("batch must be at least 1")
-    x = rng.standard_normal((batch, *spec.input_shape)).astype(np.float32)
-    y = rng.integers(0, spec.num_classes, size=batch).astype(np.int64)
-    return x, y
-
-
-# --- references (float64 NumPy; implemented in fwtui.bench.reference) ---------------------------------------
-
-
-def reference_forward(spec: WorkloadSpec, weights: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
-    """The float64 reference output (logits; the product for gemm). Large ones are cached on disk."""
-    from fwtui.bench import reference
-
-    work = flops_per_sample(spec, "inference") * (1 if spec.name == "gemm" else len(x))
-    return reference.cached(
-        "forward",
-        spec,
-        {**weights, "<x>": x},
-        work,
-        lambda: reference.forward(spec, weights, x, training=False),
-    )
-
-
-def reference_train_losses(
-    spec: WorkloadSpec, weights: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, steps: int
-) -> list[float]:
-    """The loss before each of ``steps`` SGD-with-momentum steps, from ``weights`` (not modified)."""
-    from fwtui.bench import reference
-
-    if not spec.trainable:
-        raise ValueError(f"{spec.name} does not train")
-    work = flops_per_sample(spec, "training") * len(x) * steps
-    losses = reference.cached(
-        f"train{steps}",
-        spec,
-        {**weights, "<x>": x, "<y>": y},
-        work,
-        lambda: np.asarray(reference.train_losses(spec, weights, x, y, steps)),
-    )
-    return [float(v) for v in losses]
-
-
 # --- accounting ------------------------------------------------------------------------------------------------
 
 
@@ -453,42 +363,3 @@ def flops_per_sample(spec: WorkloadSpec, mode: str) -> float:
         raise ValueError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
     forward = _forward_flops(spec)
     return forward if mode == "inference" else 3.0 * forward
-
-
-# --- correctness checks ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OutputCheck:
-    max_abs_error: float
-    max_rel_error: float  # max_abs_error / max|reference| (norm-wise, robust to near-zero entries)
-    tolerance: float  # the absolute bound max_abs_error was held to
-    ok: bool
-
-
-def check_output(spec: WorkloadSpec, actual: np.ndarray, expected: np.ndarray) -> OutputCheck:
-    """Compare a framework's output with the float64 reference under the spec's tolerance."""
-    actual64 = np.asarray(actual, dtype=np.float64)
-    expected64 = np.asarray(expected, dtype=np.float64)
-    if actual64.shape != expected64.shape:
-        return OutputCheck(float("inf"), float("inf"), 0.0, False)
-    scale = float(np.max(np.abs(expected64))) if expected64.size else 0.0
-    max_abs = float(np.max(np.abs(actual64 - expected64))) if expected64.size else 0.0
-    if not np.all(np.isfinite(actual64)):
-        max_abs = float("inf")
-    tolerance = spec.tolerance_abs + spec.tolerance_rel * scale
-    max_rel = max_abs / scale if scale > 0 else max_abs
-    return OutputCheck(max_abs, max_rel, tolerance, max_abs <= tolerance)
-
-
-def check_losses(spec: WorkloadSpec, actual: Sequence[float], expected: Sequence[float]) -> OutputCheck:
-    """Compare training losses step by step with the reference (relative error per step)."""
-    a = np.asarray(list(actual), dtype=np.float64)
-    e = np.asarray(list(expected), dtype=np.float64)
-    if a.shape != e.shape or a.size == 0:
-        return OutputCheck(float("inf"), float("inf"), spec.train_tolerance_rel, False)
-    abs_err = np.abs(a - e)
-    rel_err = abs_err / np.maximum(np.abs(e), 1e-12)
-    max_abs = float(np.max(abs_err)) if np.all(np.isfinite(a)) else float("inf")
-    max_rel = float(np.max(rel_err)) if np.all(np.isfinite(a)) else float("inf")
-    return OutputCheck(max_abs, max_rel, spec.train_tolerance_rel, max_rel <= spec.train_tolerance_rel)

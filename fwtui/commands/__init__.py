@@ -10,6 +10,7 @@ import argparse
 import importlib
 from collections.abc import Callable
 from types import ModuleType
+from typing import TypeAlias
 
 # command name -> module in this package
 COMMANDS: dict[str, str] = {
@@ -28,3 +29,5 @@ def load(name: str) -> ModuleType:
 
 
 Runner = Callable[[argparse.Namespace], int]
+# What each command's ``register`` receives (argparse's class for it is private and generic only in its stubs).
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"

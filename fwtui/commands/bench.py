@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fwtui.bench.events import SessionEvent
+    from fwtui.bench.session import BenchSession
 
 _EPILOG = """\
 Every NAME option is repeatable and accepts comma lists (--framework torch,jax).
@@ -12,7 +16,7 @@ frameworks that are not installed are reported as skipped with the command that 
 Exit status: 0 when the run completed (even if some results failed), 1 on a fatal error, 2 on bad usage."""
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "bench",
         help="benchmark the frameworks on this machine",
@@ -47,8 +51,10 @@ def run(args: argparse.Namespace) -> int:
     import sys
     import threading
 
+    from fwtui.bench.events import RunEnded, RunResult
     from fwtui.bench.plan import Selection, estimate_seconds, expand
     from fwtui.bench.session import BenchSession
+    from fwtui.bench.sink import OnSaveFailure, ResultSink
 
     selection = Selection(
         frameworks=args.framework,
@@ -65,32 +71,30 @@ def run(args: argparse.Namespace) -> int:
     )
     specs = expand(selection)
 
-    store = None
+    # A script must never believe a run was saved when it was not: any database failure stops the run.
+    sink = None
     if not args.no_save:
         from fwtui.paths import default_db_path
-        from fwtui.store import open_store
 
-        store = open_store(args.db or default_db_path())
+        sink = ResultSink.open(args.db or default_db_path(), OnSaveFailure.ABORT)
 
     live = (
         None if args.json or not sys.stderr.isatty() else _LiveProgress(len(specs), estimate_seconds(specs))
     )
 
-    def on_event(event: dict[str, Any]) -> None:
-        if args.json and event["event"] == "result":
-            sys.stdout.write(json.dumps(event["record"], default=str) + "\n")
+    def on_event(event: SessionEvent) -> None:
+        if args.json and isinstance(event, RunResult):
+            sys.stdout.write(json.dumps(event.record.to_dict(), default=str) + "\n")
             sys.stdout.flush()
         elif live is not None:
             live.handle(event)
-        elif not args.json and event["event"] == "run_end":
-            spec = specs[event["index"]]
-            note = f": {event['reason']}" if event.get("reason") else ""
-            print(
-                f"[{event['index'] + 1}/{len(specs)}] {spec.label}: {event['status']}{note}", file=sys.stderr
-            )
+        elif not args.json and isinstance(event, RunEnded):
+            spec = specs[event.index]
+            note = f": {event.reason}" if event.reason else ""
+            print(f"[{event.index + 1}/{len(specs)}] {spec.label}: {event.status}{note}", file=sys.stderr)
 
     session = BenchSession(
-        specs, store=store, on_event=on_event, command=" ".join(["fwtui", *sys.argv[1:]]), label=args.label
+        specs, sink=sink, on_event=on_event, command=" ".join(["fwtui", *sys.argv[1:]]), label=args.label
     )
     failure: list[BaseException] = []
     finished = threading.Event()
@@ -120,8 +124,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if live is not None:
             live.stop()
-        if store is not None and finished.is_set():
-            store.close()
+        if sink is not None and finished.is_set():
+            sink.close()
     if failure:
         raise failure[0]
     if not args.json:
@@ -157,28 +161,29 @@ class _LiveProgress:
     def stop(self) -> None:
         self.progress.stop()
 
-    def handle(self, event: dict[str, Any]) -> None:
-        kind = event["event"]
-        if kind == "run_start":
-            spec = event["spec"]
-            label = f"{spec['framework']}/{spec['variant']} {spec['workload']} {spec['mode']}"
-            self.progress.update(self.current, description=label, completed=0, note="starting", visible=True)
-        elif kind == "phase":
-            scenario = f" {event['scenario']}" if event.get("scenario") else ""
-            self.progress.update(self.current, note=f"{event['phase']}{scenario}")
-        elif kind == "progress":
+    def handle(self, event: SessionEvent) -> None:
+        from fwtui.bench.events import RunEnded, RunPhase, RunProgress, RunStarted
+
+        if isinstance(event, RunStarted):
+            self.progress.update(
+                self.current, description=event.spec.label, completed=0, note="starting", visible=True
+            )
+        elif isinstance(event, RunPhase):
+            scenario = f" {event.scenario}" if event.scenario else ""
+            self.progress.update(self.current, note=f"{event.phase}{scenario}")
+        elif isinstance(event, RunProgress):
+            p50 = "-" if event.p50_ms is None else f"{event.p50_ms:.3f}"
             self.progress.update(
                 self.current,
-                completed=float(event.get("fraction") or 0.0),
-                note=f"{event['scenario']} n={event['iterations']} p50={event['p50_ms']:.3f} ms",
+                completed=event.fraction or 0.0,
+                note=f"{event.scenario} n={event.iterations} p50={p50} ms",
             )
-        elif kind == "run_end":
+        elif isinstance(event, RunEnded):
             self.progress.advance(self.overall)
             from rich.markup import escape
 
-            if event["status"] not in ("ok",):
-                reason = escape(str(event.get("reason") or ""))
-                self.progress.console.print(f"  [yellow]{event['status']}[/]: {reason}")
+            if event.status != "ok":
+                self.progress.console.print(f"  [yellow]{event.status}[/]: {escape(event.reason or '')}")
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -189,7 +194,7 @@ def _fmt(value: float | None, digits: int = 3) -> str:
     return f"{value:.{digits}g}" if abs(value) < 1 else f"{value:.{digits}f}".rstrip("0").rstrip(".")
 
 
-def _print_report(session: Any) -> None:
+def _print_report(session: BenchSession) -> None:
     from rich import box
     from rich.console import Console
     from rich.markup import escape
@@ -211,18 +216,18 @@ def _print_report(session: Any) -> None:
             table.add_column(column, justify="right", no_wrap=True)
     table.add_column("status / flags", overflow="fold", min_width=16)
     for record in session.records:
-        latency = record.get("latency_ms") or {}
-        if record["status"] == "ok":
-            note = ", ".join(record.get("flags") or []) or "ok"
+        latency = record.latency_ms
+        if record.status == "ok":
+            note = ", ".join(record.flags) or "ok"
         else:
-            note = f"{record['status']}: {record.get('reason') or ''}"
+            note = f"{record.status}: {record.reason or ''}"
         cells = [
-            f"{record['framework']}/{record['variant']} {record['workload']} {record['scenario']}",
-            str(record["batch_size"]),
-            _fmt(latency.get("p50")),
-            _fmt(latency.get("p99")),
-            _fmt(record.get("throughput_samples_per_s")),
-            _fmt(record.get("gflops")),
+            f"{record.name} {record.workload} {record.scenario}",
+            str(record.batch_size),
+            _fmt(None if latency is None else latency.p50),
+            _fmt(None if latency is None else latency.p99),
+            _fmt(record.throughput_samples_per_s),
+            _fmt(record.gflops),
             escape(note),
         ]
         if not wide:
@@ -231,16 +236,16 @@ def _print_report(session: Any) -> None:
     console.print(table)
     lines = []
     for row in session.summary():
-        where = f"{row['workload']} {row['mode']} {row['scenario']}"
-        if row["winner"] is None:
+        where = f"{row.workload} {row.mode} {row.scenario}"
+        if row.winner is None:
             lines.append(f"{where}: no valid result")
-        elif row["runner_up"] is None:
-            lines.append(f"{where}: {row['winner']} (only valid result)")
+        elif row.runner_up is None or row.speedup is None:
+            lines.append(f"{where}: {row.winner} (only valid result)")
         else:
-            verdict = "significant" if row["significant"] else "not significant"
+            verdict = "significant" if row.significant else "not significant"
             lines.append(
-                f"{where}: {row['winner']} {_fmt(row['winner_p50_ms'])} ms, {row['speedup']:.2f}x faster than "
-                f"{row['runner_up']} ({verdict})"
+                f"{where}: {row.winner} {_fmt(row.winner_p50_ms)} ms, {row.speedup:.2f}x faster than "
+                f"{row.runner_up} ({verdict})"
             )
     if lines:
         console.print("[bold]Fastest valid result per workload and scenario[/]")

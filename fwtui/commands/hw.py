@@ -5,7 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fwtui.commands import Subparsers
+    from fwtui.hardware.report import HardwareReport
 
 DESCRIPTION = (
     "Show this machine's CPU (with the instruction-set features that matter to ML), memory, GPUs/TPUs, "
@@ -14,7 +18,7 @@ DESCRIPTION = (
 )
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "hw", help="show hardware, framework devices and warnings", description=DESCRIPTION
     )
@@ -48,13 +52,13 @@ def run(args: argparse.Namespace) -> int:
         frameworks=not args.no_frameworks, timeout_s=args.timeout, measure=args.measure_peak
     )
     if args.json:
-        sys.stdout.write(json.dumps(report, indent=2, default=str) + "\n")
+        sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
     else:
         print_report(report)
     return 0
 
 
-def print_report(report: dict[str, Any]) -> None:
+def print_report(report: HardwareReport) -> None:
     from rich.console import Console
 
     from fwtui.hardware.render import report_renderables

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fwtui.commands import Subparsers
+    from fwtui.hardware.model import SystemInfo
 
 _EPILOG_HEAD = "questions (KEY=VALUE; comma-separate several values where a question allows it):"
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     from fwtui.decide.questions import DONT_KNOW, QUESTIONS  # stdlib-only module: keeps --help instant
 
     lines = [_EPILOG_HEAD]
@@ -53,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
 
     from fwtui.decide.answers_store import load_answers
     from fwtui.decide.engine import recommend
-    from fwtui.decide.evidence import load_evidence
+    from fwtui.decide.evidence import NoEvidence, load_evidence, results_cursor
     from fwtui.decide.questions import normalise, parse_cli_answers
     from fwtui.decide.report import write_report
     from fwtui.errors import UsageError
@@ -67,7 +71,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--today takes YYYY-MM-DD, got {args.today!r}") from exc
     hardware, hardware_note = (None, "not probed (--no-hardware)") if args.no_hardware else _probe()
     db_path = Path(args.db).expanduser() if args.db else default_db_path()
-    evidence = load_evidence(db_path, _machine_id(hardware))
+    try:
+        with results_cursor(db_path) as cursor:
+            evidence = load_evidence(cursor, _machine_id(hardware), db_path=db_path)
+    except NoEvidence as missing:
+        evidence = missing.load
     rec = recommend(answers, hardware, evidence.measured, today, evidence_note=evidence.note)
     report_path = write_report(rec, Path(args.report)) if args.report else None
     if args.json:
@@ -85,23 +93,22 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _probe() -> tuple[dict[str, Any] | None, str]:
+def _probe() -> tuple[SystemInfo | None, str]:
+    """This machine's system probe (the process's cached one), with a note when there is none."""
     try:
-        from fwtui.hardware import probe_system
+        from fwtui.hardware.machine import local_system
     except ImportError:
         return None, "hardware probe unavailable in this installation"
     try:
-        return probe_system(), ""
+        return local_system(), ""
     except Exception as exc:  # a broken probe must not stop a recommendation
         return None, f"hardware probe failed: {exc}"
 
 
-def _machine_id(hardware: dict[str, Any] | None) -> str | None:
+def _machine_id(hardware: SystemInfo | None) -> str | None:
     """This machine's fingerprint, so results imported from elsewhere never count as measured here."""
     if hardware is None:
         return None
-    try:
-        from fwtui.hardware import machine_id
-    except ImportError:
-        return None
+    from fwtui.hardware.machine import machine_id
+
     return machine_id(hardware)

@@ -12,7 +12,7 @@ from typing import Any
 
 _EXPORTS = {
     "recommend": "fwtui.decide.engine",
-    "Recommendation": "fwtui.decide.engine",
+    "Recommendation": "fwtui.decide.model",
     "Measured": "fwtui.decide.evidence",
     "load_evidence": "fwtui.decide.evidence",
     "load_knowledge": "fwtui.decide.knowledge",

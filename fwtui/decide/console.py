@@ -8,8 +8,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from fwtui.decide.engine import Recommendation
 from fwtui.decide.hardware_facts import describe_hardware
+from fwtui.decide.model import Recommendation
 from fwtui.decide.report import reason_line
 
 BAR_WIDTH = 20

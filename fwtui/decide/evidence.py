@@ -1,16 +1,22 @@
-"""Measured evidence for the Decide engine, read from the results database (read-only).
+"""Measured evidence for the Decide engine, read from the results database.
 
-Runs ``queries/decide_evidence.sql``: per framework, workload, size, scenario and device, the best valid
-result measured on a local machine, with its raw per-call samples for the significance test.
+``load_evidence(cursor)`` runs ``queries/decide_evidence.sql`` on a cursor the caller opened: per framework,
+workload, size, scenario and device, the best valid result measured on a local machine, with its raw per-call
+samples for the significance test. Callers without a connection open one with ``results_cursor(path)``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fwtui.paths import resource_dir
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 
 @dataclass(frozen=True)
@@ -40,42 +46,67 @@ class EvidenceLoad:
     db_path: Path | None = None
 
 
+class NoEvidence(Exception):
+    """The results database cannot be read at all; ``load`` says why, as evidence with a note."""
+
+    def __init__(self, load: EvidenceLoad) -> None:
+        super().__init__(load.note)
+        self.load = load
+
+
 def evidence_sql() -> str:
     return (resource_dir("queries") / "decide_evidence.sql").read_text(encoding="utf-8")
 
 
-def load_evidence(db_path: Path, machine_id: str | None = None) -> EvidenceLoad:
-    """Evidence from ``db_path``; a missing, locked or foreign file just means no evidence (with the reason)."""
+@contextmanager
+def results_cursor(db_path: Path) -> Iterator[DuckDBPyConnection]:
+    """A cursor on the results database at ``db_path``, opened read-only and closed afterwards.
+
+    Raises ``NoEvidence`` when there is no file or DuckDB cannot open it.
+    """
     import duckdb  # imported here: keeps `import fwtui.decide` light for the CLI's --help
 
     path = Path(db_path).expanduser()
     if not path.is_file():
-        return EvidenceLoad(note=f"no measured evidence: no results database at {path}", db_path=path)
+        raise NoEvidence(EvidenceLoad(note=f"no measured evidence: no results database at {path}", db_path=path))
     try:
         con = _connect(path)
     except duckdb.Error as exc:
-        return EvidenceLoad(
-            note=f"no measured evidence: cannot read {path} ({_first_line(exc)})", db_path=path
-        )
+        note = f"no measured evidence: cannot read {path} ({_first_line(exc)})"
+        raise NoEvidence(EvidenceLoad(note=note, db_path=path)) from exc
     try:
-        rows = con.execute(evidence_sql(), {"machine_id": machine_id or ""}).fetchall()
-    except duckdb.Error as exc:
-        return EvidenceLoad(
-            note=f"no measured evidence: {path} holds no benchmark results ({_first_line(exc)})", db_path=path
-        )
+        yield con.cursor()
     finally:
         con.close()
+
+
+def load_evidence(
+    cursor: DuckDBPyConnection, machine_id: str | None = None, *, db_path: Path | None = None
+) -> EvidenceLoad:
+    """Evidence through ``cursor`` (only SELECTs run on it); a database without results just means none.
+
+    ``machine_id`` keeps only results measured on that machine; ``db_path`` names the database in the notes.
+    """
+    import duckdb
+
+    where = str(db_path) if db_path is not None else "the results database"
+    try:
+        rows = cursor.execute(evidence_sql(), {"machine_id": machine_id or ""}).fetchall()
+    except duckdb.Error as exc:
+        return EvidenceLoad(
+            note=f"no measured evidence: {where} holds no benchmark results ({_first_line(exc)})", db_path=db_path
+        )
     measured = tuple(_row(row) for row in rows if row[10])
     if not measured:
         return EvidenceLoad(
-            note=f"no measured evidence: no valid results measured on this machine in {path}", db_path=path
+            note=f"no measured evidence: no valid results measured on this machine in {where}", db_path=db_path
         )
     frameworks = sorted({m.framework for m in measured})
-    note = f"{len(measured)} best results ({', '.join(frameworks)}) from {path}"
-    return EvidenceLoad(measured=measured, note=note, db_path=path)
+    note = f"{len(measured)} best results ({', '.join(frameworks)}) from {where}"
+    return EvidenceLoad(measured=measured, note=note, db_path=db_path)
 
 
-def _connect(path: Path) -> Any:
+def _connect(path: Path) -> DuckDBPyConnection:
     import duckdb
 
     try:
@@ -86,7 +117,7 @@ def _connect(path: Path) -> Any:
         return duckdb.connect(str(path))
 
 
-def _row(row: tuple[object, ...]) -> Measured:
+def _row(row: Sequence[object]) -> Measured:
     (framework, version, variant, workload, size, scenario, mode, device, batch, p50, samples) = row
     return Measured(
         framework=str(framework),
@@ -97,10 +128,16 @@ def _row(row: tuple[object, ...]) -> Measured:
         scenario=str(scenario),
         mode=str(mode or ""),
         device=str(device or "cpu"),
-        batch_size=int(batch) if batch is not None else None,
-        p50_ms=float(p50),  # type: ignore[arg-type]
-        samples_ms=tuple(float(s) for s in samples),  # type: ignore[union-attr]
+        batch_size=int(batch) if isinstance(batch, int) else None,
+        p50_ms=_float(p50),
+        samples_ms=tuple(_float(s) for s in samples) if isinstance(samples, list) else (),
     )
+
+
+def _float(value: object) -> float:
+    if isinstance(value, int | float):
+        return float(value)
+    raise TypeError(f"expected a number of milliseconds, got {value!r}")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -1,48 +1,44 @@
-"""Turns a hardware probe (``fwtui.hardware.probe_system()`` output) into the flat facts rules test."""
+"""Turns this machine's system probe into the flat facts the knowledge base's rules test."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TypeAlias
 
-HardwareFacts = dict[str, Any]
+from fwtui.hardware.model import GpuInfo, SystemInfo
+
+FactValue: TypeAlias = bool | list[str]
+HardwareFacts: TypeAlias = dict[str, FactValue]
+"""Fact name (``knowledge.HARDWARE_FACTS``) -> value; empty when the machine is unknown."""
 
 
-def hardware_facts(probe: Mapping[str, Any] | None) -> HardwareFacts:
-    """``{}`` when there is no probe (hardware unknown: no hardware rule fires).
-
-    Accepts either ``probe_system()`` output or a ``build_report()`` object that nests it under "system".
-    """
-    if not probe:
+def hardware_facts(system: SystemInfo | None) -> HardwareFacts:
+    """``{}`` when there is no probe (hardware unknown: no hardware rule fires)."""
+    if system is None:
         return {}
-    system = probe.get("system") if isinstance(probe.get("system"), Mapping) else probe
-    os_info = system.get("os") or {}
-    cpu = system.get("cpu") or {}
-    gpus = [g for g in system.get("gpus") or [] if isinstance(g, Mapping)]
-    vendors = sorted({_vendor(g) for g in gpus} - {""})
-    arch = str(cpu.get("arch") or os_info.get("arch") or "").lower()
-    os_name = str(os_info.get("name") or "")
-    tpu = bool(system.get("tpus"))
+    vendors = sorted({_vendor(g) for g in system.gpus} - {""})
+    arch = (system.cpu.arch or system.os.arch).lower()
+    os_name = system.os.name.lower()
+    tpu = bool(system.tpus)
     arm64 = arch in ("arm64", "aarch64")
     return {
         "tpu": tpu,
-        "accelerator": tpu or bool(gpus) or bool(system.get("apple_mps")),
+        "accelerator": tpu or bool(system.gpus) or system.apple_mps,
         "gpu_vendor": vendors,
-        "windows": os_name.lower() == "windows",
-        "apple_silicon": os_name.lower() == "darwin" and arm64,
+        "windows": os_name == "windows",
+        "apple_silicon": os_name in ("macos", "darwin") and arm64,  # the probe names Darwin "macOS"
         "arm64": arm64,
     }
 
 
-def _vendor(gpu: Mapping[str, Any]) -> str:
-    text = f"{gpu.get('vendor') or ''} {gpu.get('name') or ''}".lower()
+def _vendor(gpu: GpuInfo) -> str:
+    text = f"{gpu.vendor} {gpu.name}".lower()
     for vendor, marks in (
         ("nvidia", ("nvidia", "geforce", "tesla", "quadro")),
         ("amd", ("amd", "radeon", "instinct")),
     ):
         if any(mark in text for mark in marks):
             return vendor
-    return str(gpu.get("vendor") or "").lower()
+    return gpu.vendor.lower()
 
 
 def describe_hardware(facts: HardwareFacts) -> str:
@@ -52,7 +48,8 @@ def describe_hardware(facts: HardwareFacts) -> str:
     parts: list[str] = []
     if facts.get("tpu"):
         parts.append("TPU")
-    for vendor in facts.get("gpu_vendor") or []:
+    vendors = facts.get("gpu_vendor")
+    for vendor in vendors if isinstance(vendors, list) else []:
         parts.append(f"{vendor.upper() if len(vendor) <= 4 else vendor.title()} GPU")
     if facts.get("apple_silicon"):
         parts.append("Apple silicon")

@@ -7,10 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeAlias
 
 from fwtui.decide.questions import BY_KEY, DONT_KNOW
 from fwtui.errors import FwtuiError
+
+HardwareCondition: TypeAlias = bool | list[str]
+"""What a rule wants of a hardware fact: true/false, or any of the listed values."""
 
 # Hardware facts a rule may test (see ``fwtui.decide.hardware_facts``), with the kind of value each takes.
 HARDWARE_FACTS: dict[str, type] = {
@@ -52,7 +55,7 @@ class Rule:
     id: str
     because: str
     when: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    when_hw: dict[str, Any] = field(default_factory=dict)
+    when_hw: dict[str, HardwareCondition] = field(default_factory=dict)
     veto: tuple[str, ...] = ()
     score: dict[str, float] = field(default_factory=dict)
     deployment: str | None = None
@@ -79,10 +82,11 @@ def _load_toml(text: str) -> dict[str, Any]:
         import tomllib
     else:  # pragma: no cover - depends on the interpreter
         try:
-            import tomli as tomllib
+            import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]  # absent on 3.11+
         except ImportError as exc:
             raise FwtuiError("the Decide area needs Python 3.11+ (or the 'tomli' package on 3.10)") from exc
-    return tomllib.loads(text)
+    data: dict[str, Any] = tomllib.loads(text)
+    return data
 
 
 @lru_cache(maxsize=1)
@@ -159,10 +163,10 @@ def _check(facts: dict[str, Fact], candidates: tuple[Candidate, ...], rules: tup
                 _need(
                     value in (*BY_KEY[key].values, DONT_KNOW), f"rule {rule.id}: {key} has no value {value}"
                 )
-        for key, value in rule.when_hw.items():
+        for key, condition in rule.when_hw.items():
             kind = HARDWARE_FACTS.get(key)
             _need(kind is not None, f"rule {rule.id} tests unknown hardware fact {key}")
-            ok = isinstance(value, bool) if kind is bool else isinstance(value, list)
+            ok = isinstance(condition, bool) if kind is bool else isinstance(condition, list)
             _need(ok, f"rule {rule.id}: hardware fact {key} needs a {'boolean' if kind is bool else 'list'}")
         for target in (*rule.veto, *rule.score, *rule.deploy_for):
             _need(target in ids, f"rule {rule.id} names unknown candidate {target}")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from fwtui.decide.engine import Contribution, Recommendation
 from fwtui.decide.hardware_facts import describe_hardware
+from fwtui.decide.model import Contribution, Recommendation
 from fwtui.decide.questions import QUESTIONS, answer_text
 
 SOURCE_TAGS = {

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
-from fwtui.decide.knowledge import Rule
+from fwtui.decide.hardware_facts import HardwareFacts
+from fwtui.decide.knowledge import HardwareCondition, Rule
 from fwtui.decide.questions import DONT_KNOW
 
 
@@ -21,7 +21,7 @@ def answers_match(when: Mapping[str, tuple[str, ...]], answers: Mapping[str, tup
     return True
 
 
-def hardware_match(when_hw: Mapping[str, Any], hardware: Mapping[str, Any]) -> bool:
+def hardware_match(when_hw: Mapping[str, HardwareCondition], hardware: HardwareFacts) -> bool:
     """Every key must match; an unknown machine (no facts) matches no hardware condition."""
     for key, wanted in when_hw.items():
         if key not in hardware:
@@ -31,11 +31,11 @@ def hardware_match(when_hw: Mapping[str, Any], hardware: Mapping[str, Any]) -> b
             if bool(actual) is not wanted:
                 return False
         else:
-            present = actual if isinstance(actual, (list, tuple)) else [actual]
+            present = actual if isinstance(actual, list) else [actual]
             if not any(value in wanted for value in present):
                 return False
     return True
 
 
-def rule_fires(rule: Rule, answers: Mapping[str, tuple[str, ...]], hardware: Mapping[str, Any]) -> bool:
+def rule_fires(rule: Rule, answers: Mapping[str, tuple[str, ...]], hardware: HardwareFacts) -> bool:
     return answers_match(rule.when, answers) and hardware_match(rule.when_hw, hardware)

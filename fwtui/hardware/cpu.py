@@ -6,7 +6,9 @@ import os
 import platform
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import NamedTuple, TypedDict
+
+from fwtui.hardware.model import CpuInfo
 
 # Features that change which kernels BLAS/oneDNN/XLA can use, in display order.
 # Linux /proc/cpuinfo names; ARM and macOS names are mapped onto the same vocabulary.
@@ -54,12 +56,26 @@ _MACOS_KEYS: dict[str, str] = {
 CPUINFO_PATH = Path("/proc/cpuinfo")
 
 
+class CpuinfoFields(TypedDict):
+    """What /proc/cpuinfo says, before the flags are mapped onto our vocabulary."""
+
+    brand: str | None
+    vendor: str | None
+    raw_flags: set[str]
+
+
+class _Identity(NamedTuple):
+    brand: str | None
+    vendor: str | None
+    features: set[str]
+
+
 def ordered_features(features: set[str]) -> list[str]:
     """Known features present, in display order."""
     return [name for name in X86_FEATURES + ARM_FEATURES if name in features]
 
 
-def parse_cpuinfo(text: str) -> dict[str, Any]:
+def parse_cpuinfo(text: str) -> CpuinfoFields:
     """Brand, vendor and raw feature flags from the first processor block of /proc/cpuinfo."""
     brand = vendor = None
     raw_flags: set[str] = set()
@@ -100,28 +116,24 @@ def _sysctl(*keys: str) -> dict[str, str]:
     return values
 
 
-def _macos_cpu() -> dict[str, Any]:
+def _macos_cpu() -> _Identity:
     values = _sysctl("machdep.cpu.brand_string", "machdep.cpu.vendor", *_MACOS_KEYS)
     features = {name for key, name in _MACOS_KEYS.items() if values.get(key) == "1"}
     if platform.machine() == "arm64":
         features |= {"neon", "asimd"}
-    return {
-        "brand": values.get("machdep.cpu.brand_string"),
-        "vendor": values.get("machdep.cpu.vendor") or ("Apple" if platform.machine() == "arm64" else None),
-        "features": features,
-    }
+    return _Identity(
+        brand=values.get("machdep.cpu.brand_string"),
+        vendor=values.get("machdep.cpu.vendor") or ("Apple" if platform.machine() == "arm64" else None),
+        features=features,
+    )
 
 
-def _linux_cpu() -> dict[str, Any]:
+def _linux_cpu() -> _Identity:
     try:
         parsed = parse_cpuinfo(CPUINFO_PATH.read_text(errors="replace"))
     except OSError:
-        return {"brand": None, "vendor": None, "features": set()}
-    return {
-        "brand": parsed["brand"],
-        "vendor": parsed["vendor"],
-        "features": linux_features(parsed["raw_flags"]),
-    }
+        return _Identity(None, None, set())
+    return _Identity(parsed["brand"], parsed["vendor"], linux_features(parsed["raw_flags"]))
 
 
 def _core_counts() -> tuple[int | None, int | None]:
@@ -133,22 +145,21 @@ def _core_counts() -> tuple[int | None, int | None]:
         return None, os.cpu_count()
 
 
-def probe_cpu() -> dict[str, Any]:
-    """``{"brand","vendor","arch","physical_cores","logical_cores","flags"}`` for this machine."""
+def probe_cpu() -> CpuInfo:
+    """Brand, vendor, architecture, core counts and ML-relevant features of this machine's CPU."""
     system = platform.system()
     if system == "Darwin":
         info = _macos_cpu()
     elif system == "Linux":
         info = _linux_cpu()
     else:
-        info = {"brand": None, "vendor": None, "features": set()}
+        info = _Identity(None, None, set())
     physical, logical = _core_counts()
-    brand = info["brand"] or platform.processor() or platform.machine() or "unknown CPU"
-    return {
-        "brand": brand,
-        "vendor": info["vendor"],
-        "arch": platform.machine(),
-        "physical_cores": physical,
-        "logical_cores": logical,
-        "flags": ordered_features(info["features"]),
-    }
+    return CpuInfo(
+        brand=info.brand or platform.processor() or platform.machine() or "unknown CPU",
+        vendor=info.vendor,
+        arch=platform.machine(),
+        physical_cores=physical,
+        logical_cores=logical,
+        flags=tuple(ordered_features(info.features)),
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+
+from fwtui.hardware.model import CpuInfo, FrameworkProbe, GpuInfo, SystemInfo
 
 STATUS_TEXT: dict[str, str] = {
     "ok": "ok",
@@ -33,7 +35,7 @@ def gflops_text(value: float | None) -> str:
     return f"{value:.1f} GFLOP/s"
 
 
-def optional(value: Any, suffix: str = "", digits: int = 0) -> str:
+def optional(value: object, suffix: str = "", digits: int = 0) -> str:
     if value is None:
         return "—"
     if isinstance(value, float):
@@ -41,55 +43,54 @@ def optional(value: Any, suffix: str = "", digits: int = 0) -> str:
     return f"{value}{suffix}"
 
 
-def cores_text(cpu: dict[str, Any]) -> str:
-    physical, logical = cpu.get("physical_cores"), cpu.get("logical_cores")
-    return f"{optional(physical)} physical / {optional(logical)} logical"
+def cores_text(cpu: CpuInfo) -> str:
+    return f"{optional(cpu.physical_cores)} physical / {optional(cpu.logical_cores)} logical"
 
 
-def os_text(system: dict[str, Any]) -> str:
-    os_info = system.get("os", {})
-    return f"{os_info.get('name', '?')} · kernel {os_info.get('kernel', '?')} · {os_info.get('arch', '?')}"
+def os_text(system: SystemInfo) -> str:
+    os_info = system.os
+    return f"{os_info.name or '?'} · kernel {os_info.kernel or '?'} · {os_info.arch or '?'}"
 
 
-def python_text(system: dict[str, Any]) -> str:
-    python = system.get("python", {})
-    return f"{python.get('implementation', 'Python')} {python.get('version', '?')}"
+def python_text(system: SystemInfo) -> str:
+    python = system.python
+    return f"{python.implementation or 'Python'} {python.version or '?'}"
 
 
-def framework_devices_text(result: dict[str, Any]) -> str:
-    if result.get("status") == "ok":
-        return ", ".join(result.get("devices", [])) or "no devices"
-    return result.get("reason") or ""
+def framework_devices_text(result: FrameworkProbe) -> str:
+    if result.status == "ok":
+        return ", ".join(result.devices) or "no devices"
+    return result.reason or ""
 
 
-def framework_status_text(result: dict[str, Any]) -> str:
-    return STATUS_TEXT.get(result.get("status", ""), str(result.get("status")))
+def framework_status_text(result: FrameworkProbe) -> str:
+    return STATUS_TEXT.get(result.status, result.status)
 
 
-def gpu_summary(gpu: dict[str, Any]) -> str:
+def gpu_summary(gpu: GpuInfo) -> str:
     """One line: memory, utilisation, temperature, power, compute capability."""
     parts = []
-    total, used = gpu.get("memory_total_bytes"), gpu.get("memory_used_bytes")
+    total, used = gpu.memory_total_bytes, gpu.memory_used_bytes
     if total is not None:
         parts.append(
             f"{human_bytes(used)} / {human_bytes(total)}" if used is not None else human_bytes(total)
         )
-    if gpu.get("utilization_percent") is not None:
-        parts.append(f"util {gpu['utilization_percent']:.0f}%")
-    if gpu.get("temperature_c") is not None:
-        parts.append(f"{gpu['temperature_c']:.0f}°C")
-    if gpu.get("power_w") is not None:
-        parts.append(f"{gpu['power_w']:.0f} W")
-    if gpu.get("compute_capability"):
-        parts.append(f"sm {gpu['compute_capability']}")
+    if gpu.utilization_percent is not None:
+        parts.append(f"util {gpu.utilization_percent:.0f}%")
+    if gpu.temperature_c is not None:
+        parts.append(f"{gpu.temperature_c:.0f}°C")
+    if gpu.power_w is not None:
+        parts.append(f"{gpu.power_w:.0f} W")
+    if gpu.compute_capability:
+        parts.append(f"sm {gpu.compute_capability}")
     return " · ".join(parts) or "no details available"
 
 
-def peak_rows(peak_devices: dict[str, dict[str, Any]] | None) -> list[tuple[str, str, str]]:
+def peak_rows(peak_devices: Mapping[str, Mapping[str, float | None]] | None) -> list[tuple[str, str, str]]:
     """``(device, dtype, GFLOP/s text)`` for every measured value."""
     rows = []
     for device, values in (peak_devices or {}).items():
         for dtype, value in values.items():
             if value is not None:
-                rows.append((device, dtype, gflops_text(float(value))))
+                rows.append((device, dtype, gflops_text(value)))
     return rows

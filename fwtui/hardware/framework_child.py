@@ -11,7 +11,9 @@ import os
 import sys
 from collections.abc import Callable
 from importlib import metadata
-from typing import Any
+from typing import TypedDict
+
+from fwtui.json_fields import JsonObject
 
 # Keep probes from grabbing GPU memory or flooding stderr.
 os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
@@ -26,7 +28,15 @@ def _dist_version(name: str) -> str | None:
         return None
 
 
-def probe_torch() -> dict[str, Any]:
+class ChildReport(TypedDict):
+    """The line a probe child prints; the parent files it as a ``FrameworkProbe``."""
+
+    version: str
+    devices: list[str]
+    details: JsonObject  # framework-specific; every probe gives gpu_devices and cuda_build
+
+
+def probe_torch() -> ChildReport:
     import torch
 
     cuda_available = bool(torch.cuda.is_available())
@@ -58,7 +68,7 @@ def probe_torch() -> dict[str, Any]:
     }
 
 
-def probe_tensorflow() -> dict[str, Any]:
+def probe_tensorflow() -> ChildReport:
     import tensorflow as tf
 
     build = dict(tf.sysconfig.get_build_info())
@@ -82,7 +92,7 @@ def probe_tensorflow() -> dict[str, Any]:
     }
 
 
-def probe_jax() -> dict[str, Any]:
+def probe_jax() -> ChildReport:
     import jax
 
     all_devices = jax.devices()
@@ -166,10 +176,11 @@ def identity_model() -> bytes:
     )
     # onnx writes a newer IR version than ONNX Runtime reads; 10 is understood by both.
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=10)
-    return model.SerializeToString()
+    serialized: bytes = model.SerializeToString()
+    return serialized
 
 
-def probe_onnxruntime() -> dict[str, Any]:
+def probe_onnxruntime() -> ChildReport:
     import onnxruntime as ort
 
     available = list(ort.get_available_providers())
@@ -200,7 +211,7 @@ def probe_onnxruntime() -> dict[str, Any]:
     }
 
 
-PROBES: dict[str, Callable[[], dict[str, Any]]] = {
+PROBES: dict[str, Callable[[], ChildReport]] = {
     "torch": probe_torch,
     "tensorflow": probe_tensorflow,
     "jax": probe_jax,

@@ -13,13 +13,15 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 
 from fwtui.frameworks import BENCHMARK_FRAMEWORKS, BY_NAME, Framework, installed_version, resolve
+from fwtui.hardware.model import FrameworkProbe, ProbeStatus
+from fwtui.json_fields import json_map, optional_text
 
 ChildCommand = Callable[[str], list[str]]
-ResultCallback = Callable[[str, dict[str, Any]], None]
+ResultCallback = Callable[[str, FrameworkProbe], None]
 
 # Read by the children too; set here so a child's own import-time work already obeys them.
 CHILD_ENV: dict[str, str] = {
@@ -51,21 +53,19 @@ def _child_command(name: str) -> list[str]:
 
 
 def result_template(
-    framework: Framework, version: str | None, status: str, reason: str | None
-) -> dict[str, Any]:
-    return {
-        "name": framework.name,
-        "display": framework.display,
-        "installed": version is not None,
-        "version": version,
-        "status": status,
-        "reason": reason,
-        "devices": [],
-        "details": {},
-    }
+    framework: Framework, version: str | None, status: ProbeStatus, reason: str | None
+) -> FrameworkProbe:
+    return FrameworkProbe(
+        name=framework.name,
+        display=framework.display,
+        installed=version is not None,
+        version=version,
+        status=status,
+        reason=reason,
+    )
 
 
-def not_probed(names: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+def not_probed(names: Iterable[str] | None = None) -> dict[str, FrameworkProbe]:
     """What is known from package metadata alone: installed or not, and the version."""
     results = {}
     for fw in _frameworks(names):
@@ -97,7 +97,7 @@ def _last_line(text: str) -> str:
     return lines[-1] if lines else ""
 
 
-def _parse_stdout(stdout: str) -> dict[str, Any] | None:
+def _parse_stdout(stdout: str) -> Mapping[str, object] | None:
     # Frameworks sometimes print banners to stdout; the report is the last JSON object line.
     for line in reversed(stdout.splitlines()):
         line = line.strip()
@@ -118,7 +118,9 @@ def _kill_group(process: subprocess.Popen[str]) -> None:
         process.kill()
 
 
-def run_child(command: list[str], timeout_s: float) -> tuple[str, str | None, dict[str, Any] | None]:
+def run_child(
+    command: list[str], timeout_s: float
+) -> tuple[ProbeStatus, str | None, Mapping[str, object] | None]:
     """Run one probe child: ``(status, reason, payload)``."""
     env = {**os.environ, **CHILD_ENV}
     try:
@@ -162,7 +164,7 @@ def run_child(command: list[str], timeout_s: float) -> tuple[str, str | None, di
 
 def probe_framework(
     name: str, timeout_s: float = 60.0, child_command: ChildCommand | None = None
-) -> dict[str, Any]:
+) -> FrameworkProbe:
     """Probe one framework in a child; never raises for a failing framework."""
     framework = BY_NAME[resolve(name).name]
     version = installed_version(framework.distributions)
@@ -172,11 +174,15 @@ def probe_framework(
         )
     status, reason, payload = run_child((child_command or _child_command)(framework.name), timeout_s)
     result = result_template(framework, version, status, reason)
-    if payload is not None:
-        result["version"] = payload.get("version") or version
-        result["devices"] = [str(device) for device in payload.get("devices", [])]
-        result["details"] = dict(payload.get("details", {}))
-    return result
+    if payload is None:
+        return result
+    devices = payload.get("devices")
+    return replace(
+        result,
+        version=optional_text(payload, "version") or version,
+        devices=tuple(str(device) for device in devices) if isinstance(devices, list) else (),
+        details=json_map(payload, "details"),
+    )
 
 
 def probe_frameworks(
@@ -185,14 +191,14 @@ def probe_frameworks(
     *,
     child_command: ChildCommand | None = None,
     on_result: ResultCallback | None = None,
-) -> dict[str, dict[str, Any]]:
-    """``{name: {"installed","version","status","reason","devices","details"}}``, all probed in parallel.
+) -> dict[str, FrameworkProbe]:
+    """Every framework's probe, by name, all probed in parallel.
 
     ``status`` is ``ok``, ``crashed``, ``timeout`` or ``not_installed``. ``on_result(name, result)`` is
     called (from a worker thread) as each framework finishes, for live display.
     """
     frameworks = _frameworks(names)
-    results: dict[str, dict[str, Any]] = {}
+    results: dict[str, FrameworkProbe] = {}
     lock = threading.Lock()
 
     def probe(fw: Framework) -> None:
@@ -215,7 +221,3 @@ def probe_frameworks(
     for thread in threads:
         thread.join()
     return {fw.name: results[fw.name] for fw in frameworks}
-
-
-def sees_gpu(result: dict[str, Any]) -> bool:
-    return bool(result.get("details", {}).get("gpu_devices"))

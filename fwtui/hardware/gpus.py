@@ -9,9 +9,11 @@ import ctypes
 import os
 import platform
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
+
+from fwtui.hardware.model import GpuInfo, NvidiaStatus, TpuInfo
 
 NO_DRIVER_REASON = "no NVIDIA driver (NVML library not found)"
 NVIDIA_DEVICE_NODES: tuple[str, ...] = ("/dev/nvidia0", "/dev/dxg")  # dxg: a GPU passed through to WSL2
@@ -32,7 +34,7 @@ def _field(getter: Callable[[], T]) -> T | None:
         return None
 
 
-def _text(value: Any) -> str | None:
+def _text(value: object) -> str | None:
     if value is None:
         return None
     return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
@@ -80,78 +82,58 @@ def _nvml_reason(exc: Exception) -> str:
     return f"NVML failed: {exc}"
 
 
-def _nvidia_gpu(nvml: Any, index: int, driver: str | None, cuda: str | None) -> dict[str, Any]:
+def _nvidia_gpu(nvml: Any, index: int, driver: str | None, cuda: str | None) -> GpuInfo:
     handle = nvml.nvmlDeviceGetHandleByIndex(index)
     memory = _field(lambda: nvml.nvmlDeviceGetMemoryInfo(handle))
     util = _field(lambda: nvml.nvmlDeviceGetUtilizationRates(handle))
     power_mw = _field(lambda: nvml.nvmlDeviceGetPowerUsage(handle))
     capability = _field(lambda: nvml.nvmlDeviceGetCudaComputeCapability(handle))
-    return {
-        "index": index,
-        "vendor": "NVIDIA",
-        "name": _text(_field(lambda: nvml.nvmlDeviceGetName(handle))) or f"NVIDIA GPU {index}",
-        "memory_total_bytes": int(memory.total) if memory is not None else None,
-        "memory_used_bytes": int(memory.used) if memory is not None else None,
-        "utilization_percent": float(util.gpu) if util is not None else None,
-        "temperature_c": _field(
+    return GpuInfo(
+        index=index,
+        vendor="NVIDIA",
+        name=_text(_field(lambda: nvml.nvmlDeviceGetName(handle))) or f"NVIDIA GPU {index}",
+        memory_total_bytes=int(memory.total) if memory is not None else None,
+        memory_used_bytes=int(memory.used) if memory is not None else None,
+        utilization_percent=float(util.gpu) if util is not None else None,
+        temperature_c=_field(
             lambda: float(nvml.nvmlDeviceGetTemperature(handle, nvml.NVML_TEMPERATURE_GPU))
         ),
-        "power_w": power_mw / 1000.0 if power_mw is not None else None,
-        "driver_version": driver,
-        "cuda_driver_version": cuda,
-        "compute_capability": f"{capability[0]}.{capability[1]}" if capability else None,
-    }
+        power_w=power_mw / 1000.0 if power_mw is not None else None,
+        driver_version=driver,
+        cuda_driver_version=cuda,
+        compute_capability=f"{capability[0]}.{capability[1]}" if capability else None,
+    )
 
 
-def probe_nvidia(library_path: str | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def probe_nvidia(library_path: str | None = None) -> tuple[NvidiaStatus, list[GpuInfo]]:
     """``(nvidia_status, gpus)``. ``library_path`` (or ``$FWTUI_NVML_LIBRARY``) overrides NVML's location."""
     library_path = library_path or os.environ.get("FWTUI_NVML_LIBRARY") or None
-    nodes = [node for node in NVIDIA_DEVICE_NODES if os.path.exists(node)]
-    status: dict[str, Any] = {
-        "available": False,
-        "reason": None,
-        "driver_version": None,
-        "cuda_driver_version": None,
-        "device_nodes": nodes,
-    }
+    nodes = tuple(node for node in NVIDIA_DEVICE_NODES if os.path.exists(node))
     try:
         nvml = _nvml_init(library_path)
         count = nvml.nvmlDeviceGetCount()
     except Exception as exc:
-        status["reason"] = _nvml_reason(exc)
-        if nodes and status["reason"] == NO_DRIVER_REASON:
-            status["reason"] += f"; {', '.join(nodes)} exists, so the driver libraries may be missing"
-        return status, []
+        reason = _nvml_reason(exc)
+        if nodes and reason == NO_DRIVER_REASON:
+            reason += f"; {', '.join(nodes)} exists, so the driver libraries may be missing"
+        return NvidiaStatus(available=False, reason=reason, device_nodes=nodes), []
     driver = _text(_field(nvml.nvmlSystemGetDriverVersion))
     cuda = format_cuda_version(_field(nvml.nvmlSystemGetCudaDriverVersion))
-    status.update(available=True, driver_version=driver, cuda_driver_version=cuda)
     gpus = []
     for index in range(count):
         try:
             gpus.append(_nvidia_gpu(nvml, index, driver, cuda))
         except Exception as exc:  # a GPU that fell off the bus must not hide the others
-            gpus.append(_unknown_gpu(index, "NVIDIA", f"unreadable: {exc}", driver, cuda))
-    if not gpus:
-        status["reason"] = "NVIDIA driver loaded but it sees no GPU"
+            name = f"unreadable: {exc}"
+            gpus.append(GpuInfo(index, "NVIDIA", name, driver_version=driver, cuda_driver_version=cuda))
+    status = NvidiaStatus(
+        available=True,
+        reason=None if gpus else "NVIDIA driver loaded but it sees no GPU",
+        driver_version=driver,
+        cuda_driver_version=cuda,
+        device_nodes=nodes,
+    )
     return status, gpus
-
-
-def _unknown_gpu(
-    index: int, vendor: str, name: str, driver: str | None = None, cuda: str | None = None
-) -> dict:
-    return {
-        "index": index,
-        "vendor": vendor,
-        "name": name,
-        "memory_total_bytes": None,
-        "memory_used_bytes": None,
-        "utilization_percent": None,
-        "temperature_c": None,
-        "power_w": None,
-        "driver_version": driver,
-        "cuda_driver_version": cuda,
-        "compute_capability": None,
-    }
 
 
 def sample_nvidia_utilization() -> list[float | None]:
@@ -161,11 +143,12 @@ def sample_nvidia_utilization() -> list[float | None]:
         count = nvml.nvmlDeviceGetCount()
     except Exception:
         return []
-    values: list[float | None] = []
-    for index in range(count):
-        util = _field(lambda i=index: nvml.nvmlDeviceGetUtilizationRates(nvml.nvmlDeviceGetHandleByIndex(i)))
-        values.append(float(util.gpu) if util is not None else None)
-    return values
+
+    def utilisation(index: int) -> float | None:
+        util = _field(lambda: nvml.nvmlDeviceGetUtilizationRates(nvml.nvmlDeviceGetHandleByIndex(index)))
+        return float(util.gpu) if util is not None else None
+
+    return [utilisation(index) for index in range(count)]
 
 
 def _read(path: Path) -> str | None:
@@ -191,34 +174,36 @@ def _first_hwmon_value(device: Path, name: str, scale: float) -> float | None:
     return None
 
 
-def probe_amd(sysfs: Path = Path("/sys")) -> list[dict[str, Any]]:
+def probe_amd(sysfs: Path = Path("/sys")) -> list[GpuInfo]:
     """AMD GPUs from DRM sysfs (name, VRAM, busy %, temperature, power), else KFD topology."""
-    gpus: list[dict[str, Any]] = []
+    gpus: list[GpuInfo] = []
     for card in sorted((sysfs / "class" / "drm").glob("card[0-9]*")):
         if "-" in card.name:  # connectors such as card0-HDMI-A-1
             continue
         device = card / "device"
         if _read(device / "vendor") != AMD_PCI_VENDOR:
             continue
-        gpu = _unknown_gpu(len(gpus), "AMD", "")
-        gpu["name"] = _read(device / "product_name") or f"AMD GPU (device {_read(device / 'device') or '?'})"
-        gpu["memory_total_bytes"] = _read_int(device / "mem_info_vram_total")
-        gpu["memory_used_bytes"] = _read_int(device / "mem_info_vram_used")
         busy = _read_int(device / "gpu_busy_percent")
-        gpu["utilization_percent"] = float(busy) if busy is not None else None
-        gpu["temperature_c"] = _first_hwmon_value(device, "temp1_input", 1000.0)
-        gpu["power_w"] = _first_hwmon_value(device, "power1_average", 1_000_000.0)
-        gpus.append(gpu)
+        gpus.append(
+            GpuInfo(
+                index=len(gpus),
+                vendor="AMD",
+                name=_read(device / "product_name") or f"AMD GPU (device {_read(device / 'device') or '?'})",
+                memory_total_bytes=_read_int(device / "mem_info_vram_total"),
+                memory_used_bytes=_read_int(device / "mem_info_vram_used"),
+                utilization_percent=float(busy) if busy is not None else None,
+                temperature_c=_first_hwmon_value(device, "temp1_input", 1000.0),
+                power_w=_first_hwmon_value(device, "power1_average", 1_000_000.0),
+            )
+        )
     if gpus:
         return gpus
     # No DRM view (containers often expose only /dev/kfd): count GPU nodes in the KFD topology.
     for node in sorted((sysfs / "class" / "kfd" / "kfd" / "topology" / "nodes").glob("*")):
         props = _parse_kfd_properties(_read(node / "properties") or "")
         if props.get("simd_count", 0) > 0 and props.get("vendor_id") == int(AMD_PCI_VENDOR, 16):
-            gpu = _unknown_gpu(len(gpus), "AMD", "")
             target = props.get("gfx_target_version")
-            gpu["name"] = f"AMD GPU (gfx target {target})" if target else "AMD GPU"
-            gpus.append(gpu)
+            gpus.append(GpuInfo(len(gpus), "AMD", f"AMD GPU (gfx target {target})" if target else "AMD GPU"))
     return gpus
 
 
@@ -233,32 +218,23 @@ def _parse_kfd_properties(text: str) -> dict[str, int]:
     return values
 
 
-def probe_tpus(sysfs: Path = Path("/sys"), env: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def probe_tpus(sysfs: Path = Path("/sys"), env: Mapping[str, str] | None = None) -> list[TpuInfo]:
     """Google TPUs: PCI devices with vendor 0x1ae0; the accelerator type from the TPU VM environment."""
     environ = os.environ if env is None else env
     accelerator_type = environ.get("TPU_ACCELERATOR_TYPE") or None
-    tpus: list[dict[str, Any]] = []
+    tpus: list[TpuInfo] = []
     for device in sorted((sysfs / "bus" / "pci" / "devices").glob("*")):
         if _read(device / "vendor") == TPU_PCI_VENDOR:
             tpus.append(
-                {
-                    "index": len(tpus),
-                    "vendor": "Google",
-                    "pci_address": device.name,
-                    "device_id": _read(device / "device"),
-                    "accelerator_type": accelerator_type,
-                }
+                TpuInfo(
+                    index=len(tpus),
+                    pci_address=device.name,
+                    device_id=_read(device / "device"),
+                    accelerator_type=accelerator_type,
+                )
             )
     if not tpus and accelerator_type:
-        tpus.append(
-            {
-                "index": 0,
-                "vendor": "Google",
-                "pci_address": None,
-                "device_id": None,
-                "accelerator_type": accelerator_type,
-            }
-        )
+        tpus.append(TpuInfo(index=0, accelerator_type=accelerator_type))
     return tpus
 
 

@@ -10,14 +10,28 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TypedDict
 
 MIN_CALL_S = 0.05  # grow the matrix until one call takes this long, so timer resolution is irrelevant
 MAX_SIZE = 8192
 REPEATS = 5
 
 
-def best_gflops(make_call: Callable[[int], Callable[[], None]], start_size: int = 1024) -> dict[str, Any]:
+class GemmTiming(TypedDict):
+    gflops: float
+    size: int  # n of the n x n matrices timed
+    best_s: float
+
+
+class PeakResult(TypedDict):
+    """The line this child prints; the parent reads it into a ``PeakEntry``."""
+
+    devices: dict[str, dict[str, float | None]]  # device -> dtype -> GFLOP/s
+    sizes: dict[str, int]  # "device/dtype" -> n
+    errors: dict[str, str]  # "device/dtype" -> why it could not be measured
+
+
+def best_gflops(make_call: Callable[[int], Callable[[], None]], start_size: int = 1024) -> GemmTiming:
     """Best-of-``REPEATS`` GFLOP/s for an n x n GEMM, with n grown until a call is long enough to time."""
     size = start_size
     while True:
@@ -44,7 +58,11 @@ def numpy_float32(size: int) -> Callable[[], None]:
     a = rng.standard_normal((size, size), dtype=np.float32)
     b = rng.standard_normal((size, size), dtype=np.float32)
     out = np.empty((size, size), dtype=np.float32)
-    return lambda: np.matmul(a, b, out=out)
+
+    def call() -> None:
+        np.matmul(a, b, out=out)
+
+    return call
 
 
 def torch_call(device: str, dtype_name: str) -> Callable[[int], Callable[[], None]]:
@@ -71,9 +89,9 @@ def torch_call(device: str, dtype_name: str) -> Callable[[int], Callable[[], Non
     return make
 
 
-def measure(bf16_cpu: bool, cuda: bool) -> dict[str, Any]:
-    devices: dict[str, dict[str, Any]] = {}
-    sizes: dict[str, Any] = {}
+def measure(bf16_cpu: bool, cuda: bool) -> PeakResult:
+    devices: dict[str, dict[str, float | None]] = {}
+    sizes: dict[str, int] = {}
     errors: dict[str, str] = {}
     cpu = best_gflops(numpy_float32)
     devices["cpu"] = {"float32": cpu["gflops"], "bfloat16": None}
@@ -92,7 +110,7 @@ def measure(bf16_cpu: bool, cuda: bool) -> dict[str, Any]:
             torch.backends.cuda.matmul.allow_tf32 = False  # strict float32; TF32 is reported separately
             for index in range(torch.cuda.device_count()):
                 name = f"cuda:{index}"
-                entry: dict[str, Any] = {}
+                entry: dict[str, float | None] = {}
                 for dtype in ("float32", "bfloat16", "float16"):
                     result = best_gflops(torch_call(name, dtype), start_size=2048)
                     entry[dtype] = result["gflops"]

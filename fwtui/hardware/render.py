@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Mapping
 
 from rich import box
 from rich.console import RenderableType
@@ -21,6 +20,8 @@ from fwtui.hardware.format import (
     peak_rows,
     python_text,
 )
+from fwtui.hardware.model import CpuInfo, FrameworkProbe, HardwareWarning
+from fwtui.hardware.report import HardwareReport
 
 _STATUS_STYLE = {
     "ok": "green",
@@ -40,15 +41,15 @@ def _key_value(title: str, rows: list[tuple[str, str | Text]]) -> Table:
     return table
 
 
-def feature_sets(cpu: dict[str, Any]) -> tuple[list[str], list[str]]:
+def feature_sets(cpu: CpuInfo) -> tuple[list[str], list[str]]:
     """``(present, missing)`` ML-relevant features for this CPU's architecture, in display order."""
-    present = set(cpu.get("flags", []))
-    arm = cpu.get("arch", "") in ("aarch64", "arm64") or bool(present & set(ARM_FEATURES))
+    present = set(cpu.flags)
+    arm = cpu.arch in ("aarch64", "arm64") or bool(present & set(ARM_FEATURES))
     candidates = ARM_FEATURES if arm else X86_FEATURES
     return [f for f in candidates if f in present], [f for f in candidates if f not in present]
 
 
-def _feature_rows(cpu: dict[str, Any]) -> list[tuple[str, str | Text]]:
+def _feature_rows(cpu: CpuInfo) -> list[tuple[str, str | Text]]:
     present, missing = feature_sets(cpu)
     return [
         ("features", Text(" ".join(present) or "none of the tracked ones", style="green")),
@@ -56,80 +57,63 @@ def _feature_rows(cpu: dict[str, Any]) -> list[tuple[str, str | Text]]:
     ]
 
 
-def report_renderables(report: dict[str, Any]) -> Iterator[RenderableType]:
-    cpu = report.get("cpu", {})
-    memory = report.get("memory", {})
+def report_renderables(report: HardwareReport) -> Iterator[RenderableType]:
+    system = report.system
+    cpu, memory = system.cpu, system.memory
     yield _key_value(
         "System",
         [
-            ("host", str(report.get("hostname"))),
-            ("OS", os_text(report)),
-            ("Python", python_text(report)),
-            ("machine id", str(report.get("machine_id"))),
+            ("host", system.hostname),
+            ("OS", os_text(system)),
+            ("Python", python_text(system)),
+            ("machine id", report.machine_id),
         ],
     )
-    yield _key_value(
-        "CPU",
-        [
-            ("model", str(cpu.get("brand"))),
-            ("cores", cores_text(cpu)),
-            *_feature_rows(cpu),
-        ],
-    )
+    yield _key_value("CPU", [("model", cpu.brand), ("cores", cores_text(cpu)), *_feature_rows(cpu)])
     yield _key_value(
         "Memory",
-        [
-            ("total", human_bytes(memory.get("total_bytes"))),
-            ("available", human_bytes(memory.get("available_bytes"))),
-        ],
+        [("total", human_bytes(memory.total_bytes)), ("available", human_bytes(memory.available_bytes))],
     )
     yield _accelerators(report)
-    yield _frameworks(report.get("frameworks", {}))
-    yield _peak(report.get("peak_gflops"))
-    yield _warnings(report.get("warnings", []))
+    yield _frameworks(report.frameworks)
+    yield _peak(report.peak_gflops)
+    yield _warnings(report.warnings)
 
 
-def _accelerators(report: dict[str, Any]) -> Table:
-    nvidia = report.get("nvidia", {})
+def _accelerators(report: HardwareReport) -> Table:
+    system = report.system
+    nvidia = system.nvidia
     rows: list[tuple[str, str | Text]] = []
-    for gpu in report.get("gpus", []):
-        rows.append(
-            (f"{gpu.get('vendor')} GPU {gpu.get('index')}", f"{gpu.get('name')} · {gpu_summary(gpu)}")
-        )
-    if nvidia.get("available"):
-        rows.append(
-            (
-                "NVIDIA driver",
-                f"{nvidia.get('driver_version')} (CUDA {nvidia.get('cuda_driver_version') or '?'})",
-            )
-        )
+    for gpu in system.gpus:
+        rows.append((f"{gpu.vendor} GPU {gpu.index}", f"{gpu.name} · {gpu_summary(gpu)}"))
+    if nvidia.available:
+        rows.append(("NVIDIA driver", f"{nvidia.driver_version} (CUDA {nvidia.cuda_driver_version or '?'})"))
     else:
-        rows.append(("NVIDIA", Text(str(nvidia.get("reason")), style="dim")))
-    for tpu in report.get("tpus", []):
-        rows.append((f"TPU {tpu.get('index')}", str(tpu.get("accelerator_type") or tpu.get("pci_address"))))
-    if report.get("apple_mps"):
+        rows.append(("NVIDIA", Text(str(nvidia.reason), style="dim")))
+    for tpu in system.tpus:
+        rows.append((f"TPU {tpu.index}", str(tpu.accelerator_type or tpu.pci_address)))
+    if system.apple_mps:
         rows.append(("Apple GPU", "Metal Performance Shaders (MPS) capable"))
     return _key_value("Accelerators", rows)
 
 
-def _frameworks(frameworks: dict[str, dict[str, Any]]) -> Table:
+def _frameworks(frameworks: Mapping[str, FrameworkProbe]) -> Table:
     table = Table(title="Frameworks", title_justify="left", title_style="bold", box=box.SIMPLE_HEAD)
     table.add_column("framework", style="cyan", no_wrap=True)
     table.add_column("version", no_wrap=True)
     table.add_column("status", no_wrap=True)
     table.add_column("devices / reason", overflow="fold")
-    for name, result in frameworks.items():
-        status = result.get("status", "")
+    for result in frameworks.values():
         table.add_row(
-            result.get("display", name),
-            result.get("version") or "—",
-            Text(framework_status_text(result), style=_STATUS_STYLE.get(status, "")),
+            result.display,
+            result.version or "—",
+            Text(framework_status_text(result), style=_STATUS_STYLE.get(result.status, "")),
             framework_devices_text(result),
         )
     return table
 
 
-def _peak(peak_devices: dict[str, Any] | None) -> Table:
+def _peak(peak_devices: Mapping[str, Mapping[str, float | None]] | None) -> Table:
     rows = peak_rows(peak_devices)
     if not rows:
         return _key_value(
@@ -145,7 +129,7 @@ def _peak(peak_devices: dict[str, Any] | None) -> Table:
     return table
 
 
-def _warnings(warnings: list[dict[str, Any]]) -> Table:
+def _warnings(warnings: tuple[HardwareWarning, ...]) -> Table:
     if not warnings:
         return _key_value("Warnings", [("", Text("none", style="green"))])
     table = Table(
@@ -154,6 +138,6 @@ def _warnings(warnings: list[dict[str, Any]]) -> Table:
     table.add_column(no_wrap=True)
     table.add_column(overflow="fold")
     for warning in warnings:
-        style = "yellow" if warning.get("level") == "warning" else "blue"
-        table.add_row(Text(warning.get("level", ""), style=style), warning.get("message", ""))
+        style = "yellow" if warning.level == "warning" else "blue"
+        table.add_row(Text(warning.level, style=style), warning.message)
     return table

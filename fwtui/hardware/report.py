@@ -2,37 +2,108 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
 
 from fwtui.hardware.frameworks_probe import ResultCallback, not_probed, probe_frameworks
 from fwtui.hardware.machine import machine_id
+from fwtui.hardware.model import FrameworkProbe, HardwareWarning, PeakEntry, SystemInfo
 from fwtui.hardware.peak import load_peak, measure_peak
 from fwtui.hardware.system import probe_system
 from fwtui.hardware.warnings import collect_warnings
+from fwtui.json_fields import JsonObject, integer, items, json_object, text, to_json
 
 REPORT_VERSION = 1
 
 
+@dataclass(frozen=True)
+class HardwareReport:
+    """This machine, what each framework sees of it, its peak compute and the configuration warnings.
+
+    Its JSON form (``to_dict``) is flat: the system's fields sit at the top level next to the report's own.
+    """
+
+    system: SystemInfo
+    frameworks: Mapping[str, FrameworkProbe]  # by framework name, in registry order
+    peak: PeakEntry | None
+    warnings: tuple[HardwareWarning, ...]
+    machine_id: str
+    generated_at: str  # ISO 8601, UTC
+    fwtui_version: str
+    report_version: int = REPORT_VERSION
+
+    @property
+    def peak_gflops(self) -> Mapping[str, Mapping[str, float | None]] | None:
+        return self.peak.devices if self.peak is not None else None
+
+    def cuda_seen(self) -> bool:
+        """Whether the report shows a usable NVIDIA driver and a framework that sees a GPU through it."""
+        if not self.system.nvidia.available:
+            return False
+        return any(
+            probe.gpu_devices or any(device.lower().startswith(("cuda", "gpu")) for device in probe.devices)
+            for probe in self.frameworks.values()
+        )
+
+    def to_dict(self) -> JsonObject:
+        return {
+            "report_version": self.report_version,
+            "fwtui_version": self.fwtui_version,
+            "generated_at": self.generated_at,
+            "machine_id": self.machine_id,
+            **self.system.to_dict(),
+            "frameworks": {name: probe.to_dict() for name, probe in self.frameworks.items()},
+            "peak_gflops": to_json(self.peak_gflops),
+            "peak": self.peak.to_dict() if self.peak is not None else None,
+            "warnings": [warning.to_dict() for warning in self.warnings],
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> HardwareReport:
+        """Read a report's JSON form; what an older or partial report lacks is derived or left unknown."""
+        d = json_object(data)
+        system = SystemInfo.from_dict(d)
+        frameworks = {
+            name: FrameworkProbe.from_dict(entry, name) for name, entry in json_object(d.get("frameworks")).items()
+        }
+        peak = None
+        if isinstance(d.get("peak"), Mapping):
+            peak = PeakEntry.from_dict(d["peak"])
+        elif isinstance(d.get("peak_gflops"), Mapping):
+            peak = PeakEntry.from_dict({"devices": d["peak_gflops"]})
+        warnings = (
+            items(d, "warnings", HardwareWarning.from_dict)
+            if "warnings" in d
+            else tuple(collect_warnings(system, frameworks))
+        )
+        return cls(
+            system=system,
+            frameworks=frameworks,
+            peak=peak,
+            warnings=warnings,
+            machine_id=text(d, "machine_id") or machine_id(system),
+            generated_at=text(d, "generated_at"),
+            fwtui_version=text(d, "fwtui_version"),
+            report_version=integer(d, "report_version", REPORT_VERSION),
+        )
+
+
 def assemble_report(
-    system: dict[str, Any],
-    frameworks: dict[str, dict[str, Any]],
-    peak: dict[str, Any] | None,
-) -> dict[str, Any]:
+    system: SystemInfo, frameworks: Mapping[str, FrameworkProbe], peak: PeakEntry | None
+) -> HardwareReport:
     """Combine already-collected parts (the screen probes them separately) into a report."""
     from fwtui import __version__
 
-    return {
-        "report_version": REPORT_VERSION,
-        "fwtui_version": __version__,
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine_id": machine_id(system),
-        **system,
-        "frameworks": frameworks,
-        "peak_gflops": peak["devices"] if peak else None,
-        "peak": peak,
-        "warnings": collect_warnings(system, frameworks),
-    }
+    return HardwareReport(
+        system=system,
+        frameworks=dict(frameworks),
+        peak=peak,
+        warnings=tuple(collect_warnings(system, frameworks)),
+        machine_id=machine_id(system),
+        generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        fwtui_version=__version__,
+    )
 
 
 def build_report(
@@ -42,10 +113,10 @@ def build_report(
     timeout_s: float = 60.0,
     measure: bool = False,
     on_framework: ResultCallback | None = None,
-) -> dict[str, Any]:
+) -> HardwareReport:
     """Probe everything. ``frameworks=False`` skips the child probes (versions come from metadata);
     ``peak`` includes the cached peak compute; ``measure`` (re)measures it first."""
     system = probe_system()
     probed = probe_frameworks(timeout_s=timeout_s, on_result=on_framework) if frameworks else not_probed()
-    peak_entry = measure_peak(force=True) if measure else (load_peak() if peak else None)
+    peak_entry = measure_peak(force=True) if measure else (load_peak(machine_id(system)) if peak else None)
     return assemble_report(system, probed, peak_entry)

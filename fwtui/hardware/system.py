@@ -7,10 +7,10 @@ import os
 import platform
 import socket
 import sys
-from typing import Any
 
 from fwtui.hardware.cpu import probe_cpu
 from fwtui.hardware.gpus import apple_mps_capable, probe_amd, probe_nvidia, probe_tpus
+from fwtui.hardware.model import MemoryInfo, OsInfo, PythonInfo, SystemInfo
 from fwtui.hardware.packages import installed_packages
 
 # Environment variables that change how frameworks use the hardware (shown and checked by the warnings).
@@ -26,17 +26,17 @@ RELEVANT_ENV: tuple[str, ...] = (
 )
 
 
-def probe_memory() -> dict[str, int | None]:
+def probe_memory() -> MemoryInfo:
     try:
         import psutil
 
         vm = psutil.virtual_memory()
-        return {"total_bytes": int(vm.total), "available_bytes": int(vm.available)}
+        return MemoryInfo(total_bytes=int(vm.total), available_bytes=int(vm.available))
     except Exception:
-        return {"total_bytes": None, "available_bytes": None}
+        return MemoryInfo()
 
 
-def probe_os() -> dict[str, str]:
+def probe_os() -> OsInfo:
     uname = platform.uname()
     name = uname.system
     release = uname.release
@@ -47,26 +47,26 @@ def probe_os() -> dict[str, str]:
         name, release = "macOS", platform.mac_ver()[0] or release
     elif name == "Windows":
         release = platform.version()
-    return {"name": name, "release": release, "kernel": uname.release, "arch": uname.machine}
+    return OsInfo(name=name, release=release, kernel=uname.release, arch=uname.machine)
 
 
-def probe_system() -> dict[str, Any]:
-    """Everything knowable without starting a framework; see the package docstring for the keys."""
+def probe_system() -> SystemInfo:
+    """Everything knowable without starting a framework."""
     nvidia, nvidia_gpus = probe_nvidia()
-    return {
-        "os": probe_os(),
-        "python": {
-            "version": platform.python_version(),
-            "implementation": platform.python_implementation(),
-            "executable": sys.executable,
-        },
-        "hostname": socket.gethostname(),
-        "cpu": probe_cpu(),
-        "memory": probe_memory(),
-        "gpus": nvidia_gpus + probe_amd(),
-        "nvidia": nvidia,
-        "tpus": probe_tpus(),
-        "apple_mps": apple_mps_capable(),
-        "packages": installed_packages(),
-        "environment": {var: os.environ[var] for var in RELEVANT_ENV if var in os.environ},
-    }
+    return SystemInfo(
+        os=probe_os(),
+        python=PythonInfo(
+            version=platform.python_version(),
+            implementation=platform.python_implementation(),
+            executable=sys.executable,
+        ),
+        hostname=socket.gethostname(),
+        cpu=probe_cpu(),
+        memory=probe_memory(),
+        gpus=tuple(nvidia_gpus + probe_amd()),
+        nvidia=nvidia,
+        tpus=tuple(probe_tpus()),
+        apple_mps=apple_mps_capable(),
+        packages=installed_packages(),
+        environment={var: os.environ[var] for var in RELEVANT_ENV if var in os.environ},
+    )

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from fwtui.frameworks import BY_NAME
-
-Warning_ = dict[str, Any]  # {"level": "warning"|"info", "message": str, "framework": str|None}
-
-
-def _warning(level: str, message: str, framework: str | None = None) -> Warning_:
-    return {"level": level, "message": message, "framework": framework}
+from fwtui.hardware.model import FrameworkProbe, HardwareWarning, SystemInfo
 
 
-def parse_cuda_version(text: Any) -> tuple[int, int] | None:
+def parse_cuda_version(text: object) -> tuple[int, int] | None:
     """ "12.4" -> (12, 4), "12" -> (12, 0); None for anything unparseable ("unknown", None)."""
     if not isinstance(text, str):
         return None
@@ -30,48 +25,44 @@ def _display(name: str) -> str:
     return BY_NAME[name].display if name in BY_NAME else name
 
 
-def _nvidia_gpu_present(system: dict[str, Any]) -> bool:
-    return any(gpu.get("vendor") == "NVIDIA" for gpu in system.get("gpus", []))
-
-
-def _cuda_build_warnings(system: dict[str, Any], name: str, result: dict[str, Any]) -> list[Warning_]:
-    cuda_build = result.get("details", {}).get("cuda_build")
+def _cuda_build_warnings(system: SystemInfo, name: str, result: FrameworkProbe) -> list[HardwareWarning]:
+    cuda_build = result.cuda_build
     if not cuda_build:
         return []
-    nvidia = system.get("nvidia", {})
+    nvidia = system.nvidia
     label = _display(name)
     build_text = f"CUDA {cuda_build}" if parse_cuda_version(cuda_build) else "CUDA"
-    if not nvidia.get("available"):
+    if not nvidia.available:
         return [
-            _warning(
+            HardwareWarning(
                 "warning",
                 f"{label} is a {build_text} build but this machine has no usable NVIDIA driver; it runs on the "
                 f"CPU only (a CPU build is much smaller to install).",
                 name,
             )
         ]
-    built, driver = parse_cuda_version(cuda_build), parse_cuda_version(nvidia.get("cuda_driver_version"))
+    built, driver = parse_cuda_version(cuda_build), parse_cuda_version(nvidia.cuda_driver_version)
     if built and driver and built > driver:
         return [
-            _warning(
+            HardwareWarning(
                 "warning",
                 f"{label} was built for CUDA {cuda_build} but the NVIDIA driver supports up to CUDA "
-                f"{nvidia['cuda_driver_version']}; update the driver or install a build for an older CUDA.",
+                f"{nvidia.cuda_driver_version}; update the driver or install a build for an older CUDA.",
                 name,
             )
         ]
     return []
 
 
-def _unseen_gpu_warning(system: dict[str, Any], name: str, result: dict[str, Any]) -> list[Warning_]:
-    gpus = system.get("gpus", [])
-    if not gpus or result.get("status") != "ok" or result.get("details", {}).get("gpu_devices"):
+def _unseen_gpu_warning(system: SystemInfo, name: str, result: FrameworkProbe) -> list[HardwareWarning]:
+    gpus = system.gpus
+    if not gpus or result.status != "ok" or result.gpu_devices:
         return []
-    vendors = sorted({gpu.get("vendor") or "GPU" for gpu in gpus})
-    hidden = system.get("environment", {}).get("CUDA_VISIBLE_DEVICES") == ""
+    vendors = sorted({gpu.vendor or "GPU" for gpu in gpus})
+    hidden = system.environment.get("CUDA_VISIBLE_DEVICES") == ""
     why = " (CUDA_VISIBLE_DEVICES is empty)" if hidden else "; it will run on the CPU"
     return [
-        _warning(
+        HardwareWarning(
             "warning",
             f"{_display(name)} sees no GPU although this machine has {len(gpus)} {'/'.join(vendors)} "
             f"GPU{'s' if len(gpus) != 1 else ''}{why}.",
@@ -80,25 +71,31 @@ def _unseen_gpu_warning(system: dict[str, Any], name: str, result: dict[str, Any
     ]
 
 
-def _preallocation_warnings(system: dict[str, Any], frameworks: dict[str, dict[str, Any]]) -> list[Warning_]:
-    if not _nvidia_gpu_present(system) and not system.get("gpus"):
+def _preallocation_warnings(
+    system: SystemInfo, frameworks: Mapping[str, FrameworkProbe]
+) -> list[HardwareWarning]:
+    if not system.gpus:
         return []
-    env = system.get("environment", {})
+    env = system.environment
     found = []
-    jax = frameworks.get("jax", {})
-    if jax.get("installed") and env.get("XLA_PYTHON_CLIENT_PREALLOCATE", "").lower() != "false":
+    jax = frameworks.get("jax")
+    if jax is not None and jax.installed and env.get("XLA_PYTHON_CLIENT_PREALLOCATE", "").lower() != "false":
         found.append(
-            _warning(
+            HardwareWarning(
                 "info",
                 "JAX preallocates 75% of GPU memory when it starts, starving other processes; set "
                 "XLA_PYTHON_CLIENT_PREALLOCATE=false to allocate on demand.",
                 "jax",
             )
         )
-    tensorflow = frameworks.get("tensorflow", {})
-    if tensorflow.get("installed") and env.get("TF_FORCE_GPU_ALLOW_GROWTH", "").lower() != "true":
+    tensorflow = frameworks.get("tensorflow")
+    if (
+        tensorflow is not None
+        and tensorflow.installed
+        and env.get("TF_FORCE_GPU_ALLOW_GROWTH", "").lower() != "true"
+    ):
         found.append(
-            _warning(
+            HardwareWarning(
                 "info",
                 "TensorFlow maps nearly all GPU memory when it starts; set TF_FORCE_GPU_ALLOW_GROWTH=true "
                 "to allocate on demand.",
@@ -108,25 +105,26 @@ def _preallocation_warnings(system: dict[str, Any], frameworks: dict[str, dict[s
     return found
 
 
-def _probe_failure_warning(name: str, result: dict[str, Any]) -> list[Warning_]:
-    status = result.get("status")
-    if status == "crashed":
-        return [_warning("warning", f"{_display(name)} failed to start: {result.get('reason')}", name)]
-    if status == "timeout":
-        return [_warning("warning", f"{_display(name)} did not answer: {result.get('reason')}", name)]
+def _probe_failure_warning(name: str, result: FrameworkProbe) -> list[HardwareWarning]:
+    if result.status == "crashed":
+        return [HardwareWarning("warning", f"{_display(name)} failed to start: {result.reason}", name)]
+    if result.status == "timeout":
+        return [HardwareWarning("warning", f"{_display(name)} did not answer: {result.reason}", name)]
     return []
 
 
-def collect_warnings(system: dict[str, Any], frameworks: dict[str, dict[str, Any]] | None) -> list[Warning_]:
+def collect_warnings(
+    system: SystemInfo, frameworks: Mapping[str, FrameworkProbe] | None
+) -> list[HardwareWarning]:
     """Every warning for this (system, frameworks) pair; an empty list for a healthy setup."""
     frameworks = frameworks or {}
-    found: list[Warning_] = []
-    nvidia = system.get("nvidia", {})
-    if nvidia.get("device_nodes") and not nvidia.get("available"):
+    found: list[HardwareWarning] = []
+    nvidia = system.nvidia
+    if nvidia.device_nodes and not nvidia.available:
         found.append(
-            _warning(
+            HardwareWarning(
                 "warning",
-                f"{', '.join(nvidia['device_nodes'])} exists but NVML cannot be used ({nvidia.get('reason')}); "
+                f"{', '.join(nvidia.device_nodes)} exists but NVML cannot be used ({nvidia.reason}); "
                 "GPU frameworks will not find the GPU.",
             )
         )
@@ -136,11 +134,9 @@ def collect_warnings(system: dict[str, Any], frameworks: dict[str, dict[str, Any
         found += _unseen_gpu_warning(system, name, result)
     found += _preallocation_warnings(system, frameworks)
     missing = [
-        BY_NAME[name]
-        for name, result in frameworks.items()
-        if result.get("status") == "not_installed" and name in BY_NAME
+        BY_NAME[name] for name, result in frameworks.items() if result.status == "not_installed" and name in BY_NAME
     ]
     if missing:
         hints = ", ".join(f"{fw.display} ({fw.install_command})" for fw in missing)
-        found.append(_warning("info", f"Not installed: {hints}."))
+        found.append(HardwareWarning("info", f"Not installed: {hints}."))
     return found

@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 
 from fwtui import __version__
+from fwtui.bench.result_record import ResultRecord
 from fwtui.store import schema
 from fwtui.store.errors import StoreError
 
@@ -222,9 +223,9 @@ class Store:
                 "UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?", [status, utc_now(), run_id]
             )
 
-    def save_result(self, record: Mapping[str, Any], samples_ms: Sequence[float] = ()) -> str:
+    def save_result(self, record: ResultRecord | Mapping[str, Any], samples_ms: Sequence[float] = ()) -> str:
         """Save one result record and its raw per-call samples atomically; returns the result id."""
-        row = result_row(record)
+        row = result_row(record.to_dict() if isinstance(record, ResultRecord) else record)
         samples = [float(x) for x in samples_ms]
         with self.transaction() as con:
             insert_row(con, "results", row)

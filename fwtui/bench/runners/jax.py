@@ -28,26 +28,21 @@ os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
 import pkgutil
 from collections.abc import Callable
 from importlib import metadata
-from typing import Any
 
 import jax
-import jax.numpy as jnp
 import jaxlib
 import numpy as np
-from jax import lax
 
 from fwtui.bench import workloads
-from fwtui.bench.runners import is_gpu_device, parse_device, to_channels_last_input, to_channels_last_weight
-from fwtui.bench.workloads import BN_EPS, LN_EPS, WorkloadSpec
+from fwtui.bench.jsonio import JsonObject
+from fwtui.bench.runner import Prepared, Runner, Step, parse_device
+from fwtui.bench.runners import to_channels_last_input, to_channels_last_weight
+from fwtui.bench.runners.jax_models import FORWARDS, Params, cross_entropy
+from fwtui.bench.workloads import WorkloadSpec
+from fwtui.frameworks import Framework
 
-VARIANTS: tuple[str, ...] = ("jit",)
-MODES: tuple[str, ...] = ("inference", "training")
 MATMUL_PRECISION = "highest"
 
-Params = dict[str, Any]  # weight name -> jax.Array
-
-# The thread settings the CPU backend started with; fixed for the life of the process once it starts.
-_settings_in_force: dict[str, Any] | None = None
 
 
 # --- process setup ---------------------------------------------------------------------------------------------
@@ -88,59 +83,6 @@ def xla_cpu_pool_threads() -> int | None:
     return count or None
 
 
-def configure(threads: int, device: str) -> dict[str, Any]:
-    """Size XLA's CPU thread pool, then start the backend; returns the settings actually in force.
-
-    Idempotent: once the backend has started, its thread pool cannot change, so a later call reports the
-    settings it started with and says so in ``note``.
-    """
-    global _settings_in_force
-    if threads < 1:
-        raise ValueError("threads must be at least 1")
-    if _settings_in_force is None:
-        if _backend_started():
-            # JAX ran before configure: report what the environment said when it started.
-            nproc = os.environ.get("NPROC")
-            _settings_in_force = {
-                "threads": int(nproc) if nproc and nproc.isdigit() else os.cpu_count(),
-                "NPROC": nproc,
-                "XLA_FLAGS": os.environ.get("XLA_FLAGS", ""),
-            }
-        else:
-            env = _thread_environment(threads)
-            os.environ.update(env)
-            _settings_in_force = {"threads": threads, **env}
-    jax.config.update("jax_default_matmul_precision", MATMUL_PRECISION)
-    backend = jax.default_backend()  # starts the backend with the settings above
-    settings: dict[str, Any] = {
-        **_settings_in_force,
-        "intra_op_threads": _settings_in_force["threads"],
-        "inter_op_threads": _settings_in_force["threads"],
-        "xla_cpu_pool_threads": xla_cpu_pool_threads(),
-        "matmul_precision": MATMUL_PRECISION,
-        "preallocate": os.environ.get("XLA_PYTHON_CLIENT_PREALLOCATE"),
-        "backend": backend,
-    }
-    if settings["threads"] != threads:
-        settings["note"] = (
-            f"JAX's CPU backend had already started with {settings['threads']} threads; "
-            f"{threads} could not be applied"
-        )
-    return settings
-
-
-def framework_version() -> str:
-    return f"{jax.__version__} (jaxlib {jaxlib.__version__})"
-
-
-def unsupported_reason(mode: str, variant: str, device: str) -> str | None:
-    if variant not in VARIANTS:
-        return f"JAX has no variant {variant!r}; choose from {', '.join(VARIANTS)}"
-    if mode not in MODES:
-        return f"unknown mode {mode!r}"
-    return None
-
-
 def _gpu_plugins() -> list[str]:
     """Installed JAX GPU plugins, found the way JAX finds them but without starting a backend."""
     names = {entry.value for entry in metadata.entry_points(group="jax_plugins")}
@@ -153,134 +95,11 @@ def _gpu_plugins() -> list[str]:
     return sorted(n for n in names if "cuda" in n or "rocm" in n)
 
 
-def device_available(device: str) -> str | None:
-    """None if JAX can run on ``device`` ("cpu", "cuda", "cuda:N"), else why not.
-
-    Checking a CPU, or a machine without a JAX GPU plugin, does not start JAX's backend. Checking a GPU that
-    has a plugin does, which fixes the CPU thread pool: call :func:`configure` first.
-    """
-    if device == "cpu":
-        return None
-    if not is_gpu_device(device):
-        return f"JAX runner does not support device {device!r}"
-    if not _gpu_plugins():
-        return "JAX has no GPU support installed (CPU-only jaxlib); install 'jax[cuda12]'"
-
-    try:
-        gpus = jax.devices("gpu")
-    except RuntimeError as exc:
-        return f"JAX sees no GPU: {str(exc).splitlines()[0]}"
-    index = parse_device(device)[1]
-    if index >= len(gpus):
-        return f"JAX sees {len(gpus)} GPU(s); there is no {device}"
-    return None
-
-
 def _jax_device(device: str) -> jax.Device:
-    if is_gpu_device(device):
-        return jax.devices("gpu")[parse_device(device)[1]]
+    kind, index = parse_device(device)
+    if kind == "cuda":
+        return jax.devices("gpu")[index]
     return jax.devices("cpu")[0]
-
-
-# --- models ----------------------------------------------------------------------------------------------------
-
-
-# This runner works channels-last: weights and inputs are converted once, outside the timed step.
-prepare_input = to_channels_last_input
-
-
-def _linear(p: Params, name: str, x: jax.Array) -> jax.Array:
-    return x @ p[f"{name}.weight"] + p[f"{name}.bias"]
-
-
-def _mlp(spec: WorkloadSpec, p: Params, x: jax.Array, training: bool) -> jax.Array:
-    layers = len(workloads.mlp_dims(spec)) - 1
-    for i in range(1, layers + 1):
-        x = _linear(p, f"fc{i}", x)
-        if i < layers:
-            x = jax.nn.relu(x)
-    return x
-
-
-def _conv(x: jax.Array, kernel: jax.Array, stride: int) -> jax.Array:
-    pad = (kernel.shape[0] - 1) // 2  # 3x3 -> 1 on each side (also at stride 2), 1x1 -> 0
-    return lax.conv_general_dilated(
-        x,
-        kernel,
-        window_strides=(stride, stride),
-        padding=((pad, pad), (pad, pad)),
-        dimension_numbers=("NHWC", "HWIO", "NHWC"),
-    )
-
-
-def _batch_norm(p: Params, name: str, x: jax.Array, training: bool) -> jax.Array:
-    if training:
-        mean = jnp.mean(x, axis=(0, 1, 2))
-        var = jnp.mean(jnp.square(x - mean), axis=(0, 1, 2))  # biased, as in the normalisation
-    else:
-        mean, var = p[f"{name}.running_mean"], p[f"{name}.running_var"]
-    scale = p[f"{name}.weight"] * jax.lax.rsqrt(var + BN_EPS)
-    return (x - mean) * scale + p[f"{name}.bias"]
-
-
-def _cnn(spec: WorkloadSpec, p: Params, x: jax.Array, training: bool) -> jax.Array:
-    x = jax.nn.relu(_batch_norm(p, "stem.bn", _conv(x, p["stem.conv.weight"], 1), training))
-    for block in workloads.cnn_blocks(spec):
-        b = block.prefix
-        h = jax.nn.relu(_batch_norm(p, f"{b}.bn1", _conv(x, p[f"{b}.conv1.weight"], block.stride), training))
-        h = _batch_norm(p, f"{b}.bn2", _conv(h, p[f"{b}.conv2.weight"], 1), training)
-        if block.has_projection:
-            shortcut = _batch_norm(p, f"{b}.proj_bn", _conv(x, p[f"{b}.proj.weight"], block.stride), training)
-        else:
-            shortcut = x
-        x = jax.nn.relu(h + shortcut)
-    return _linear(p, "fc", jnp.mean(x, axis=(1, 2)))
-
-
-def _layer_norm(p: Params, name: str, x: jax.Array) -> jax.Array:
-    mean = jnp.mean(x, axis=-1, keepdims=True)
-    var = jnp.mean(jnp.square(x - mean), axis=-1, keepdims=True)
-    return (x - mean) * jax.lax.rsqrt(var + LN_EPS) * p[f"{name}.weight"] + p[f"{name}.bias"]
-
-
-def _transformer(spec: WorkloadSpec, p: Params, x: jax.Array, training: bool) -> jax.Array:
-    batch, seq, width = x.shape
-    heads, head_dim = spec.heads, spec.width // spec.heads
-    h = x.reshape(batch * seq, width)  # every dense layer works on (tokens, width)
-
-    def split_heads(t: jax.Array) -> jax.Array:  # (tokens, width) -> (batch, heads, seq, head_dim)
-        return t.reshape(batch, seq, heads, head_dim).transpose(0, 2, 1, 3)
-
-    for layer in range(spec.layers):
-        a = f"layer{layer}"
-        q = split_heads(_linear(p, f"{a}.attn.q", h))
-        k = split_heads(_linear(p, f"{a}.attn.k", h))
-        v = split_heads(_linear(p, f"{a}.attn.v", h))
-        scores = (q @ k.transpose(0, 1, 3, 2)) / np.float32(np.sqrt(head_dim))
-        context = jax.nn.softmax(scores, axis=-1) @ v
-        context = context.transpose(0, 2, 1, 3).reshape(batch * seq, width)
-        h = _layer_norm(p, f"{a}.ln1", h + _linear(p, f"{a}.attn.o", context))
-        ffn = _linear(p, f"{a}.ffn.fc2", jax.nn.gelu(_linear(p, f"{a}.ffn.fc1", h), approximate=False))
-        h = _layer_norm(p, f"{a}.ln2", h + ffn)
-    pooled = jnp.mean(h.reshape(batch, seq, width), axis=1)
-    return _linear(p, "head", pooled)
-
-
-def _gemm(spec: WorkloadSpec, p: Params, x: jax.Array, training: bool) -> jax.Array:
-    return x @ p["b"]
-
-
-_FORWARDS: dict[str, Callable[[WorkloadSpec, Params, Any, bool], Any]] = {
-    "mlp": _mlp,
-    "cnn": _cnn,
-    "transformer": _transformer,
-    "gemm": _gemm,
-}
-
-
-def _cross_entropy(logits: jax.Array, labels: jax.Array) -> jax.Array:
-    log_probs = jax.nn.log_softmax(logits, axis=-1)
-    return -jnp.mean(jnp.take_along_axis(log_probs, labels[:, None], axis=-1))
 
 
 # --- the prepared model ----------------------------------------------------------------------------------------
@@ -305,14 +124,14 @@ class JaxPrepared:
         self._frozen = {
             n: jax.device_put(w, self._device) for n, w in self._initial.items() if n not in trainable
         }
-        forward = _FORWARDS[spec.name]
+        forward = FORWARDS[spec.name]
         lr, momentum = spec.learning_rate, spec.momentum
 
         def infer(trainable_params: Params, frozen: Params, x: jax.Array) -> jax.Array:
             return forward(spec, {**trainable_params, **frozen}, x, False)
 
         def loss_fn(trainable_params: Params, frozen: Params, x: jax.Array, y: jax.Array) -> jax.Array:
-            return _cross_entropy(forward(spec, {**trainable_params, **frozen}, x, True), y)
+            return cross_entropy(forward(spec, {**trainable_params, **frozen}, x, True), y)
 
         def train_step(
             trainable_params: Params, velocity: Params, frozen: Params, x: jax.Array, y: jax.Array
@@ -338,7 +157,7 @@ class JaxPrepared:
 
     def put_input(self, x: np.ndarray, y: np.ndarray | None = None) -> tuple[jax.Array, jax.Array | None]:
         """The batch in this runner's layout, on the device (done before timing)."""
-        x_dev = jax.device_put(prepare_input(self.spec, x), self._device)
+        x_dev = jax.device_put(to_channels_last_input(self.spec, x), self._device)
         y_dev = None if y is None else jax.device_put(np.asarray(y, dtype=np.int32), self._device)
         return x_dev, y_dev
 
@@ -384,35 +203,102 @@ class JaxPrepared:
         stats = self._device.memory_stats() if self._device.platform != "cpu" else None
         if not stats or "peak_bytes_in_use" not in stats:
             return None
-        return stats["peak_bytes_in_use"] / 2**20
+        return float(stats["peak_bytes_in_use"]) / 2**20
 
 
-def build(
-    spec: WorkloadSpec, weights: dict[str, np.ndarray], *, mode: str, variant: str, device: str
-) -> JaxPrepared:
-    reason = unsupported_reason(mode, variant, device)
-    if reason is None and mode == "training":
-        reason = workloads.training_unsupported_reason(spec)
-    if reason is not None:
-        raise ValueError(reason)
-    return JaxPrepared(spec, weights, mode=mode, device=device)
+# --- the runner ------------------------------------------------------------------------------------------------
 
 
-def make_unsynced_step_for_testing(
-    prepared: JaxPrepared, x: np.ndarray, y: np.ndarray | None = None
-) -> Callable[[], None]:
-    """A deliberately WRONG step that dispatches the work without waiting for it.
+class JaxRunner(Runner):
+    """JAX: plain ``jax.numpy`` models compiled with ``jax.jit``."""
 
-    A testing aid only: it reproduces the classic asynchronous-dispatch mistake ("JAX trains in 0.00 s") so
-    that tests can prove the harness detects a step that returns before its work has run. Never time it.
-    """
-    x_dev, y_dev = prepared.put_input(x, y)
-    infer, params, frozen = prepared._infer, prepared._params, prepared._frozen
+    def __init__(self, framework: Framework) -> None:
+        super().__init__(framework)
+        # The thread settings the CPU backend started with; fixed for the life of the process once it starts.
+        self._settings_in_force: JsonObject | None = None
 
-    def unsynced_step() -> None:
-        if prepared.mode == "training":
-            prepared.train_once(x_dev, y_dev)
-        else:
-            infer(params, frozen, x_dev)
+    def framework_version(self) -> str:
+        return f"{jax.__version__} (jaxlib {jaxlib.__version__})"
 
-    return unsynced_step
+    def configure(self, threads: int, device: str) -> JsonObject:
+        """Size XLA's CPU thread pool, then start the backend; returns the settings actually in force.
+
+        Idempotent: once the backend has started, its thread pool cannot change, so a later call reports the
+        settings it started with and says so in ``note``.
+        """
+        if threads < 1:
+            raise ValueError("threads must be at least 1")
+        if self._settings_in_force is None:
+            if _backend_started():
+                # JAX ran before configure: report what the environment said when it started.
+                nproc = os.environ.get("NPROC")
+                self._settings_in_force = {
+                    "threads": int(nproc) if nproc and nproc.isdigit() else os.cpu_count(),
+                    "NPROC": nproc,
+                    "XLA_FLAGS": os.environ.get("XLA_FLAGS", ""),
+                }
+            else:
+                env = _thread_environment(threads)
+                os.environ.update(env)
+                self._settings_in_force = {"threads": threads, **env}
+        jax.config.update("jax_default_matmul_precision", MATMUL_PRECISION)
+        backend = jax.default_backend()  # starts the backend with the settings above
+        in_force = self._settings_in_force
+        settings: JsonObject = {
+            **in_force,
+            "intra_op_threads": in_force["threads"],
+            "inter_op_threads": in_force["threads"],
+            "xla_cpu_pool_threads": xla_cpu_pool_threads(),
+            "matmul_precision": MATMUL_PRECISION,
+            "preallocate": os.environ.get("XLA_PYTHON_CLIENT_PREALLOCATE"),
+            "backend": backend,
+        }
+        if settings["threads"] != threads:
+            settings["note"] = (
+                f"JAX's CPU backend had already started with {settings['threads']} threads; "
+                f"{threads} could not be applied"
+            )
+        return settings
+
+    def accelerator_reason(self, kind: str, index: int) -> str | None:
+        """Checking a machine without a JAX GPU plugin does not start JAX's backend; checking a GPU that has
+        a plugin does, which fixes the CPU thread pool: call :meth:`configure` first."""
+        if not _gpu_plugins():
+            return "JAX has no GPU support installed (CPU-only jaxlib); install 'jax[cuda12]'"
+        try:
+            gpus = jax.devices("gpu")
+        except RuntimeError as exc:
+            return f"JAX sees no GPU: {str(exc).splitlines()[0]}"
+        if index >= len(gpus):
+            return f"JAX sees {len(gpus)} GPU(s); there is no {kind}:{index}"
+        return None
+
+    def prepare_input(self, spec: WorkloadSpec, x: np.ndarray) -> np.ndarray:
+        """Channels-last: XLA's preferred layout on CPU."""
+        return to_channels_last_input(spec, x)
+
+    def prepare(
+        self, spec: WorkloadSpec, weights: dict[str, np.ndarray], *, mode: str, variant: str, device: str
+    ) -> JaxPrepared:
+        return JaxPrepared(spec, weights, mode=mode, device=device)
+
+    def make_unsynced_step_for_testing(
+        self, prepared: Prepared, x: np.ndarray, y: np.ndarray | None = None
+    ) -> Step:
+        """A deliberately WRONG step that dispatches the work without waiting for it.
+
+        A testing aid only: it reproduces the classic asynchronous-dispatch mistake ("JAX trains in 0.00 s")
+        so that tests can prove the harness detects a step that returns before its work has run. Never time it.
+        """
+        if not isinstance(prepared, JaxPrepared):
+            raise TypeError("not a workload built by the JAX runner")
+        x_dev, y_dev = prepared.put_input(x, y)
+        infer, params, frozen = prepared._infer, prepared._params, prepared._frozen
+
+        def unsynced_step() -> None:
+            if prepared.mode == "training":
+                prepared.train_once(x_dev, y_dev)
+            else:
+                infer(params, frozen, x_dev)
+
+        return unsynced_step

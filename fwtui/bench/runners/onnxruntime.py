@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import onnxruntime as ort
 
-from fwtui.bench.runners import ORT_TRAINING_REASON, parse_device
+from fwtui.bench.jsonio import JsonObject
+from fwtui.bench.runner import Runner, parse_device
 from fwtui.bench.workloads import BN_EPS, LN_EPS, cnn_blocks, mlp_dims
+from fwtui.frameworks import Framework
 
 try:
     import onnx
@@ -26,62 +28,9 @@ except ImportError:  # onnxruntime alone can run models but cannot build them
 if TYPE_CHECKING:
     from fwtui.bench.workloads import WorkloadSpec
 
-VARIANTS: tuple[str, ...] = ("ort",)
 OPSET = 17  # LayerNormalization needs 17
 IR_VERSION = 10
 ONNX_MISSING_REASON = "needs the onnx package to build the model: pip install onnx"
-
-_settings: dict[str, Any] = {"intra_op_threads": 0, "inter_op_threads": 1}
-
-
-# --- environment ---------------------------------------------------------------------------------------------
-
-
-def configure(threads: int, device: str) -> dict:
-    """Record the thread counts every session built afterwards uses (``threads <= 0``: ORT's default).
-
-    Execution is sequential, so only the intra-op pool does work; the inter-op pool is pinned to one thread.
-    """
-    _settings["intra_op_threads"] = max(threads, 0)
-    _settings["inter_op_threads"] = 1
-    return {
-        **_settings,
-        "execution_mode": "sequential",
-        "graph_optimization_level": "ORT_ENABLE_ALL",
-        "available_providers": ort.get_available_providers(),
-        "onnx": None if onnx is None else onnx.__version__,
-        "opset": OPSET,
-    }
-
-
-def framework_version() -> str:
-    return ort.__version__
-
-
-def device_available(device: str) -> str | None:
-    try:
-        kind, _ = parse_device(device)
-    except ValueError as exc:
-        return str(exc)
-    if kind == "cpu":
-        return None
-    if kind == "cuda":
-        if "CUDAExecutionProvider" not in ort.get_available_providers():
-            return "this onnxruntime has no CUDAExecutionProvider (pip install onnxruntime-gpu)"
-        return None
-    return f"the ONNX Runtime runner does not support device {device!r}"
-
-
-def unsupported_reason(mode: str, variant: str, device: str) -> str | None:
-    if mode == "training":
-        return ORT_TRAINING_REASON
-    if mode != "inference":
-        return f"unknown mode {mode!r}"
-    if variant not in VARIANTS:
-        return f"ONNX Runtime has no variant {variant!r}; choose from {', '.join(VARIANTS)}"
-    if onnx is None:
-        return ONNX_MISSING_REASON
-    return None
 
 
 # --- graph construction --------------------------------------------------------------------------------------
@@ -218,7 +167,7 @@ def build_model_bytes(spec: WorkloadSpec, weights: dict[str, np.ndarray]) -> byt
         graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="fwtui", ir_version=IR_VERSION
     )
     onnx.checker.check_model(model)
-    return model.SerializeToString()
+    return bytes(model.SerializeToString())
 
 
 # --- prepared workload ---------------------------------------------------------------------------------------
@@ -227,15 +176,24 @@ def build_model_bytes(spec: WorkloadSpec, weights: dict[str, np.ndarray]) -> byt
 class OrtPrepared:
     """An inference session over the workload's ONNX graph on CPU or CUDA."""
 
-    def __init__(self, spec: WorkloadSpec, weights: dict[str, np.ndarray], *, device: str) -> None:
+    def __init__(
+        self,
+        spec: WorkloadSpec,
+        weights: dict[str, np.ndarray],
+        *,
+        device: str,
+        intra_op_threads: int,
+        cannot_train: str,
+    ) -> None:
+        self.cannot_train = cannot_train
         kind, index = parse_device(device)
         self.is_cuda = kind == "cuda"
         self.device_id = index
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.intra_op_num_threads = int(_settings["intra_op_threads"])
-        options.inter_op_num_threads = int(_settings["inter_op_threads"])
+        options.intra_op_num_threads = intra_op_threads
+        options.inter_op_num_threads = 1  # execution is sequential: the inter-op pool would only idle
         options.log_severity_level = 3  # errors only: fallback warnings are checked explicitly below
         providers: list[Any] = ["CPUExecutionProvider"]
         if self.is_cuda:
@@ -251,10 +209,10 @@ class OrtPrepared:
             )
 
     def infer(self, x: np.ndarray) -> np.ndarray:
-        return self.session.run(["y"], {"x": np.ascontiguousarray(x, dtype=np.float32)})[0]
+        return np.asarray(self.session.run(["y"], {"x": np.ascontiguousarray(x, dtype=np.float32)})[0])
 
     def train_losses(self, x: np.ndarray, y: np.ndarray, steps: int) -> list[float]:
-        raise NotImplementedError(ORT_TRAINING_REASON)
+        raise NotImplementedError(self.cannot_train)
 
     def make_step(self, x: np.ndarray, y: np.ndarray | None = None) -> Callable[[], None]:
         session = self.session
@@ -282,10 +240,50 @@ class OrtPrepared:
         return None  # ORT exposes no per-session peak of its CUDA arena
 
 
-def build(
-    spec: WorkloadSpec, weights: dict[str, np.ndarray], *, mode: str, variant: str, device: str
-) -> OrtPrepared:
-    reason = unsupported_reason(mode, variant, device) or device_available(device)
-    if reason:
-        raise ValueError(reason)
-    return OrtPrepared(spec, weights, device=device)
+# --- the runner ------------------------------------------------------------------------------------------------
+
+
+class OrtRunner(Runner):
+    """ONNX Runtime: an inference session over a graph built from the canonical weights."""
+
+    def __init__(self, framework: Framework) -> None:
+        super().__init__(framework)
+        self.intra_op_threads = 0  # ORT's default until configure() says otherwise
+
+    def framework_version(self) -> str:
+        return str(ort.__version__)
+
+    def configure(self, threads: int, device: str) -> JsonObject:
+        """Record the thread count every session built afterwards uses (``threads <= 0``: ORT's default).
+
+        Execution is sequential, so only the intra-op pool does work; the inter-op pool is pinned to one thread.
+        """
+        self.intra_op_threads = max(threads, 0)
+        return {
+            "intra_op_threads": self.intra_op_threads,
+            "inter_op_threads": 1,
+            "execution_mode": "sequential",
+            "graph_optimization_level": "ORT_ENABLE_ALL",
+            "available_providers": list(ort.get_available_providers()),
+            "onnx": None if onnx is None else str(onnx.__version__),
+            "opset": OPSET,
+        }
+
+    def accelerator_reason(self, kind: str, index: int) -> str | None:
+        if "CUDAExecutionProvider" not in ort.get_available_providers():
+            return "this onnxruntime has no CUDAExecutionProvider (pip install onnxruntime-gpu)"
+        return None
+
+    def unavailable_reason(self, mode: str, variant: str, device: str) -> str | None:
+        return ONNX_MISSING_REASON if onnx is None else None
+
+    def prepare(
+        self, spec: WorkloadSpec, weights: dict[str, np.ndarray], *, mode: str, variant: str, device: str
+    ) -> OrtPrepared:
+        return OrtPrepared(
+            spec,
+            weights,
+            device=device,
+            intra_op_threads=self.intra_op_threads,
+            cannot_train=self.framework.cannot_train or "",
+        )

@@ -25,15 +25,14 @@ from typing import Any
 import numpy as np
 
 from fwtui.bench import workloads
-from fwtui.bench.runners import is_gpu_device, parse_device, to_channels_last_input, to_channels_last_weight
+from fwtui.bench.jsonio import JsonObject
+from fwtui.bench.runner import Runner, parse_device
+from fwtui.bench.runners import to_channels_last_input, to_channels_last_weight
 from fwtui.bench.workloads import BN_EPS, LN_EPS, WorkloadSpec
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # must precede the import to silence its start-up banner
 
 import tensorflow as tf
-
-VARIANTS: tuple[str, ...] = ("eager", "function", "xla")
-MODES: tuple[str, ...] = ("inference", "training")
 
 Params = dict[str, tf.Variable]
 
@@ -41,78 +40,12 @@ Params = dict[str, tf.Variable]
 # --- process setup ---------------------------------------------------------------------------------------------
 
 
-def configure(threads: int, device: str) -> dict[str, Any]:
-    """Set TensorFlow's thread pools (before any op runs); returns the settings actually in force.
-
-    Idempotent: once TensorFlow has started its runtime the pools cannot change; a later call with other
-    values reports the values in force and says so in ``note``.
-    """
-    if threads < 1:
-        raise ValueError("threads must be at least 1")
-    notes: list[str] = []
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(threads)
-    except RuntimeError:
-        notes.append("TensorFlow had already started; its thread pools could not be changed")
-    for gpu in tf.config.list_physical_devices("GPU"):
-        try:
-            tf.config.experimental.set_memory_growth(gpu, True)  # take memory as needed, like the others
-        except RuntimeError:
-            notes.append("GPU memory growth could not be enabled after start-up")
-    tf.config.experimental.enable_tensor_float_32_execution(False)
-    intra = tf.config.threading.get_intra_op_parallelism_threads()
-    inter = tf.config.threading.get_inter_op_parallelism_threads()
-    settings: dict[str, Any] = {
-        # 0 means TensorFlow chose (one thread per logical CPU).
-        "intra_op_threads": intra or os.cpu_count(),
-        "inter_op_threads": inter or os.cpu_count(),
-        "threads": intra or os.cpu_count(),
-        "tensor_float_32": tf.config.experimental.tensor_float_32_execution_enabled(),
-        "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default"),
-    }
-    if notes:
-        settings["note"] = "; ".join(notes)
-    return settings
-
-
-def framework_version() -> str:
-    return tf.__version__
-
-
-def unsupported_reason(mode: str, variant: str, device: str) -> str | None:
-    if variant not in VARIANTS:
-        return f"TensorFlow has no variant {variant!r}; choose from {', '.join(VARIANTS)}"
-    if mode not in MODES:
-        return f"unknown mode {mode!r}"
-    return None
-
-
-def device_available(device: str) -> str | None:
-    """None if TensorFlow can run on ``device`` ("cpu", "cuda", "cuda:N"), else why not."""
-    if device == "cpu":
-        return None
-    if not is_gpu_device(device):
-        return f"TensorFlow runner does not support device {device!r}"
-    if not tf.test.is_built_with_cuda():
-        return "this TensorFlow build has no CUDA support (tensorflow-cpu); install 'tensorflow[and-cuda]'"
-    gpus = tf.config.list_physical_devices("GPU")
-    if not gpus:
-        return "TensorFlow sees no GPU (CUDA libraries or driver missing or mismatched)"
-    if parse_device(device)[1] >= len(gpus):
-        return f"TensorFlow sees {len(gpus)} GPU(s); there is no {device}"
-    return None
-
-
 def _tf_device(device: str) -> str:
-    return f"/GPU:{parse_device(device)[1]}" if is_gpu_device(device) else "/CPU:0"
+    kind, index = parse_device(device)
+    return f"/GPU:{index}" if kind == "cuda" else "/CPU:0"
 
 
 # --- models ----------------------------------------------------------------------------------------------------
-
-
-# This runner works channels-last: weights and inputs are converted once, outside the timed step.
-prepare_input = to_channels_last_input
 
 
 def _linear(p: Params, name: str, x: tf.Tensor) -> tf.Tensor:
@@ -202,7 +135,8 @@ _FORWARDS: dict[str, Callable[[WorkloadSpec, Params, Any, bool], Any]] = {
 def _compile(fn: Callable[..., Any], variant: str) -> Callable[..., Any]:
     if variant == "eager":
         return fn
-    return tf.function(fn, jit_compile=variant == "xla")
+    compiled: Callable[..., Any] = tf.function(fn, jit_compile=variant == "xla")
+    return compiled
 
 
 def _sync_device(device_name: str) -> None:
@@ -284,13 +218,13 @@ class TensorFlowPrepared:
     def put_input(self, x: np.ndarray, y: np.ndarray | None = None) -> tuple[tf.Tensor, tf.Tensor | None]:
         """The batch in this runner's layout, on the device (done before timing)."""
         with tf.device(self._device):
-            x_dev = tf.identity(tf.constant(prepare_input(self.spec, x)))
+            x_dev = tf.identity(tf.constant(to_channels_last_input(self.spec, x)))
             y_dev = None if y is None else tf.identity(tf.constant(np.asarray(y, dtype=np.int64)))
         return x_dev, y_dev
 
     def infer(self, x: np.ndarray) -> np.ndarray:
         x_dev, _ = self.put_input(x)
-        return self._infer(x_dev).numpy()
+        return np.asarray(self._infer(x_dev).numpy())
 
     def train_losses(self, x: np.ndarray, y: np.ndarray, steps: int) -> list[float]:
         """The loss before each of ``steps`` training steps, starting from the initial weights."""
@@ -330,15 +264,67 @@ class TensorFlowPrepared:
         if not self._device.startswith("/GPU"):
             return None
         info = tf.config.experimental.get_memory_info(self._device.lstrip("/"))
-        return info["peak"] / 2**20
+        return float(info["peak"]) / 2**20
 
 
-def build(
-    spec: WorkloadSpec, weights: dict[str, np.ndarray], *, mode: str, variant: str, device: str
-) -> TensorFlowPrepared:
-    reason = unsupported_reason(mode, variant, device)
-    if reason is None and mode == "training":
-        reason = workloads.training_unsupported_reason(spec)
-    if reason is not None:
-        raise ValueError(reason)
-    return TensorFlowPrepared(spec, weights, mode=mode, variant=variant, device=device)
+# --- the runner ------------------------------------------------------------------------------------------------
+
+
+class TensorFlowRunner(Runner):
+    """TensorFlow: raw ``tf`` ops on ``tf.Variable``s, eager, in ``tf.function`` or compiled by XLA."""
+
+    def framework_version(self) -> str:
+        return str(tf.__version__)
+
+    def configure(self, threads: int, device: str) -> JsonObject:
+        """Set TensorFlow's thread pools (before any op runs); returns the settings actually in force.
+
+        Idempotent: once TensorFlow has started its runtime the pools cannot change; a later call with other
+        values reports the values in force and says so in ``note``.
+        """
+        if threads < 1:
+            raise ValueError("threads must be at least 1")
+        notes: list[str] = []
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(threads)
+        except RuntimeError:
+            notes.append("TensorFlow had already started; its thread pools could not be changed")
+        for gpu in tf.config.list_physical_devices("GPU"):
+            try:
+                tf.config.experimental.set_memory_growth(gpu, True)  # take memory as needed, like the others
+            except RuntimeError:
+                notes.append("GPU memory growth could not be enabled after start-up")
+        tf.config.experimental.enable_tensor_float_32_execution(False)
+        intra = tf.config.threading.get_intra_op_parallelism_threads()
+        inter = tf.config.threading.get_inter_op_parallelism_threads()
+        settings: JsonObject = {
+            # 0 means TensorFlow chose (one thread per logical CPU).
+            "intra_op_threads": intra or os.cpu_count(),
+            "inter_op_threads": inter or os.cpu_count(),
+            "threads": intra or os.cpu_count(),
+            "tensor_float_32": tf.config.experimental.tensor_float_32_execution_enabled(),
+            "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default"),
+        }
+        if notes:
+            settings["note"] = "; ".join(notes)
+        return settings
+
+    def accelerator_reason(self, kind: str, index: int) -> str | None:
+        if not tf.test.is_built_with_cuda():
+            return "this TensorFlow build has no CUDA support (tensorflow-cpu); install 'tensorflow[and-cuda]'"
+        gpus = tf.config.list_physical_devices("GPU")
+        if not gpus:
+            return "TensorFlow sees no GPU (CUDA libraries or driver missing or mismatched)"
+        if index >= len(gpus):
+            return f"TensorFlow sees {len(gpus)} GPU(s); there is no {kind}:{index}"
+        return None
+
+    def prepare_input(self, spec: WorkloadSpec, x: np.ndarray) -> np.ndarray:
+        """Channels-last: TensorFlow's CPU kernels are fastest in NHWC."""
+        return to_channels_last_input(spec, x)
+
+    def prepare(
+        self, spec: WorkloadSpec, weights: dict[str, np.ndarray], *, mode: str, variant: str, device: str
+    ) -> TensorFlowPrepared:
+        return TensorFlowPrepared(spec, weights, mode=mode, variant=variant, device=device)

@@ -7,7 +7,6 @@ this module.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 import re
 import shutil
@@ -18,16 +17,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-from fwtui.bench.runners import parse_device
-from fwtui.bench.workloads import BN_EPS, LN_EPS, cnn_blocks, mlp_dims, training_unsupported_reason
+from fwtui.bench.jsonio import JsonObject
+from fwtui.bench.runner import Runner, parse_device
+from fwtui.bench.runners.torch_models import load_weights, make_module
 
 if TYPE_CHECKING:
     from fwtui.bench.workloads import WorkloadSpec
-
-VARIANTS: tuple[str, ...] = ("eager", "compile")
-MODES: tuple[str, ...] = ("inference", "training")
 
 
 # --- environment ---------------------------------------------------------------------------------------------
@@ -55,29 +51,7 @@ def _parallel_summary() -> dict[str, str]:
     return info
 
 
-def configure(threads: int, device: str) -> dict:
-    """Set intra- and inter-op thread counts (``threads <= 0`` keeps torch's defaults) before any work."""
-    if threads > 0:
-        torch.set_num_threads(threads)
-        # Raises once parallel work has started in this process; the record then shows what is in force.
-        with contextlib.suppress(RuntimeError):
-            torch.set_num_interop_threads(threads)
-    settings: dict = {
-        "intra_op_threads": torch.get_num_threads(),
-        "inter_op_threads": torch.get_num_interop_threads(),
-        "cuda": torch.version.cuda,
-        "compile_caches": "disabled: torch.compile times are cold starts",
-        **_parallel_summary(),
-    }
-    kind, _ = parse_device(device)
-    if kind == "cuda" and torch.cuda.is_available():
-        settings["cudnn"] = torch.backends.cudnn.version()
-        settings["cudnn_benchmark"] = torch.backends.cudnn.benchmark
-        settings.update(_use_ieee_float32())
-    return settings
-
-
-def _use_ieee_float32() -> dict[str, object]:
+def _use_ieee_float32() -> JsonObject:
     """Turn TF32 off for matmuls and convolutions.
 
     cuDNN convolutions default to TF32 on Ampere and later, which is not the float32 arithmetic the workloads
@@ -93,30 +67,6 @@ def _use_ieee_float32() -> dict[str, object]:
     matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     return {"matmul_tf32": False, "cudnn_tf32": False}
-
-
-def framework_version() -> str:
-    return torch.__version__
-
-
-def device_available(device: str) -> str | None:
-    try:
-        kind, index = parse_device(device)
-    except ValueError as exc:
-        return str(exc)
-    if kind == "cpu":
-        return None
-    if kind == "cuda":
-        if torch.version.cuda is None and getattr(torch.version, "hip", None) is None:
-            return f"this PyTorch build ({torch.__version__}) has no CUDA support"
-        if not torch.cuda.is_available():
-            return "torch sees no CUDA device"
-        if index >= torch.cuda.device_count():
-            return f"torch sees {torch.cuda.device_count()} CUDA device(s); there is no cuda:{index}"
-        return None
-    if kind == "mps":
-        return None if torch.backends.mps.is_available() else "torch sees no Apple MPS device"
-    return f"the PyTorch runner does not support device {device!r}"
 
 
 def _disable_compile_caches() -> None:
@@ -157,188 +107,6 @@ def _compile_unavailable_reason(kind: str) -> str | None:
     return None
 
 
-def unsupported_reason(mode: str, variant: str, device: str) -> str | None:
-    if mode not in MODES:
-        return f"unknown mode {mode!r}"
-    if variant not in VARIANTS:
-        return f"PyTorch has no variant {variant!r}; choose from {', '.join(VARIANTS)}"
-    if variant == "compile":
-        try:
-            kind, _ = parse_device(device)
-        except ValueError as exc:
-            return str(exc)
-        return _compile_unavailable_reason(kind)
-    return None
-
-
-# --- models --------------------------------------------------------------------------------------------------
-
-
-class MLP(nn.Module):
-    def __init__(self, dims: list[int]) -> None:
-        super().__init__()
-        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(dims))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for i, layer in enumerate(self.layers):
-            x = layer(x)
-            if i < len(self.layers) - 1:
-                x = F.relu(x)
-        return x
-
-
-class ResidualBlock(nn.Module):
-    def __init__(self, in_channels: int, out_channels: int, stride: int, projection: bool) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(out_channels, eps=BN_EPS)
-        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(out_channels, eps=BN_EPS)
-        self.proj: nn.Module | None = None
-        self.proj_bn: nn.Module | None = None
-        if projection:
-            self.proj = nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False)
-            self.proj_bn = nn.BatchNorm2d(out_channels, eps=BN_EPS)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = F.relu(self.bn1(self.conv1(x)))
-        y = self.bn2(self.conv2(y))
-        shortcut = x if self.proj is None or self.proj_bn is None else self.proj_bn(self.proj(x))
-        return F.relu(y + shortcut)
-
-
-class CNN(nn.Module):
-    def __init__(self, spec: WorkloadSpec) -> None:
-        super().__init__()
-        blocks = cnn_blocks(spec)
-        self.stem_conv = nn.Conv2d(spec.input_shape[0], spec.stem_channels, 3, padding=1, bias=False)
-        self.stem_bn = nn.BatchNorm2d(spec.stem_channels, eps=BN_EPS)
-        self.blocks = nn.Sequential(
-            *(ResidualBlock(b.in_channels, b.out_channels, b.stride, b.has_projection) for b in blocks)
-        )
-        self.fc = nn.Linear(blocks[-1].out_channels, spec.num_classes)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = F.relu(self.stem_bn(self.stem_conv(x)))
-        x = self.blocks(x)
-        return self.fc(x.mean(dim=(2, 3)))
-
-
-class EncoderLayer(nn.Module):
-    """Post-LN BERT layer; attention through ``scaled_dot_product_attention`` (fused kernels where available)."""
-
-    def __init__(self, width: int, heads: int, ffn_hidden: int) -> None:
-        super().__init__()
-        self.heads = heads
-        self.q = nn.Linear(width, width)
-        self.k = nn.Linear(width, width)
-        self.v = nn.Linear(width, width)
-        self.o = nn.Linear(width, width)
-        self.ln1 = nn.LayerNorm(width, eps=LN_EPS)
-        self.fc1 = nn.Linear(width, ffn_hidden)
-        self.fc2 = nn.Linear(ffn_hidden, width)
-        self.ln2 = nn.LayerNorm(width, eps=LN_EPS)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        b, s, w = x.shape
-        d = w // self.heads
-
-        def split(t: torch.Tensor) -> torch.Tensor:
-            return t.view(b, s, self.heads, d).transpose(1, 2)
-
-        ctx = F.scaled_dot_product_attention(split(self.q(x)), split(self.k(x)), split(self.v(x)))
-        h = self.ln1(x + self.o(ctx.transpose(1, 2).reshape(b, s, w)))
-        return self.ln2(h + self.fc2(F.gelu(self.fc1(h))))
-
-
-class Transformer(nn.Module):
-    def __init__(self, spec: WorkloadSpec) -> None:
-        super().__init__()
-        self.layers = nn.Sequential(
-            *(EncoderLayer(spec.width, spec.heads, spec.ffn_hidden) for _ in range(spec.layers))
-        )
-        self.head = nn.Linear(spec.width, spec.num_classes)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.layers(x).mean(dim=1))
-
-
-class Gemm(nn.Module):
-    def __init__(self, n: int) -> None:
-        super().__init__()
-        self.b = nn.Parameter(torch.empty(n, n), requires_grad=False)
-
-    def forward(self, a: torch.Tensor) -> torch.Tensor:
-        return a @ self.b
-
-
-def _canonical_to_torch_names(spec: WorkloadSpec) -> dict[str, str]:
-    """Canonical weight name -> state_dict key of the module built by :func:`_make_module`."""
-    mapping: dict[str, str] = {}
-    if spec.name == "mlp":
-        for i in range(1, len(mlp_dims(spec))):
-            mapping[f"fc{i}.weight"] = f"layers.{i - 1}.weight"
-            mapping[f"fc{i}.bias"] = f"layers.{i - 1}.bias"
-    elif spec.name == "cnn":
-        bn_parts = ("weight", "bias", "running_mean", "running_var")
-        mapping["stem.conv.weight"] = "stem_conv.weight"
-        mapping.update({f"stem.bn.{p}": f"stem_bn.{p}" for p in bn_parts})
-        for i, blk in enumerate(cnn_blocks(spec)):
-            convs = ["conv1", "conv2", *(["proj"] if blk.has_projection else [])]
-            bns = ["bn1", "bn2", *(["proj_bn"] if blk.has_projection else [])]
-            mapping.update({f"{blk.prefix}.{c}.weight": f"blocks.{i}.{c}.weight" for c in convs})
-            mapping.update({f"{blk.prefix}.{b}.{p}": f"blocks.{i}.{b}.{p}" for b in bns for p in bn_parts})
-        mapping["fc.weight"] = "fc.weight"
-        mapping["fc.bias"] = "fc.bias"
-    elif spec.name == "transformer":
-        for layer in range(spec.layers):
-            src, dst = f"layer{layer}", f"layers.{layer}"
-            for part in ("weight", "bias"):
-                for proj in ("q", "k", "v", "o"):
-                    mapping[f"{src}.attn.{proj}.{part}"] = f"{dst}.{proj}.{part}"
-                for sub in ("ln1", "ln2"):
-                    mapping[f"{src}.{sub}.{part}"] = f"{dst}.{sub}.{part}"
-                for sub in ("fc1", "fc2"):
-                    mapping[f"{src}.ffn.{sub}.{part}"] = f"{dst}.{sub}.{part}"
-        mapping["head.weight"] = "head.weight"
-        mapping["head.bias"] = "head.bias"
-    elif spec.name == "gemm":
-        mapping["b"] = "b"
-    return mapping
-
-
-def _make_module(spec: WorkloadSpec) -> nn.Module:
-    if spec.name == "mlp":
-        return MLP(mlp_dims(spec))
-    if spec.name == "cnn":
-        return CNN(spec)
-    if spec.name == "transformer":
-        return Transformer(spec)
-    if spec.name == "gemm":
-        return Gemm(spec.n)
-    raise KeyError(spec.name)
-
-
-def load_weights(module: nn.Module, spec: WorkloadSpec, weights: dict[str, np.ndarray]) -> None:
-    """Copy the canonical weights into ``module`` (transposing linear weights)."""
-    state = module.state_dict()
-    mapping = _canonical_to_torch_names(spec)
-    missing = set(mapping) ^ set(weights)
-    if missing:
-        raise ValueError(f"weights do not match the {spec.key} layout: {sorted(missing)[:5]}")
-    with torch.no_grad():
-        for canonical, key in mapping.items():
-            value = torch.from_numpy(np.ascontiguousarray(weights[canonical], dtype=np.float32))
-            target = state[key]
-            if value.ndim == 2 and spec.name != "gemm":  # canonical (in, out); nn.Linear stores (out, in)
-                value = value.T
-            if tuple(value.shape) != tuple(target.shape):
-                raise ValueError(
-                    f"{canonical}: shape {tuple(value.shape)} does not fit {key} {tuple(target.shape)}"
-                )
-            target.copy_(value)
-
-
 # --- prepared workload ---------------------------------------------------------------------------------------
 
 
@@ -353,7 +121,7 @@ class TorchPrepared:
         self.is_cuda = self.device.type == "cuda"
         self.spec = spec
         self.mode = mode
-        module = _make_module(spec)
+        module = make_module(spec)
         load_weights(module, spec, weights)
         self.module = module.to(self.device)
         self.module.train(mode == "training")
@@ -385,7 +153,7 @@ class TorchPrepared:
         xd = self._to_device(x)
         with torch.inference_mode():
             out = self.model(xd)
-        return out.detach().cpu().numpy()
+        return np.asarray(out.detach().cpu().numpy())
 
     def _train_step(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         assert self.optimizer is not None
@@ -426,15 +194,56 @@ class TorchPrepared:
     def device_memory_peak_mb(self) -> float | None:
         if not self.is_cuda:
             return None
-        return torch.cuda.max_memory_allocated(self.device) / 2**20
+        return float(torch.cuda.max_memory_allocated(self.device)) / 2**20
 
 
-def build(
-    spec: WorkloadSpec, weights: dict[str, np.ndarray], *, mode: str, variant: str, device: str
-) -> TorchPrepared:
-    reason = unsupported_reason(mode, variant, device) or (
-        training_unsupported_reason(spec) if mode == "training" else None
-    )
-    if reason:
-        raise ValueError(reason)
-    return TorchPrepared(spec, weights, mode=mode, variant=variant, device=device)
+# --- the runner ------------------------------------------------------------------------------------------------
+
+
+class TorchRunner(Runner):
+    """PyTorch: an ``nn.Module`` per workload, eager or through ``torch.compile``."""
+
+    def framework_version(self) -> str:
+        return str(torch.__version__)
+
+    def configure(self, threads: int, device: str) -> JsonObject:
+        """Set intra- and inter-op thread counts (``threads <= 0`` keeps torch's defaults) before any work."""
+        if threads > 0:
+            torch.set_num_threads(threads)
+            # Raises once parallel work has started in this process; the record then shows what is in force.
+            with contextlib.suppress(RuntimeError):
+                torch.set_num_interop_threads(threads)
+        settings: JsonObject = {
+            "intra_op_threads": torch.get_num_threads(),
+            "inter_op_threads": torch.get_num_interop_threads(),
+            "cuda": torch.version.cuda,
+            "compile_caches": "disabled: torch.compile times are cold starts",
+            **_parallel_summary(),
+        }
+        kind, _ = parse_device(device)
+        if kind == "cuda" and torch.cuda.is_available():
+            settings["cudnn"] = torch.backends.cudnn.version()
+            settings["cudnn_benchmark"] = torch.backends.cudnn.benchmark
+            settings.update(_use_ieee_float32())
+        return settings
+
+    def accelerator_reason(self, kind: str, index: int) -> str | None:
+        if kind == "cuda":
+            if torch.version.cuda is None and getattr(torch.version, "hip", None) is None:
+                return f"this PyTorch build ({torch.__version__}) has no CUDA support"
+            if not torch.cuda.is_available():
+                return "torch sees no CUDA device"
+            if index >= torch.cuda.device_count():
+                return f"torch sees {torch.cuda.device_count()} CUDA device(s); there is no cuda:{index}"
+            return None
+        if kind == "mps":
+            return None if torch.backends.mps.is_available() else "torch sees no Apple MPS device"
+        return super().accelerator_reason(kind, index)
+
+    def unavailable_reason(self, mode: str, variant: str, device: str) -> str | None:
+        return _compile_unavailable_reason(parse_device(device)[0]) if variant == "compile" else None
+
+    def prepare(
+        self, spec: WorkloadSpec, weights: dict[str, np.ndarray], *, mode: str, variant: str, device: str
+    ) -> TorchPrepared:
+        return TorchPrepared(spec, weights, mode=mode, variant=variant, device=device)

@@ -1,0 +1,122 @@
+"""One benchmark child's job: :class:`RunSpec`, and the one rule for what it measures.
+
+A spec is one (framework, workload, mode, variant); :meth:`RunSpec.measurements` says which (scenario,
+batch) pairs it times. The planner, the child and the records all ask the spec, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from fwtui.bench.jsonio import Fields, JsonObject
+from fwtui.bench.workloads import get_spec
+
+LATENCY, THROUGHPUT, TRAIN = "latency", "throughput", "train"
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One timed scenario of a run and the batch it uses."""
+
+    scenario: str  # "latency" | "throughput" | "train"
+    batch: int
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One child process: one framework, workload, mode and variant (its scenarios run inside it)."""
+
+    framework: str
+    workload: str
+    mode: str
+    variant: str
+    size: str = "small"
+    device: str = "cpu"
+    threads: int = 1
+    latency_batch: int = 1
+    batch: int | None = None  # throughput/training batch; None = the workload's default
+    preset: str = "quick"
+    timeout_s: float = 180.0
+    min_time_s: float = 0.3
+    min_iterations: int = 10
+    max_time_s: float = 3.0
+    warmup_s: float = 0.1
+    memory_limit_mb: float | None = None
+    seed: int = 0  # of the weights; inputs have their own fixed seeds
+    # Set when no child needs to run: the result is recorded with this status and reason directly.
+    status: str | None = None  # None | "skipped" | "unsupported"
+    reason: str | None = None
+    # Testing aids, honoured by the child (see fwtui.bench.child).
+    fault: str | None = None
+    fault_phase: str | None = None
+    runner: str | None = None  # a Runner target ("module:Class" or "/path/file.py:Class") instead of the registry's
+
+    @property
+    def label(self) -> str:
+        return f"{self.framework}/{self.variant} {self.workload} {self.mode}"
+
+    def measurements(self) -> tuple[Measurement, ...]:
+        """(scenario, batch) pairs: latency at the latency batch and throughput at the big batch, or one
+        training scenario at the training batch. ``gemm`` is one matmul whatever the batch: one scenario,
+        batch 1."""
+        if self.workload == "gemm":
+            return (Measurement(TRAIN if self.mode == "training" else THROUGHPUT, 1),)
+        workload = get_spec(self.workload, self.size)
+        if self.mode == "training":
+            return (Measurement(TRAIN, self.batch or workload.train_batch),)
+        return (
+            Measurement(LATENCY, self.latency_batch),
+            Measurement(THROUGHPUT, self.batch or workload.throughput_batch),
+        )
+
+    @property
+    def scenarios(self) -> tuple[str, ...]:
+        return tuple(m.scenario for m in self.measurements())
+
+    def batch_for(self, scenario: str) -> int:
+        """The batch ``scenario`` uses; raises ``KeyError`` for a scenario this spec does not measure."""
+        for measurement in self.measurements():
+            if measurement.scenario == scenario:
+                return measurement.batch
+        raise KeyError(f"{self.label} does not measure {scenario!r}")
+
+    def to_dict(self) -> JsonObject:
+        return dict(asdict(self))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> RunSpec:
+        """A spec from its JSON form; fields it does not know are ignored, missing ones take defaults."""
+        f = Fields(data, "run spec")
+        d = _DEFAULTS
+        return cls(
+            framework=f.text("framework"),
+            workload=f.text("workload"),
+            mode=f.text("mode"),
+            variant=f.text("variant"),
+            size=f.text("size", d.size),
+            device=f.text("device", d.device),
+            threads=f.integer("threads", 1),
+            latency_batch=f.integer("latency_batch", 1),
+            batch=f.opt_integer("batch"),
+            preset=f.text("preset", d.preset),
+            timeout_s=f.number("timeout_s", d.timeout_s),
+            min_time_s=f.number("min_time_s", d.min_time_s),
+            min_iterations=f.integer("min_iterations", d.min_iterations),
+            max_time_s=f.number("max_time_s", d.max_time_s),
+            warmup_s=f.number("warmup_s", d.warmup_s),
+            memory_limit_mb=f.opt_number("memory_limit_mb"),
+            seed=f.integer("seed", 0),
+            status=f.opt_text("status"),
+            reason=f.opt_text("reason"),
+            fault=f.opt_text("fault"),
+            fault_phase=f.opt_text("fault_phase"),
+            runner=f.opt_text("runner"),
+        )
+
+    def with_changes(self, **changes: Any) -> RunSpec:  # Any: dataclasses.replace takes any field
+        return replace(self, **changes)
+
+
+_DEFAULTS = RunSpec(framework="", workload="", mode="", variant="")

@@ -1,0 +1,195 @@
+"""The numbers of a workload: seeded weights and inputs, the float64 references and the output checks.
+
+Plain NumPy, so every child process produces the same weights and inputs whichever framework it runs. The
+shapes, names and conventions are those of :mod:`fwtui.bench.workloads`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from fwtui.bench.workloads import WorkloadSpec, flops_per_sample, weight_shapes
+
+# --- data ----------------------------------------------------------------------------------------------------
+
+
+def _rng(seed: int, name: str) -> np.random.Generator:
+    # One stream per (seed, name): a weight's values do not depend on which other weights exist.
+    return np.random.default_rng([seed, zlib.crc32(name.encode())])
+
+
+def _init(name: str, shape: tuple[int, ...], spec: WorkloadSpec, rng: np.random.Generator) -> np.ndarray:
+    leaf = name.rsplit(".", 1)[-1]
+    modules = name.split(".")[:-1]
+    is_norm = any(m.startswith(("bn", "ln")) or m.endswith("_bn") for m in modules)
+    if spec.name == "gemm":
+        return rng.standard_normal(shape)
+    if is_norm:
+        if leaf == "weight":
+            return rng.uniform(0.8, 1.2, shape)
+        if leaf == "bias":
+            return rng.uniform(-0.1, 0.1, shape)
+        if leaf == "running_mean":
+            return rng.normal(0.0, 0.1, shape)
+        return rng.uniform(0.5, 1.5, shape)  # running_var, strictly positive
+    if leaf == "bias":
+        return rng.uniform(-0.1, 0.1, shape)
+    # Weights: He-style scale on the fan-in keeps activations O(1) through ReLU stacks.
+    fan_in = shape[0] if len(shape) == 2 else int(np.prod(shape[1:]))
+    gain = 1.0 if spec.name == "transformer" else 2.0
+    return rng.normal(0.0, np.sqrt(gain / fan_in), shape)
+
+
+def make_weights(spec: WorkloadSpec, seed: int = 0) -> dict[str, np.ndarray]:
+    """Deterministic float32 weights in the canonical layouts (see the module docstring)."""
+    return {
+        name: _init(name, shape, spec, _rng(seed, name)).astype(np.float32)
+        for name, shape in weight_shapes(spec).items()
+    }
+
+
+def make_batch(spec: WorkloadSpec, batch: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray | None]:
+    """A deterministic input batch ``(x float32, y int64 labels)``.
+
+    For gemm the batch size is ignored: ``x`` is the ``(n, n)`` matrix ``A`` and there are no labels.
+    """
+    rng = np.random.default_rng([seed, zlib.crc32(spec.key.encode())])
+    if spec.name == "gemm":
+        return rng.standard_normal(spec.input_shape).astype(np.float32), None
+    if batch < 1:
+        raise ValueError("batch must be at least 1")
+    x = rng.standard_normal((batch, *spec.input_shape)).astype(np.float32)
+    y = rng.integers(0, spec.num_classes, size=batch).astype(np.int64)
+    return x, y
+
+
+# --- references (float64 NumPy; implemented in fwtui.bench.reference) ---------------------------------------
+
+
+def reference_forward(spec: WorkloadSpec, weights: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+    """The float64 reference output (logits; the product for gemm). Large ones are cached on disk."""
+    from fwtui.bench import reference
+
+    work = flops_per_sample(spec, "inference") * (1 if spec.name == "gemm" else len(x))
+    return cached(
+        "forward",
+        spec,
+        {**weights, "<x>": x},
+        work,
+        lambda: reference.forward(spec, weights, x, training=False),
+    )
+
+
+def reference_train_losses(
+    spec: WorkloadSpec, weights: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, steps: int
+) -> list[float]:
+    """The loss before each of ``steps`` SGD-with-momentum steps, from ``weights`` (not modified)."""
+    from fwtui.bench import reference
+
+    if not spec.trainable:
+        raise ValueError(f"{spec.name} does not train")
+    work = flops_per_sample(spec, "training") * len(x) * steps
+    losses = cached(
+        f"train{steps}",
+        spec,
+        {**weights, "<x>": x, "<y>": y},
+        work,
+        lambda: np.asarray(reference.train_losses(spec, weights, x, y, steps)),
+    )
+    return [float(v) for v in losses]
+
+
+# --- correctness checks ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutputCheck:
+    max_abs_error: float
+    max_rel_error: float  # max_abs_error / max|reference| (norm-wise, robust to near-zero entries)
+    tolerance: float  # the absolute bound max_abs_error was held to
+    ok: bool
+
+
+def check_output(spec: WorkloadSpec, actual: np.ndarray, expected: np.ndarray) -> OutputCheck:
+    """Compare a framework's output with the float64 reference under the spec's tolerance."""
+    actual64 = np.asarray(actual, dtype=np.float64)
+    expected64 = np.asarray(expected, dtype=np.float64)
+    if actual64.shape != expected64.shape:
+        return OutputCheck(float("inf"), float("inf"), 0.0, False)
+    scale = float(np.max(np.abs(expected64))) if expected64.size else 0.0
+    max_abs = float(np.max(np.abs(actual64 - expected64))) if expected64.size else 0.0
+    if not np.all(np.isfinite(actual64)):
+        max_abs = float("inf")
+    tolerance = spec.tolerance_abs + spec.tolerance_rel * scale
+    max_rel = max_abs / scale if scale > 0 else max_abs
+    return OutputCheck(max_abs, max_rel, tolerance, max_abs <= tolerance)
+
+
+def check_losses(spec: WorkloadSpec, actual: Sequence[float], expected: Sequence[float]) -> OutputCheck:
+    """Compare training losses step by step with the reference (relative error per step)."""
+    a = np.asarray(list(actual), dtype=np.float64)
+    e = np.asarray(list(expected), dtype=np.float64)
+    if a.shape != e.shape or a.size == 0:
+        return OutputCheck(float("inf"), float("inf"), spec.train_tolerance_rel, False)
+    abs_err = np.abs(a - e)
+    rel_err = abs_err / np.maximum(np.abs(e), 1e-12)
+    max_abs = float(np.max(abs_err)) if np.all(np.isfinite(a)) else float("inf")
+    max_rel = float(np.max(rel_err)) if np.all(np.isfinite(a)) else float("inf")
+    return OutputCheck(max_abs, max_rel, spec.train_tolerance_rel, max_rel <= spec.train_tolerance_rel)
+
+
+# --- disk cache ----------------------------------------------------------------------------------------------
+
+# Every framework and variant is checked against the same reference in its own child process, so a reference
+# that takes seconds to compute is computed once and reused. Below this much work, recomputing is cheaper than
+# hashing the inputs and reading the file.
+CACHE_MIN_FLOPS = 2e9
+# Bump when the reference arithmetic changes, so stale results are never reused.
+REFERENCE_VERSION = 1
+
+
+def _cache_file(kind: str, spec: WorkloadSpec, arrays: dict[str, np.ndarray]) -> Path:
+    from fwtui.paths import cache_dir
+
+    digest = hashlib.sha256(f"{REFERENCE_VERSION}|{kind}|{spec!r}".encode())
+    for name in sorted(arrays):
+        value = np.ascontiguousarray(arrays[name])
+        digest.update(f"|{name}|{value.dtype.str}|{value.shape}|".encode())
+        digest.update(value.data)
+    return cache_dir() / "reference" / f"{spec.name}-{spec.size}-{kind}-{digest.hexdigest()[:32]}.npy"
+
+
+def cached(
+    kind: str, spec: WorkloadSpec, arrays: dict[str, np.ndarray], work_flops: float, compute: Callable[[], np.ndarray]
+) -> np.ndarray:
+    """``compute()``, memoised on disk by the content of ``arrays`` when it is expensive.
+
+    The cache is best effort: an unreadable or unwritable cache directory only means recomputing.
+    """
+    if work_flops < CACHE_MIN_FLOPS or os.environ.get("FWTUI_REFERENCE_CACHE") == "0":
+        return compute()
+    path = _cache_file(kind, spec, arrays)
+    with contextlib.suppress(OSError, ValueError):
+        return np.asarray(np.load(path, allow_pickle=False))
+    result = np.asarray(compute(), dtype=np.float64)
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write then rename: children checking other frameworks may read the same file concurrently.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                np.save(handle, result, allow_pickle=False)
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+    return result
