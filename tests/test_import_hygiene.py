@@ -82,3 +82,12 @@ def test_ruff_is_clean() -> None:
         [sys.executable, "-m", "ruff", "check", "--quiet", str(REPO)], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]
+
+
+def test_mypy_strict_is_clean_on_the_library() -> None:
+    """The library is type-checked strictly (pyproject.toml's [tool.mypy]); the UI layer is not yet."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-incremental"], capture_output=True, text=True, timeout=600, cwd=REPO
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]
+    assert "Success: no issues found" in result.stdout
