@@ -32,13 +32,13 @@ class Area(Container):
 
 
 def _hardware(context: AppContext) -> Area:
-    from screens.hardware import HardwareArea
+    from screens.hardware.area import HardwareArea
 
     return HardwareArea(context)
 
 
 def _benchmark(context: AppContext) -> Area:
-    from screens.benchmark import BenchmarkArea
+    from screens.benchmark.area import BenchmarkArea
 
     return BenchmarkArea(context)
 
@@ -50,7 +50,7 @@ def _results(context: AppContext) -> Area:
 
 
 def _decide(context: AppContext) -> Area:
-    from screens.decide import DecideArea
+    from screens.decide.area import DecideArea
 
     return DecideArea(context)
 

@@ -18,7 +18,7 @@ from textual.pilot import Pilot
 from textual.widgets import Button, SelectionList, Static
 
 import screens.app as app_module
-import screens.hardware as hardware_screen
+import screens.hardware.area as hardware_screen
 from fwtui.bench.events import (
     QueueStarted,
     RunEnded,
@@ -35,12 +35,12 @@ from fwtui.bench.summary import SummaryRow
 from fwtui.hardware.system import probe_system
 from screens.app import FwtuiApp
 from screens.areas import AREAS, Area
-from screens.benchmark import BenchmarkArea
-from screens.benchmark_form import BenchForm
-from screens.benchmark_runner import EventPump
-from screens.benchmark_state import format_duration
-from screens.benchmark_summary import BenchSummary
-from screens.benchmark_table import BenchResultsTable
+from screens.benchmark.area import BenchmarkArea
+from screens.benchmark.form import BenchForm
+from screens.benchmark.runner import EventPump
+from screens.benchmark.state import format_duration
+from screens.benchmark.summary import BenchSummary
+from screens.benchmark.table import BenchResultsTable
 from screens.context import AppContext
 from screens.messages import ResultsChanged
 
@@ -496,7 +496,7 @@ async def test_cuda_is_offered_only_when_a_framework_sees_an_nvidia_gpu() -> Non
 async def test_a_framework_that_is_not_installed_is_shown_disabled_with_its_install_command(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import screens.benchmark_form as form_module
+    import screens.benchmark.form as form_module
     from fwtui.frameworks import installed_version
 
     # pretend JAX is absent; everything else is looked up for real

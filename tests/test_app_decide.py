@@ -20,7 +20,7 @@ from fwtui.decide.answers_store import answers_path, save_answers
 from fwtui.hardware import HardwareReport, SystemInfo, machine_id, probe_system
 from screens.app import FwtuiApp
 from screens.context import AppContext
-from screens.decide import DecideArea
+from screens.decide.area import DecideArea
 from screens.messages import HardwareReady, ResultsChanged
 
 TODAY = date(2026, 11, 22)

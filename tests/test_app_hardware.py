@@ -19,14 +19,14 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Footer, Header, Static
 
 import screens
-import screens.hardware as hardware_screen
+import screens.hardware.area as hardware_screen
 from fwtui.errors import FwtuiError
 from fwtui.hardware import FrameworkProbe, HardwareReport, PeakEntry, SystemInfo, probe_system
 from fwtui.hardware.examples import example_frameworks, example_peak, example_system
 from screens.app import FwtuiApp
 from screens.context import AppContext
-from screens.hardware import HardwareArea, HardwareSource
-from screens.hardware_widgets import PercentGraph
+from screens.hardware.area import HardwareArea, HardwareSource
+from screens.hardware.widgets import PercentGraph
 
 HEAVY_MODULES = ("torch", "tensorflow", "jax", "jaxlib", "onnxruntime", "onnx", "keras", "sklearn")
 

@@ -19,11 +19,11 @@ from fwtui.bench.result_record import ResultRecord
 from fwtui.bench.spec import RunSpec
 from fwtui.errors import FwtuiError
 from screens.areas import Area
-from screens.benchmark_form import BenchForm
-from screens.benchmark_live import LivePanel, QueueList
-from screens.benchmark_runner import BenchEvent, EventPump, ResultSaved, SessionHandle, StoreTrouble
-from screens.benchmark_summary import BenchSummary
-from screens.benchmark_table import BenchResultsTable
+from screens.benchmark.form import BenchForm
+from screens.benchmark.live import LivePanel, QueueList
+from screens.benchmark.runner import BenchEvent, EventPump, ResultSaved, SessionHandle, StoreTrouble
+from screens.benchmark.summary import BenchSummary
+from screens.benchmark.table import BenchResultsTable
 from screens.messages import HardwareReady, ResultsChanged, ShowResults
 
 if TYPE_CHECKING:

@@ -26,7 +26,7 @@ from fwtui.hardware.report import HardwareReport, assemble_report
 from fwtui.hardware.warnings import collect_warnings
 from screens.areas import Area
 from screens.context import AppContext
-from screens.hardware_widgets import (
+from screens.hardware.widgets import (
     Panel,
     PercentGraph,
     accelerators_renderable,

@@ -24,8 +24,8 @@ from fwtui.hardware.model import SystemInfo
 from fwtui.hardware.report import HardwareReport
 from screens.areas import Area
 from screens.context import AppContext
-from screens.decide_questions import QuestionPanel
-from screens.decide_view import RecommendationView
+from screens.decide.questions import QuestionPanel
+from screens.decide.view import RecommendationView
 from screens.messages import HardwareReady, ResultsChanged
 
 HELP = """\

@@ -9,7 +9,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
 from fwtui.bench.result_record import ResultRecord
-from screens.benchmark_state import format_ms
+from screens.benchmark.state import format_ms
 
 # (column key, header)
 COLUMNS: tuple[tuple[str, str], ...] = (

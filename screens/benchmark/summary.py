@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from screens.benchmark_state import format_ms
+from screens.benchmark.state import format_ms
 
 if TYPE_CHECKING:
     from fwtui.bench.result_record import ResultRecord

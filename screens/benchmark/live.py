@@ -9,7 +9,7 @@ from textual.widgets import Label, OptionList, ProgressBar, Sparkline, Static
 from textual.widgets.option_list import Option
 
 from fwtui.bench.progress import BenchState, QueueItem
-from screens.benchmark_state import format_duration, format_ms, status_icon
+from screens.benchmark.state import format_duration, format_ms, status_icon
 
 ITEM_STYLES: dict[str, str] = {
     "running": "bold",

@@ -25,7 +25,7 @@ from fwtui.bench.plan import (
 )
 from fwtui.errors import FwtuiError
 from fwtui.frameworks import BENCHMARK_FRAMEWORKS, BY_NAME, installed_version
-from screens.benchmark_state import format_duration
+from screens.benchmark.state import format_duration
 
 SIZE_FROM_PRESET = "preset"
 SIZE_CHOICES: tuple[tuple[str, str], ...] = (
