@@ -19,9 +19,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar, TypeAlias
 
-from fwtui.bench.jsonio import Fields, JsonObject
 from fwtui.bench.result_record import MeasurementDetails, Phases, ResultRecord
 from fwtui.bench.spec import RunSpec
+from fwtui.json_fields import Fields, JsonObject
 
 # --- child events --------------------------------------------------------------------------------------------
 

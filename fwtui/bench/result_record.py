@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from fwtui.bench.jsonio import Fields, JsonObject
 from fwtui.bench.spec import RunSpec
 from fwtui.frameworks import BY_NAME, installed_version
+from fwtui.json_fields import Fields, JsonObject
 
 DTYPE = "float32"
 LATENCY_KEYS: tuple[str, ...] = ("p50", "p90", "p95", "p99", "mean", "stdev", "min", "max")

@@ -25,9 +25,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from fwtui.bench.jsonio import JsonObject
 from fwtui.bench.workloads import training_unsupported_reason
 from fwtui.frameworks import BY_NAME, MODES, Framework
+from fwtui.json_fields import JsonObject
 
 if TYPE_CHECKING:
     import numpy as np

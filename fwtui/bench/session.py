@@ -32,7 +32,6 @@ from fwtui.bench.events import (
     SessionDone,
     SessionEvent,
 )
-from fwtui.bench.jsonio import JsonObject
 from fwtui.bench.process import ChildOutcome, run_child
 from fwtui.bench.records import apply_break_even, measured_record
 from fwtui.bench.result_record import ResultRecord, not_run_record
@@ -40,6 +39,7 @@ from fwtui.bench.sink import ResultSink
 from fwtui.bench.spec import RunSpec
 from fwtui.bench.summary import SummaryRow, summarize
 from fwtui.frameworks import BY_NAME
+from fwtui.json_fields import JsonObject
 
 __all__ = ["BenchSession", "SummaryRow", "cached_peak_gflops", "summarize"]
 

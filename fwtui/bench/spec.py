@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from fwtui.bench.jsonio import Fields, JsonObject
 from fwtui.bench.workloads import get_spec
+from fwtui.json_fields import Fields, JsonObject
 
 LATENCY, THROUGHPUT, TRAIN = "latency", "throughput", "train"
 

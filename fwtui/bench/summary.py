@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from fwtui.bench import flags, stats
-from fwtui.bench.jsonio import Fields, JsonObject
 from fwtui.bench.result_record import ResultRecord
+from fwtui.json_fields import Fields, JsonObject
 
 GroupKey = tuple[str, str, str, str, str]  # workload, size, mode, scenario, device
 

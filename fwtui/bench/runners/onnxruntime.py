@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import onnxruntime as ort
 
-from fwtui.bench.jsonio import JsonObject
 from fwtui.bench.runner import Runner, parse_device
 from fwtui.bench.workloads import BN_EPS, LN_EPS, cnn_blocks, mlp_dims
 from fwtui.frameworks import Framework
+from fwtui.json_fields import JsonObject
 
 try:
     import onnx

@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 
 from fwtui.bench import workloads
-from fwtui.bench.jsonio import JsonObject
 from fwtui.bench.runner import Runner, parse_device
 from fwtui.bench.runners import to_channels_last_input, to_channels_last_weight
 from fwtui.bench.workloads import BN_EPS, LN_EPS, WorkloadSpec
+from fwtui.json_fields import JsonObject
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # must precede the import to silence its start-up banner
 

@@ -18,9 +18,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from fwtui.bench.jsonio import JsonObject
 from fwtui.bench.runner import Runner, parse_device
 from fwtui.bench.runners.torch_models import load_weights, make_module
+from fwtui.json_fields import JsonObject
 
 if TYPE_CHECKING:
     from fwtui.bench.workloads import WorkloadSpec
