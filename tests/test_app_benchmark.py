@@ -19,6 +19,7 @@ from textual.widgets import Button, SelectionList, Static
 
 import screens.app as app_module
 import screens.hardware.area as hardware_screen
+from fwtui import units
 from fwtui.bench.events import (
     QueueStarted,
     RunEnded,
@@ -38,7 +39,6 @@ from screens.areas import AREAS, Area
 from screens.benchmark.area import BenchmarkArea
 from screens.benchmark.form import BenchForm
 from screens.benchmark.runner import EventPump
-from screens.benchmark.state import format_duration
 from screens.benchmark.summary import BenchSummary
 from screens.benchmark.table import BenchResultsTable
 from screens.context import AppContext
@@ -157,7 +157,7 @@ def test_state_tracks_queue_progress_and_failures() -> None:
     ]
     state.apply(SessionDone(cancelled=True))
     assert state.done and state.cancelled and state.items[1].status == "cancelled"
-    assert format_duration(125) == "2 min 05 s"
+    assert units.duration(125) == "2 min 05 s"
 
 
 def test_event_pump_keeps_only_the_latest_progress() -> None:
@@ -455,7 +455,7 @@ async def test_replayed_queue_fills_table_in_place() -> None:
         area.apply_event(RunResult(0, record))
         area.paint()
         assert table.row_count == 6 and "too_few_iterations" in str(table.get_cell("result-0", "status"))
-        assert "1.93x faster than torch/eager (significant)" in area.query_one(BenchSummary).text
+        assert "1.93× faster than torch/eager (significant)" in area.query_one(BenchSummary).text
         assert area.check_action("open_results", ())
 
 

@@ -206,7 +206,7 @@ async def test_new_results_bring_measured_evidence(tmp_path: Path) -> None:
         await settle(pilot, node=area)
         assert area.evidence.measured
         evidence_text = _text(app, "#decide-evidence")
-        assert "[measured]" in evidence_text and "JAX 0.41 ms vs PyTorch 0.82 ms" in evidence_text
+        assert "[measured]" in evidence_text and "JAX 0.410 ms vs PyTorch 0.820 ms" in evidence_text
 
 
 async def test_fits_80x24_in_the_app(tmp_path: Path) -> None:

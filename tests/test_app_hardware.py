@@ -169,7 +169,7 @@ async def test_keys_reprobe_and_measure_peak() -> None:
         await _settle(pilot)
         assert source.measure_calls == 1
         peak_text = _text(app.query_one("#hw-peak", Static))
-        assert "702.00 TFLOP/s" in peak_text and "cuda:0" in peak_text
+        assert "702 TFLOP/s" in peak_text and "cuda:0" in peak_text
         assert app.hardware_report is not None and app.hardware_report.peak_gflops is not None
         await pilot.press("r")
         await _settle(pilot)

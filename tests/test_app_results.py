@@ -189,7 +189,7 @@ async def test_detail_explains_every_flag_and_draws_the_histogram(stored_db: Pat
         await settle(pilot, node=area)
         assert area.view == "results-detail"
         text = _plain(area.query_one("#results-detail-body", Static).content)
-        assert "tensorflow function · cnn small · inference/throughput · batch 256" in text
+        assert "tensorflow/function · cnn small · inference/throughput · batch 256" in text
         assert FLAG_EXPLANATIONS["output_mismatch"][:60] in " ".join(text.split())
         assert "Latency histogram (40 raw per-call samples)" in text
         assert "█" in text
@@ -215,9 +215,9 @@ async def test_mark_and_compare_with_significance(stored_db: Path, tmp_path: Pat
         await settle(pilot, node=area)
         assert area.view == "results-compare"
         text = _plain(area.query_one("#results-compare-body", Static).content, width=140)
-        assert "A: onnxruntime ort" in text and "B: tensorflow" in text
+        assert "A: onnxruntime/ort" in text and "B: tensorflow/" in text
         assert "slower" in text  # TensorFlow eager is several times slower than ORT in the fixture
-        assert "significant (p=" in text
+        assert "significant (p<0.001)" in text
 
 
 async def test_compare_needs_two_marks(stored_db: Path, tmp_path: Path) -> None:
@@ -240,7 +240,7 @@ async def test_charts_use_one_machine(stored_db: Path, tmp_path: Path) -> None:
         text = _plain(area.query_one("#results-chart-body", Static).content)
         assert text.startswith("cpu-box (EPYC 7B13, 2 cores) · ")
         assert "p50 latency (ms, shorter is better)" in text and "latency percentiles" in text
-        assert "onnxruntime ort" in text and "█" in text
+        assert "onnxruntime/ort" in text and "█" in text
 
 
 async def test_sql_console_runs_queries_read_only_with_history(stored_db: Path, tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ def test_report_holds_answers_hardware_evidence_recommendation_and_facts(tmp_pat
     assert "| Where will the model run? | Mobile apps |" in text
     assert "| Scale of training | don't know |" in text
     assert "## Hardware\n\nno GPU or TPU." in text
-    assert "measured on this machine: JAX 0.41 ms vs PyTorch 0.82 ms p50" in text
+    assert "measured on this machine: JAX 0.410 ms vs PyTorch 0.820 ms p50" in text
     assert "### Deployment path" in text and "LiteRT" in text
     assert "### What would change it" in text and "If " in text
     assert "MXNet" in text and "vetoed" in text

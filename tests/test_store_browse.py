@@ -106,7 +106,7 @@ def test_filters_options_groups_and_charts(db: Path) -> None:
         assert groups["gpu-box (A100)"][1] == 36
         chart = chart_data(con, Filters(machine_id="m-cpu-box", workload="mlp", scenario="latency"))
         assert chart.machine == "cpu-box (EPYC 7B13, 2 cores)"
-        assert chart.rows[0][0] == "onnxruntime ort"
+        assert chart.rows[0][0] == "onnxruntime/ort"
         assert [row[1] for row in chart.rows] == sorted(row[1] for row in chart.rows)
         assert result_samples(con, "run-a-000").size == 40
         with pytest.raises(StoreError, match="cannot sort"):

@@ -32,16 +32,6 @@ FINISHED = frozenset({"ok", "complete", "failed", "timeout", "unsupported", "ski
 RECENT_SAMPLES = 64
 
 
-def spec_label(spec: RunSpec) -> str:
-    """A short one-line description of a run: ``torch/eager mlp/small inference b32``."""
-    parts = [f"{spec.framework}/{spec.variant}", f"{spec.workload}/{spec.size}", spec.mode]
-    if spec.batch:
-        parts.append(f"b{spec.batch}")
-    if spec.device != "cpu":
-        parts.append(spec.device)
-    return " ".join(parts)
-
-
 @dataclass
 class QueueItem:
     """One run of the queue and how far it got."""
@@ -56,7 +46,7 @@ class QueueItem:
 
     @property
     def label(self) -> str:
-        return spec_label(self.spec)
+        return self.spec.label
 
     @property
     def finished(self) -> bool:

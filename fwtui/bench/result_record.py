@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from fwtui.bench.spec import RunSpec
+from fwtui.bench.spec import RunSpec, contender, run_label
 from fwtui.frameworks import BY_NAME, installed_version
 from fwtui.json_fields import Fields, JsonObject
 
@@ -217,7 +217,14 @@ class ResultRecord:
     @property
     def name(self) -> str:
         """``framework/variant``, as the summary names a contender."""
-        return f"{self.framework}/{self.variant}"
+        return contender(self.framework, self.variant)
+
+    @property
+    def label(self) -> str:
+        """The result in one line: ``torch/eager mlp/small latency``."""
+        return run_label(
+            self.framework, self.variant, self.workload, self.size, self.scenario, device=self.device
+        )
 
     def to_dict(self) -> JsonObject:
         """The ``fwtui bench --json`` record."""

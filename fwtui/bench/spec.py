@@ -16,6 +16,35 @@ from fwtui.json_fields import Fields, JsonObject
 LATENCY, THROUGHPUT, TRAIN = "latency", "throughput", "train"
 
 
+def contender(framework: str, variant: str | None) -> str:
+    """A framework and variant as every list of results names them: ``torch/eager``."""
+    return f"{framework}/{variant}" if variant else framework
+
+
+def run_label(
+    framework: str,
+    variant: str | None,
+    workload: str,
+    size: str | None,
+    what: str,
+    *,
+    batch: int | None = None,
+    device: str | None = "cpu",
+) -> str:
+    """A run, or one result of it, in one line: ``torch/eager mlp/small inference b32 cuda``.
+
+    ``what`` is the mode for a run and the scenario for a result; the batch is named only when it was chosen
+    (a result's scenario implies it) and the device only when it is not the cpu. The CLI and every area name
+    runs and results this way.
+    """
+    parts = [contender(framework, variant), f"{workload}/{size}" if size else workload, what]
+    if batch:
+        parts.append(f"b{batch}")
+    if device and device != "cpu":
+        parts.append(device)
+    return " ".join(parts)
+
+
 @dataclass(frozen=True)
 class Measurement:
     """One timed scenario of a run and the batch it uses."""
@@ -55,7 +84,11 @@ class RunSpec:
 
     @property
     def label(self) -> str:
-        return f"{self.framework}/{self.variant} {self.workload} {self.mode}"
+        """The run in one line (see :func:`run_label`)."""
+        return run_label(
+            self.framework, self.variant, self.workload, self.size, self.mode,
+            batch=self.batch, device=self.device,
+        )  # fmt: skip
 
     def measurements(self) -> tuple[Measurement, ...]:
         """(scenario, batch) pairs: latency at the latency batch and throughput at the big batch, or one

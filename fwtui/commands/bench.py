@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from fwtui import units
+
 if TYPE_CHECKING:
     from fwtui.bench.events import SessionEvent
     from fwtui.bench.session import BenchSession
@@ -150,7 +152,7 @@ class _LiveProgress:
             transient=False,
         )
         self.overall = self.progress.add_task(
-            f"all ({total} runs, ~{estimate_s:.0f} s)", total=total, note=""
+            f"all ({total} runs, ~{units.duration(estimate_s)})", total=total, note=""
         )
         self.current = self.progress.add_task("", total=1.0, note="", visible=False)
         self.total = total
@@ -172,11 +174,10 @@ class _LiveProgress:
             scenario = f" {event.scenario}" if event.scenario else ""
             self.progress.update(self.current, note=f"{event.phase}{scenario}")
         elif isinstance(event, RunProgress):
-            p50 = "-" if event.p50_ms is None else f"{event.p50_ms:.3f}"
             self.progress.update(
                 self.current,
                 completed=event.fraction or 0.0,
-                note=f"{event.scenario} n={event.iterations} p50={p50} ms",
+                note=f"{event.scenario} n={event.iterations} p50 {units.latency_ms(event.p50_ms)}",
             )
         elif isinstance(event, RunEnded):
             self.progress.advance(self.overall)
@@ -184,14 +185,6 @@ class _LiveProgress:
 
             if event.status != "ok":
                 self.progress.console.print(f"  [yellow]{event.status}[/]: {escape(event.reason or '')}")
-
-
-def _fmt(value: float | None, digits: int = 3) -> str:
-    if value is None:
-        return "-"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.{digits}g}" if abs(value) < 1 else f"{value:.{digits}f}".rstrip("0").rstrip(".")
 
 
 def _print_report(session: BenchSession) -> None:
@@ -222,12 +215,12 @@ def _print_report(session: BenchSession) -> None:
         else:
             note = f"{record.status}: {record.reason or ''}"
         cells = [
-            f"{record.name} {record.workload} {record.scenario}",
-            str(record.batch_size),
-            _fmt(None if latency is None else latency.p50),
-            _fmt(None if latency is None else latency.p99),
-            _fmt(record.throughput_samples_per_s),
-            _fmt(record.gflops),
+            record.label,
+            units.count(record.batch_size),
+            units.latency_ms(None if latency is None else latency.p50, unit=False),
+            units.latency_ms(None if latency is None else latency.p99, unit=False),
+            units.throughput(record.throughput_samples_per_s, unit=False),
+            units.gflops(record.gflops, unit=False),
             escape(note),
         ]
         if not wide:
@@ -244,7 +237,8 @@ def _print_report(session: BenchSession) -> None:
         else:
             verdict = "significant" if row.significant else "not significant"
             lines.append(
-                f"{where}: {row.winner} {_fmt(row.winner_p50_ms)} ms, {row.speedup:.2f}x faster than "
+                f"{where}: {row.winner} {units.latency_ms(row.winner_p50_ms)}, "
+                f"{units.ratio(row.speedup)} faster than "
                 f"{row.runner_up} ({verdict})"
             )
     if lines:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from fwtui import units
+
 FORMATS = ("table", "csv", "json")
 
 
@@ -105,6 +107,6 @@ def _plain(value: Any) -> Any:
 def _text(value: Any) -> str:
     if value is None:
         return "NULL"
-    if isinstance(value, float):
-        return f"{value:.6g}"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return units.number(value)
     return str(_plain(value))

@@ -10,6 +10,7 @@ import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from fwtui import units
 from fwtui.decide.evidence import Measured
 from fwtui.decide.hardware_facts import HardwareFacts
 from fwtui.decide.knowledge import Candidate, KnowledgeBase, Rule
@@ -143,12 +144,14 @@ def compare_evidence(kb: KnowledgeBase, evidence: Sequence[Measured]) -> tuple[M
             counts = result.p_value < SIGNIFICANCE_LEVEL and result.ratio >= MIN_SPEEDUP
             workload, size, scenario, device = group
             text = (
-                f"measured on this machine: {fast_c.name} {_ms(fast.p50_ms)} vs {slow_c.name} {_ms(slow.p50_ms)} p50 "
-                f"({result.ratio:.1f}x, {_p(result.p_value)}) on {workload} {scenario}"
+                f"measured on this machine: {fast_c.name} {units.latency_ms(fast.p50_ms)} vs {slow_c.name} "
+                f"{units.latency_ms(slow.p50_ms)} p50 "
+                f"({units.ratio(result.ratio)}, {units.p_value(result.p_value)}) on {workload} {scenario}"
                 + (f" ({size}, {device})" if (size, device) != ("small", "cpu") else "")
             )
             if not counts:
-                why = "not significant" if result.p_value >= SIGNIFICANCE_LEVEL else f"under {MIN_SPEEDUP}x"
+                significant = result.p_value < SIGNIFICANCE_LEVEL
+                why = f"under {units.ratio(MIN_SPEEDUP)}" if significant else "not significant"
                 text += f" - {why}, does not count"
             out.append(
                 MeasuredComparison(
@@ -246,13 +249,3 @@ def _matched_hardware(rule: Rule, hw: HardwareFacts) -> str | None:
     return " ".join(parts)
 
 
-def _ms(value: float) -> str:
-    if value >= 100:
-        return f"{value:.0f} ms"
-    if value >= 10:
-        return f"{value:.1f} ms"
-    return f"{value:.2f} ms" if value >= 0.1 else f"{value:.3g} ms"
-
-
-def _p(p_value: float) -> str:
-    return "p<0.001" if p_value < 0.001 else f"p={p_value:.3f}"

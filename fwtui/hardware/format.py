@@ -1,9 +1,11 @@
-"""Plain-text formatting shared by ``fwtui hw`` and the Hardware screen."""
+"""Plain-text descriptions shared by ``fwtui hw`` and the Hardware screen; numbers with units are
+:mod:`fwtui.units`' to write."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from fwtui import units
 from fwtui.hardware.model import CpuInfo, FrameworkProbe, GpuInfo, SystemInfo
 
 STATUS_TEXT: dict[str, str] = {
@@ -14,25 +16,6 @@ STATUS_TEXT: dict[str, str] = {
     "not_probed": "not probed",
     "probing": "probing…",
 }
-
-
-def human_bytes(value: int | float | None) -> str:
-    if value is None:
-        return "—"
-    size = float(value)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if size < 1024 or unit == "TiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} TiB"  # pragma: no cover - loop always returns
-
-
-def gflops_text(value: float | None) -> str:
-    if value is None:
-        return "—"
-    if value >= 1000:
-        return f"{value / 1000:.2f} TFLOP/s"
-    return f"{value:.1f} GFLOP/s"
 
 
 def optional(value: object, suffix: str = "", digits: int = 0) -> str:
@@ -72,11 +55,10 @@ def gpu_summary(gpu: GpuInfo) -> str:
     parts = []
     total, used = gpu.memory_total_bytes, gpu.memory_used_bytes
     if total is not None:
-        parts.append(
-            f"{human_bytes(used)} / {human_bytes(total)}" if used is not None else human_bytes(total)
-        )
+        size = units.binary_bytes(total)
+        parts.append(f"{units.binary_bytes(used)} / {size}" if used is not None else size)
     if gpu.utilization_percent is not None:
-        parts.append(f"util {gpu.utilization_percent:.0f}%")
+        parts.append(f"util {units.percent(gpu.utilization_percent)}")
     if gpu.temperature_c is not None:
         parts.append(f"{gpu.temperature_c:.0f}°C")
     if gpu.power_w is not None:
@@ -92,5 +74,5 @@ def peak_rows(peak_devices: Mapping[str, Mapping[str, float | None]] | None) -> 
     for device, values in (peak_devices or {}).items():
         for dtype, value in values.items():
             if value is not None:
-                rows.append((device, dtype, gflops_text(value)))
+                rows.append((device, dtype, units.gflops(value)))
     return rows

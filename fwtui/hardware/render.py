@@ -9,13 +9,13 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from fwtui import units
 from fwtui.hardware.cpu import ARM_FEATURES, X86_FEATURES
 from fwtui.hardware.format import (
     cores_text,
     framework_devices_text,
     framework_status_text,
     gpu_summary,
-    human_bytes,
     os_text,
     peak_rows,
     python_text,
@@ -72,7 +72,10 @@ def report_renderables(report: HardwareReport) -> Iterator[RenderableType]:
     yield _key_value("CPU", [("model", cpu.brand), ("cores", cores_text(cpu)), *_feature_rows(cpu)])
     yield _key_value(
         "Memory",
-        [("total", human_bytes(memory.total_bytes)), ("available", human_bytes(memory.available_bytes))],
+        [
+            ("total", units.binary_bytes(memory.total_bytes)),
+            ("available", units.binary_bytes(memory.available_bytes)),
+        ],
     )
     yield _accelerators(report)
     yield _frameworks(report.frameworks)

@@ -175,7 +175,7 @@ GROUP_BY: dict[str, str] = {
     "machine": "coalesce(m.label, r.machine_id)",
     "scenario": "r.scenario",
     "device": "r.device",
-    "variant": "r.framework || ' ' || coalesce(r.variant, '')",
+    "variant": "r.framework || coalesce('/' || r.variant, '')",  # as fwtui.bench.spec.contender names it
 }
 GROUP_COLUMNS = ("group", "results", "ok", "median p50 ms", "best p50 ms", "best samples/s", "flagged")
 
@@ -376,7 +376,7 @@ def chart_data(con: duckdb.DuckDBPyConnection, filters: Filters) -> ChartData:
     label = fetch_one(con.execute("SELECT label FROM machines WHERE machine_id = ?", [machine_id]))
     rows = con.execute(
         f"""
-        SELECT r.framework || coalesce(' ' || r.variant, '') AS label,
+        SELECT r.framework || coalesce('/' || r.variant, '') AS label,
                min(r.p50_ms) AS p50,
                arg_min(r.p90_ms, r.p50_ms), arg_min(r.p95_ms, r.p50_ms), arg_min(r.p99_ms, r.p50_ms),
                arg_min(r.throughput_samples_per_s, r.p50_ms)

@@ -304,7 +304,7 @@ class BenchmarkArea(Area):
 
 def detail_line(record: ResultRecord) -> Text:
     """The highlighted row in full: its status and reason, or what its first flag means."""
-    line = Text(f"{record.name} {record.workload} {record.scenario}: ")
+    line = Text(f"{record.label}: ")
     status = record.status or "ok"
     if status != "ok":
         line.append(status, style="red" if status in ("failed", "timeout") else "yellow")

@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection as Choice
 
+from fwtui import units
 from fwtui.bench.plan import (
     MODES,
     PRESETS,
@@ -25,7 +26,6 @@ from fwtui.bench.plan import (
 )
 from fwtui.errors import FwtuiError
 from fwtui.frameworks import BENCHMARK_FRAMEWORKS, BY_NAME, installed_version
-from screens.benchmark.state import format_duration
 
 SIZE_FROM_PRESET = "preset"
 SIZE_CHOICES: tuple[tuple[str, str], ...] = (
@@ -258,7 +258,7 @@ class BenchForm(Vertical):
             label.update(f"✗ {self.error}")
         else:
             runs = len(self.specs)
-            label.update(f"≈ {format_duration(self.estimate_s)} for {runs} run{'s' if runs != 1 else ''}")
+            label.update(f"≈ {units.duration(self.estimate_s)} for {runs} run{'s' if runs != 1 else ''}")
         label.set_class(self.error is not None, "error")
         self.query_one("#bench-run", Button).disabled = self.error is not None
 

@@ -8,8 +8,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, OptionList, ProgressBar, Sparkline, Static
 from textual.widgets.option_list import Option
 
+from fwtui import units
 from fwtui.bench.progress import BenchState, QueueItem
-from screens.benchmark.state import format_duration, format_ms, status_icon
+from screens.benchmark.state import status_icon
 
 ITEM_STYLES: dict[str, str] = {
     "running": "bold",
@@ -89,8 +90,8 @@ class LivePanel(Vertical):
             title.update(f"{'▶' if state.running else '■'} {position} {live.label}")
             scenario = f" {live.scenario}" if live.scenario else ""
             stats.update(
-                f"{live.phase}{scenario} · {live.iterations:,} it · p50 {format_ms(live.p50_ms)} ms"
-                f" · {live.elapsed_s:.1f} s"
+                f"{live.phase}{scenario} · {units.count(live.iterations)} it"
+                f" · p50 {units.latency_ms(live.p50_ms)} · {units.seconds(live.elapsed_s)}"
             )
         if state.done:
             done = state.finished_count
@@ -99,5 +100,5 @@ class LivePanel(Vertical):
         self.query_one("#bench-sparkline", Sparkline).data = list(live.recent_ms) if live else []
         self.query_one("#bench-run-progress", ProgressBar).update(progress=live.fraction if live else 0.0)
         self.query_one("#bench-all-progress", ProgressBar).update(progress=state.overall_fraction)
-        eta = "done" if state.done else f"ETA {format_duration(state.eta_s())}"
+        eta = "done" if state.done else f"ETA {units.duration(state.eta_s())}"
         self.query_one("#bench-eta", Label).update(eta)

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from screens.benchmark.state import format_ms
+from fwtui import units
 
 if TYPE_CHECKING:
     from fwtui.bench.result_record import ResultRecord
@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
 
 def summary_line(row: SummaryRow) -> Text:
-    """One line per group, e.g. ``mlp/small latency: onnxruntime/ort 0.120 ms, 1.80x vs torch/eager``."""
+    """One line per group, e.g. ``mlp/small latency: onnxruntime/ort 0.120 ms, 1.80× faster than torch/eager``
+    (throughput groups give samples/s instead)."""
     head = f"{row.workload}/{row.size} {row.scenario}"
     if row.device not in (None, "cpu"):
         head += f" {row.device}"
@@ -29,14 +30,14 @@ def summary_line(row: SummaryRow) -> Text:
         return line
     line.append(winner, style="green")
     if row.scenario == "latency" and row.winner_p50_ms is not None:
-        line.append(f" {format_ms(row.winner_p50_ms)} ms")
+        line.append(f" {units.latency_ms(row.winner_p50_ms)}")
     elif row.winner_throughput is not None:
-        line.append(f" {row.winner_throughput:,.0f} samples/s")
+        line.append(f" {units.throughput(row.winner_throughput)}")
     speedup, runner_up = row.speedup, row.runner_up
     if speedup is None or runner_up is None:
         line.append(" (the only valid result)", style="dim")
         return line
-    line.append(f", {speedup:.2f}x faster than {runner_up}")
+    line.append(f", {units.ratio(speedup)} faster than {runner_up}")
     significant = row.significant
     if significant is True:
         line.append(" (significant)", style="green")
@@ -58,7 +59,7 @@ def flagged_lines(records: Sequence[ResultRecord]) -> list[Text]:
         if not flags and status == "ok":
             continue
         line = Text("⚑ ", style="yellow")
-        line.append(f"{record.name} {record.workload} {record.scenario}")
+        line.append(record.label)
         if status != "ok":
             line.append(f" {status}", style="red")
             if record.reason:

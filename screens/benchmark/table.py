@@ -8,8 +8,8 @@ from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
+from fwtui import units
 from fwtui.bench.result_record import ResultRecord
-from screens.benchmark.state import format_ms
 
 # (column key, header)
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -37,10 +37,9 @@ STATUS_STYLES: dict[str, str] = {
 REASON_WIDTH = 48
 
 
-def _number(value: float | None, fmt: str) -> Text:
-    if value is None:
-        return Text("—", style="dim", justify="right")
-    return Text(format(float(value), fmt), justify="right")
+def _number(text: str) -> Text:
+    """A right-aligned number; a missing one dimmed."""
+    return Text(text, style="dim" if text == units.MISSING else "", justify="right")
 
 
 def status_text(record: ResultRecord) -> Text:
@@ -67,11 +66,11 @@ def row_cells(record: ResultRecord) -> dict[str, Text | str]:
         "workload": record.workload or "—",
         "scenario": record.scenario or record.mode or "—",
         "batch": Text(str(record.batch_size), justify="right"),
-        "p50": Text(format_ms(None if latency is None else latency.p50), justify="right"),
-        "p99": Text(format_ms(None if latency is None else latency.p99), justify="right"),
-        "throughput": _number(record.throughput_samples_per_s, ",.0f"),
-        "compile": _number(record.compile_s, ".2f"),
-        "rss": _number(record.peak_rss_mb, ",.0f"),
+        "p50": _number(units.latency_ms(None if latency is None else latency.p50, unit=False)),
+        "p99": _number(units.latency_ms(None if latency is None else latency.p99, unit=False)),
+        "throughput": _number(units.throughput(record.throughput_samples_per_s, unit=False)),
+        "compile": _number(units.seconds(record.compile_s, unit=False)),
+        "rss": _number(units.megabytes(record.peak_rss_mb, unit=False)),
         "status": status_text(record),
     }
 

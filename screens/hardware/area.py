@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
+from fwtui import units
 from fwtui.hardware.frameworks_probe import not_probed
 from fwtui.hardware.live import LiveHistory
 from fwtui.hardware.model import FrameworkProbe, PeakEntry, SystemInfo
@@ -251,7 +252,7 @@ class HardwareArea(Area):
         for graph in self.query(f"#hw-graph-{key}").results(PercentGraph):
             graph.set_values(values)
         for value_label in self.query(f"#hw-value-{key}").results(Static):
-            value_label.update(f"{values[-1]:.0f}%" if values else "—")
+            value_label.update(units.percent(values[-1]) if values else units.MISSING)
 
     def _paint_framework_row(self, name: str) -> None:
         table = self.query_one("#hw-framework-table", DataTable)

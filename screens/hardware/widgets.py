@@ -13,13 +13,12 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Label, Static
 
+from fwtui import units
 from fwtui.hardware.format import (
     cores_text,
     framework_devices_text,
     framework_status_text,
-    gflops_text,
     gpu_summary,
-    human_bytes,
     os_text,
     python_text,
 )
@@ -143,7 +142,7 @@ def memory_renderable(total: int | None, used_fraction: float | None) -> Table:
     used = total * used_fraction if total and used_fraction is not None else None
     return grid(
         [
-            ("RAM", Text(f"{human_bytes(total)} total, {human_bytes(used)} in use")),
+            ("RAM", Text(f"{units.binary_bytes(total)} total, {units.binary_bytes(used)} in use")),
             ("In use", usage_bar(used_fraction)),
         ]
     )
@@ -193,7 +192,7 @@ def summary_text(
         fw_text = Text(f"{usable}/{len(statuses)} frameworks usable", style="green" if usable else "red")
     serious = [w for w in warnings if w.level == "warning"]
     text = Text(f"{cpu.brand or '?'} · {cpu.logical_cores or '?'} threads · ", style="bold")
-    text.append(f"{human_bytes(system.memory.total_bytes)} RAM · {accel} · ")
+    text.append(f"{units.binary_bytes(system.memory.total_bytes)} RAM · {accel} · ")
     text.append_text(fw_text)
     if serious:
         text.append(f" · {len(serious)} warning{'s' if len(serious) != 1 else ''}", style="bold yellow")
@@ -226,6 +225,7 @@ def peak_renderable(peak: PeakEntry | None, measuring: bool) -> RenderableType:
     table.add_column(justify="right", no_wrap=True)
     for device, values in peak.devices.items():
         for dtype, value in values.items():
-            table.add_row(device, dtype, gflops_text(value) if value is not None else Text("—", style="dim"))
+            rate = units.gflops(value) if value is not None else Text(units.MISSING, style="dim")
+            table.add_row(device, dtype, rate)
     note = Text(f"measured {peak.measured_at or '?'} · m to re-measure", style="dim")
     return Group(table, note)

@@ -266,8 +266,8 @@ class ResultsArea(Area):
             changes = {message.by: message.value}
         elif message.by == "machine":
             changes = {"machine_id": self.query_one(FilterBar).machine_id(message.value)}
-        else:  # "framework variant"
-            changes = {"framework": message.value.split(" ", 1)[0]}
+        else:  # "framework/variant"
+            changes = {"framework": message.value.split("/", 1)[0]}
         self.query_one(FilterBar).show_group(None)
         self.group_by = None
         self.set_filters(self.filters.with_(**changes))

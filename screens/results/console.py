@@ -12,9 +12,10 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
+from fwtui import units
 from fwtui.store.console import ConsoleResult, run_console_query
 from screens.results.reading import LoadFailed, SourceReader
-from screens.results.render import fmt
+from screens.results.render import value_text
 
 
 class HistoryInput(Input):
@@ -88,10 +89,10 @@ class SqlConsole(Vertical):
             table.add_column(Text(column))
         for row in result.rows:
             table.add_row(
-                *(Text(fmt(v), justify="right" if isinstance(v, int | float) else "left") for v in row)
+                *(Text(value_text(v), justify="right" if isinstance(v, int | float) else "left") for v in row)
             )
         shown = f"first {len(result.rows):,} rows" if result.truncated else f"{len(result.rows):,} rows"
-        self._message(f"{shown} in {result.elapsed_s * 1000:.0f} ms")
+        self._message(f"{shown} in {units.latency_ms(result.elapsed_s * 1000)}")
 
     def on_load_failed(self, message: LoadFailed) -> None:
         message.stop()  # shown here, where the query was typed

@@ -10,9 +10,9 @@ from textual import on
 from textual.message import Message
 from textual.widgets import DataTable
 
+from fwtui import units
 from fwtui.store.browse import GROUP_COLUMNS, Filters, group_rows
 from screens.results.reading import SourceReader
-from screens.results.render import fmt
 
 
 @dataclass(frozen=True)
@@ -70,13 +70,13 @@ class GroupsView(DataTable[Text]):
         for index, row in enumerate(message.rows):
             name, results, ok, median_p50, best_p50, best_thr, flagged = row
             self.add_row(
-                Text("—" if name is None else str(name)),
-                Text(f"{results:,}", justify="right"),
-                Text(f"{ok:,}", justify="right"),
-                Text(fmt(median_p50), justify="right"),
-                Text(fmt(best_p50), justify="right"),
-                Text(fmt(best_thr), justify="right"),
-                Text(f"{flagged:,}", justify="right"),
+                Text(units.MISSING if name is None else str(name)),
+                Text(units.count(results), justify="right"),
+                Text(units.count(ok), justify="right"),
+                Text(units.latency_ms(median_p50, unit=False), justify="right"),
+                Text(units.latency_ms(best_p50, unit=False), justify="right"),
+                Text(units.throughput(best_thr, unit=False), justify="right"),
+                Text(units.count(flagged), justify="right"),
                 key=f"group-{index}",
                 label=None,
             )

@@ -17,6 +17,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from fwtui import units
+from fwtui.bench.spec import contender
 from fwtui.store.browse import ChartData
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -32,21 +34,28 @@ def bar(value: float, maximum: float, width: int) -> str:
     return FULL * full + (_EIGHTHS[rest] if rest else "")
 
 
-def fmt(value: Any, unit: str = "") -> str:
-    """Numbers at 4 significant figures, NULL as an em dash (never 0)."""
+def value_text(value: Any) -> str:
+    """A stored value of no known quantity as text: NULL as an em dash (never 0), numbers as
+    :func:`fwtui.units.number` writes them, timestamps to the second, lists joined."""
     if value is None:
-        return "—"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return "—"
-        text = f"{value:.4g}" if abs(value) < 1000 else f"{value:,.0f}"
-    elif isinstance(value, datetime):
-        text = value.strftime("%Y-%m-%d %H:%M:%S")
-    elif isinstance(value, list):
-        text = ", ".join(str(v) for v in value) or "—"
-    else:
-        text = str(value)
-    return f"{text} {unit}".rstrip()
+        return units.MISSING
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return units.number(value)
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or units.MISSING
+    return str(value)
+
+
+def _ms(value: Any) -> str:
+    """A latency without its unit, for rows that name the unit once."""
+    return units.latency_ms(value, unit=False)
+
+
+def _ms_series(separator: str, *values: Any) -> str:
+    """Latencies that share one unit: ``0.118 / 0.131 / 0.160 ms``."""
+    return f"{separator.join(_ms(value) for value in values)} ms"
 
 
 def histogram_lines(samples: Sequence[float] | np.ndarray, bins: int = 16, width: int = 36) -> list[Text]:
@@ -57,12 +66,12 @@ def histogram_lines(samples: Sequence[float] | np.ndarray, bins: int = 16, width
         return [Text("no raw samples stored for this result", style="dim")]
     lo, hi = float(data.min()), float(data.max())
     if hi <= lo:
-        return [Text(f"all {data.size} samples = {lo:.4g} ms")]
+        return [Text(f"all {data.size} samples = {units.latency_ms(lo)}")]
     counts, edges = np.histogram(data, bins=bins, range=(lo, hi))
     peak = int(counts.max())
     lines = []
     for count, left, right in zip(counts, edges[:-1], edges[1:], strict=True):
-        line = Text(f"{left:9.4g}–{right:<9.4g}ms │", style="dim")
+        line = Text(f"{_ms(left):>9}–{_ms(right):<9}ms │", style="dim")
         line.append(bar(float(count), float(peak), width), style="cyan")
         line.append(f" {int(count)}")
         lines.append(line)
@@ -99,8 +108,8 @@ def detail_renderable(
     """Everything about one result: statistics, phases, flags explained, environment and a histogram."""
     d = detail
     title = Text(
-        f"{d.get('framework')} {d.get('variant') or ''} · {d.get('workload')} {d.get('size') or ''} · "
-        f"{d.get('mode')}/{d.get('scenario')} · batch {fmt(d.get('batch_size'))} · "
+        f"{_label(d)} · {d.get('workload')} {d.get('size') or ''} · "
+        f"{d.get('mode')}/{d.get('scenario')} · batch {units.count(d.get('batch_size'))} · "
         f"{d.get('device') or '?'} {d.get('dtype') or ''}",
         style="bold",
     )
@@ -108,32 +117,31 @@ def detail_renderable(
     if d.get("reason"):
         status.append(f" — {d['reason']}")
     stats = [
-        ("samples (n)", fmt(d.get("n"))),
-        ("calls per sample", fmt(d.get("inner_iterations"))),
-        ("p50", fmt(d.get("p50_ms"), "ms")),
-        ("95% CI of p50", f"{fmt(d.get('ci95_low_ms'))} – {fmt(d.get('ci95_high_ms'))} ms"),
-        ("p90 / p95 / p99", f"{fmt(d.get('p90_ms'))} / {fmt(d.get('p95_ms'))} / {fmt(d.get('p99_ms'))} ms"),
-        ("mean ± stdev", f"{fmt(d.get('mean_ms'))} ± {fmt(d.get('stdev_ms'))} ms"),
-        ("min / max", f"{fmt(d.get('min_ms'))} / {fmt(d.get('max_ms'))} ms"),
-        ("cv", fmt(d.get("cv"))),
-        ("throughput", fmt(d.get("throughput_samples_per_s"), "samples/s")),
-        ("GFLOP/s", fmt(d.get("gflops"))),
-        ("FLOPs per sample", fmt(d.get("flops_per_sample"))),
+        ("samples (n)", units.count(d.get("n"))),
+        ("calls per sample", units.count(d.get("inner_iterations"))),
+        ("p50", units.latency_ms(d.get("p50_ms"))),
+        ("95% CI of p50", _ms_series(" – ", d.get("ci95_low_ms"), d.get("ci95_high_ms"))),
+        ("p90 / p95 / p99", _ms_series(" / ", d.get("p90_ms"), d.get("p95_ms"), d.get("p99_ms"))),
+        ("mean ± stdev", _ms_series(" ± ", d.get("mean_ms"), d.get("stdev_ms"))),
+        ("min / max", _ms_series(" / ", d.get("min_ms"), d.get("max_ms"))),
+        ("cv", units.cv(d.get("cv"))),
+        ("throughput", units.throughput(d.get("throughput_samples_per_s"))),
+        ("compute", units.gflops(d.get("gflops"))),
+        ("FLOPs per sample", units.count(d.get("flops_per_sample"))),
     ]
     phases = [
-        ("import", fmt(d.get("import_s"), "s")),
-        ("build", fmt(d.get("build_s"), "s")),
-        ("first call", fmt(d.get("first_call_s"), "s")),
-        ("compile", fmt(d.get("compile_s"), "s")),
-        ("warm-up", fmt(d.get("warmup_s"), "s")),
-        ("measure", fmt(d.get("measure_s"), "s")),
-        ("compile pays off after", fmt(d.get("compile_break_even_calls"), "calls")),
-    ]
+        (name, units.seconds(d.get(f"{key}_s")))
+        for name, key in (("import", "import"), ("build", "build"), ("first call", "first_call"),
+                          ("compile", "compile"), ("warm-up", "warmup"), ("measure", "measure"))
+    ]  # fmt: skip
+    break_even = d.get("compile_break_even_calls")
+    pays_off = units.MISSING if break_even is None else f"{units.count(break_even)} calls"
+    phases.append(("compile pays off after", pays_off))
     checks = [
-        ("peak RSS", fmt(d.get("peak_rss_mb"), "MB")),
-        ("device memory peak", fmt(d.get("device_mem_peak_mb"), "MB")),
-        ("max abs / rel error", f"{fmt(d.get('max_abs_error'))} / {fmt(d.get('max_rel_error'))}"),
-        ("tolerance", fmt(d.get("tolerance"))),
+        ("peak RSS", units.megabytes(d.get("peak_rss_mb"))),
+        ("device memory peak", units.megabytes(d.get("device_mem_peak_mb"))),
+        ("max abs / rel error", " / ".join(value_text(d.get(f"max_{kind}_error")) for kind in ("abs", "rel"))),
+        ("tolerance", value_text(d.get("tolerance"))),
     ]
     parts: list[RenderableType] = [title, status, Text(""), _kv_table("Timing", stats), Text("")]
     parts += [_kv_table("Phases", phases), Text(""), _kv_table("Memory and correctness", checks), Text("")]
@@ -148,15 +156,15 @@ def detail_renderable(
     parts.append(Text(""))
     where = [
         ("machine", f"{d.get('machine_label') or d.get('machine_id')}"),
-        ("cpu", fmt(d.get("machine_cpu"))),
-        ("gpus", fmt(d.get("machine_gpus"))),
-        ("framework version", fmt(d.get("framework_version"))),
-        ("threads", fmt(d.get("threads"))),
+        ("cpu", value_text(d.get("machine_cpu"))),
+        ("gpus", value_text(d.get("machine_gpus"))),
+        ("framework version", value_text(d.get("framework_version"))),
+        ("threads", value_text(d.get("threads"))),
         ("run", f"{d.get('run_id')} {d.get('run_label') or ''}".strip()),
-        ("command", fmt(d.get("run_command"))),
-        ("created", fmt(d.get("created_at"))),
-        ("source", fmt(d.get("source"))),
-        ("result id", fmt(d.get("result_id"))),
+        ("command", value_text(d.get("run_command"))),
+        ("created", value_text(d.get("created_at"))),
+        ("source", value_text(d.get("source"))),
+        ("result id", value_text(d.get("result_id"))),
         *_environment_rows(d.get("run_environment")),
     ]
     parts += [_kv_table("Environment", where), Text("")]
@@ -166,7 +174,7 @@ def detail_renderable(
 
 
 def _label(d: dict[str, Any]) -> str:
-    return f"{d.get('framework')} {d.get('variant') or ''}".strip()
+    return contender(str(d.get("framework")), d.get("variant"))
 
 
 def compare_renderable(details: list[dict[str, Any]], samples: list[np.ndarray]) -> RenderableType:
@@ -180,17 +188,18 @@ def compare_renderable(details: list[dict[str, Any]], samples: list[np.ndarray])
         table.add_column(Text(f"{letter}: {_label(d)}"), overflow="fold")
     rows: list[tuple[str, list[str]]] = [
         ("workload", [f"{d.get('workload')} {d.get('size') or ''}" for d in details]),
-        ("scenario", [f"{d.get('mode')}/{d.get('scenario')} ×{fmt(d.get('batch_size'))}" for d in details]),
-        ("device", [fmt(d.get("device")) for d in details]),
-        ("machine", [fmt(d.get("machine_label") or d.get("machine_id")) for d in details]),
-        ("version", [fmt(d.get("framework_version")) for d in details]),
-        ("run", [fmt(d.get("run_id")) for d in details]),
-        ("status", [fmt(d.get("status")) for d in details]),
-        ("p50 ms", [fmt(d.get("p50_ms")) for d in details]),
-        ("p95 ms", [fmt(d.get("p95_ms")) for d in details]),
-        ("samples/s", [fmt(d.get("throughput_samples_per_s")) for d in details]),
-        ("cv", [fmt(d.get("cv")) for d in details]),
-        ("flags", [fmt(d.get("flags") or None) for d in details]),
+        ("scenario", [f"{d.get('mode')}/{d.get('scenario')}" for d in details]),
+        ("batch", [units.count(d.get("batch_size")) for d in details]),
+        ("device", [value_text(d.get("device")) for d in details]),
+        ("machine", [value_text(d.get("machine_label") or d.get("machine_id")) for d in details]),
+        ("version", [value_text(d.get("framework_version")) for d in details]),
+        ("run", [value_text(d.get("run_id")) for d in details]),
+        ("status", [value_text(d.get("status")) for d in details]),
+        ("p50 ms", [_ms(d.get("p50_ms")) for d in details]),
+        ("p95 ms", [_ms(d.get("p95_ms")) for d in details]),
+        ("samples/s", [units.throughput(d.get("throughput_samples_per_s"), unit=False) for d in details]),
+        ("cv", [units.cv(d.get("cv")) for d in details]),
+        ("flags", [value_text(d.get("flags") or None) for d in details]),
     ]
     versus: list[str] = ["baseline"]
     significance: list[str] = ["—"]
@@ -202,7 +211,8 @@ def compare_renderable(details: list[dict[str, Any]], samples: list[np.ndarray])
         result = compare(samples[0], s)
         p_value = result.get("p_value")
         verdict = "significant" if result.get("significant") else "not significant"
-        significance.append(f"{verdict} (p={p_value:.3g})" if isinstance(p_value, float) else verdict)
+        p_text = f" ({units.p_value(p_value)})" if isinstance(p_value, float) else ""
+        significance.append(verdict + p_text)
     rows += [("vs A (p50)", versus), ("Mann-Whitney U", significance)]
     for name, values in rows:
         table.add_row(Text(name), *(Text(v) for v in values))
@@ -219,8 +229,8 @@ def _ratio_text(a: dict[str, Any], b: dict[str, Any]) -> str:
     if not pa or not pb:
         return "—"
     if pb < pa:
-        return f"{pa / pb:.2f}× faster"
-    return f"{pb / pa:.2f}× slower" if pb > pa else "same"
+        return f"{units.ratio(pa / pb)} faster"
+    return f"{units.ratio(pb / pa)} slower" if pb > pa else "same"
 
 
 def chart_renderable(data: ChartData, width: int = 36) -> RenderableType:
@@ -238,14 +248,14 @@ def chart_renderable(data: ChartData, width: int = 36) -> RenderableType:
     for label, p50, *_ in data.rows:
         line = Text(f"{label:<{label_width}} ")
         line.append(bar(p50, p50_max, width), style="cyan")
-        line.append(f" {fmt(p50)}")
+        line.append(f" {_ms(p50)}")
         latency.append(line)
     throughputs = [r[5] for r in data.rows if r[5] is not None]
     throughput = [Text("throughput (samples/s, longer is better)", style="bold underline")]
     for label, *_, thr in data.rows:
         line = Text(f"{label:<{label_width}} ")
         line.append(bar(thr or 0.0, max(throughputs, default=0.0), width), style="green")
-        line.append(f" {fmt(thr)}")
+        line.append(f" {units.throughput(thr, unit=False)}")
         throughput.append(line)
     pct_max = max(max(v for v in r[1:5] if v is not None) for r in data.rows)
     percentiles = [Text("latency percentiles p50 / p90 / p95 / p99 (ms)", style="bold underline")]
@@ -255,6 +265,6 @@ def chart_renderable(data: ChartData, width: int = 36) -> RenderableType:
             prefix = f"{label:<{label_width}}" if name == "p50" else " " * label_width
             line = Text(f"{prefix} {name} ")
             line.append(bar(value or 0.0, pct_max, width), style=style)
-            line.append(f" {fmt(value)}")
+            line.append(f" {_ms(value)}")
             percentiles.append(line)
     return Group(heading, Text(""), *latency, Text(""), *throughput, Text(""), *percentiles)

@@ -6,6 +6,7 @@ responsive at millions of results. Each fetch is numbered; only the newest one i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,30 +14,37 @@ import duckdb
 from textual import on
 from textual.message import Message
 
+from fwtui import units
 from fwtui.store.browse import TABLE_COLUMNS, Filters, count_rows, fetch_window
 from screens.results.grid import GridColumn, ResultsGrid
 from screens.results.reading import SourceReader
-from screens.results.render import fmt
 
 WINDOW = 120  # rows held by the table at once
 MARGIN = 20  # when the cursor comes this close to a window edge, fetch the window around it
 
-_NUMERIC = {"batch", "p50 ms", "p95 ms", "samples/s", "cv"}
+# How each numeric column is written (fwtui.units); the others are shown as stored.
+_NUMBERS: dict[str, Callable[[Any], str]] = {
+    "batch": units.count,
+    "p50 ms": lambda value: units.latency_ms(value, unit=False),
+    "p95 ms": lambda value: units.latency_ms(value, unit=False),
+    "samples/s": lambda value: units.throughput(value, unit=False),
+    "cv": units.cv,
+}
 _WIDTHS = {
     "framework": 11, "variant": 8, "workload": 11, "size": 6, "scenario": 10, "batch": 5, "device": 6,
     "status": 11, "p50 ms": 9, "p95 ms": 9, "samples/s": 10, "cv": 6, "flags": 16, "machine": 20,
     "created": 16, "run": 12,
 }  # fmt: skip
 GRID_COLUMNS = [GridColumn(" ", 1)] + [
-    GridColumn(header, _WIDTHS.get(header, 10), header in _NUMERIC) for header, _ in TABLE_COLUMNS
+    GridColumn(header, _WIDTHS.get(header, 10), header in _NUMBERS) for header, _ in TABLE_COLUMNS
 ]
 _HEADERS = [header for header, _ in TABLE_COLUMNS]
 
 
 def _cell_text(header: str, value: Any) -> str:
-    if header in _NUMERIC:
-        return fmt(value)
-    return "—" if value is None or value == "" else str(value)
+    if header in _NUMBERS:
+        return _NUMBERS[header](value)
+    return units.MISSING if value is None or value == "" else str(value)
 
 
 @dataclass(frozen=True)
