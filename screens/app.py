@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import MountError
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from fwtui import __version__
 from screens.areas import AREAS, Area
 from screens.context import AppContext
-from screens.messages import HardwareReady, ResultsChanged, ShowResults
+from screens.messages import HardwareReady, LocalDatabaseChanged, ResultsChanged, ShowResults
 from screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
 
 if TYPE_CHECKING:
@@ -82,10 +84,17 @@ class FwtuiApp(App[int]):
 
     async def _mount_deferred_areas(self) -> None:
         for spec in AREAS:
-            await self.ensure_area(spec.area_id)
+            if not self.is_running:
+                return  # the app is closing: its panes are going away
+            try:
+                await self.ensure_area(spec.area_id)
+            except (NoMatches, MountError):
+                if self.is_running:
+                    raise
+                return  # the app closed while this area was being mounted
 
     async def ensure_area(self, area_id: str) -> Area:
-        """The area, built now if it was not yet."""
+        """The area, built now if it was not yet (and told the latest hardware report)."""
         pane = self.query_one(f"#{area_id}", TabPane)
         existing = pane.query(Area)
         if existing:
@@ -94,7 +103,13 @@ class FwtuiApp(App[int]):
         area = spec.factory(self.context)
         await pane.query(".area-placeholder").remove()
         await pane.mount(area)
+        if self.hardware_report is not None:
+            area.post_message(HardwareReady(self.hardware_report))
         return area
+
+    def on_unmount(self) -> None:
+        # Every area is gone; a benchmark still saving as the app quits keeps the database open until it is done.
+        self.context.close()
 
     # -- navigation ---------------------------------------------------------------------------------
 
@@ -155,23 +170,25 @@ class FwtuiApp(App[int]):
 
     # -- cross-area messages ------------------------------------------------------------------------
 
-    def publish_hardware(self, report: HardwareReport | Mapping[str, object]) -> None:
-        """Called by the Hardware area when its report is (re)built; every area hears of it.
-
-        A report in its JSON form (as ``fwtui hw --json`` prints it) is read into a ``HardwareReport`` first.
-        """
-        from fwtui.hardware.report import HardwareReport
-
-        if not isinstance(report, HardwareReport):
-            report = HardwareReport.from_dict(report)
-        self.hardware_report = report
+    def _tell_areas(self, message: Callable[[], Message], origin: str | None) -> None:
+        """A copy of a message for every area but the one that sent it (it knows already)."""
         for area in self.query(Area):
-            area.post_message(HardwareReady(report))
+            if area.area_id != origin:
+                area.post_message(message())
+
+    def publish_hardware(self, report: HardwareReport, *, origin: str | None = None) -> None:
+        """Keep the latest hardware report (areas built later get it when mounted) and tell every area."""
+        self.hardware_report = report
+        self._tell_areas(lambda: HardwareReady(report, origin=origin), origin)
+
+    def on_hardware_ready(self, message: HardwareReady) -> None:
+        self.publish_hardware(message.report, origin=message.origin)
 
     def on_results_changed(self, message: ResultsChanged) -> None:
-        for area in self.query(Area):
-            if area.area_id != message.origin:  # the sender knows already
-                area.post_message(ResultsChanged(message.run_id, origin=message.origin))
+        self._tell_areas(lambda: ResultsChanged(message.run_id, origin=message.origin), message.origin)
+
+    def on_local_database_changed(self, message: LocalDatabaseChanged) -> None:
+        self._tell_areas(lambda: LocalDatabaseChanged(message.access, origin=message.origin), message.origin)
 
     async def on_show_results(self, message: ShowResults) -> None:
         await self.action_show_area("results")

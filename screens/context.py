@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from fwtui.store.local import LocalDatabase
 
 
 @dataclass(frozen=True)
 class AppContext:
     """The databases the app works with.
 
-    ``db_path`` is the local read-write results database (benchmarks are saved there). ``browse_path``,
-    when set, is a stored database or a directory of Parquet exports that the Results area opens
-    read-only instead of the local one.
+    ``db_path`` is the local read-write results database (benchmarks are saved there). ``database`` is the
+    app's one handle on it: every area reads and writes the local database through it, never by opening the
+    file again. ``browse_path``, when set, is a stored database or a directory of Parquet exports that the
+    Results area opens read-only, as a source of its own, instead of the local one.
     """
 
     db_path: Path
     browse_path: Path | None = None
+    database: LocalDatabase = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "database", LocalDatabase(self.db_path))
 
     @property
     def results_source(self) -> Path:
@@ -25,3 +32,7 @@ class AppContext:
     @property
     def browsing_stored(self) -> bool:
         return self.browse_path is not None
+
+    def close(self) -> None:
+        """Close the local database (once the last writer is done)."""
+        self.database.close()

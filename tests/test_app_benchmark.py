@@ -33,6 +33,7 @@ from fwtui.bench.plan import RunSpec, Selection, expand
 from fwtui.bench.progress import BenchState
 from fwtui.bench.result_record import ResultRecord
 from fwtui.bench.summary import SummaryRow
+from fwtui.hardware.report import HardwareReport
 from fwtui.hardware.system import probe_system
 from screens.app import FwtuiApp
 from screens.areas import AREAS, Area
@@ -482,12 +483,12 @@ async def test_cuda_is_offered_only_when_a_framework_sees_an_nvidia_gpu() -> Non
             "nvidia": {"available": False},
             "frameworks": {"torch": {"devices": ["cpu"], "details": {}}},
         }
-        app.publish_hardware(cpu_only)
+        app.publish_hardware(HardwareReport.from_dict(cpu_only))
         await pilot.pause()
         assert device.value == "cpu"  # type: ignore[attr-defined]
         gpu = {"nvidia": {"available": True},
                "frameworks": {"torch": {"devices": ["cpu", "cuda:0 NVIDIA H100"], "details": {"gpu_devices": 1}}}}  # fmt: skip
-        app.publish_hardware(gpu)
+        app.publish_hardware(HardwareReport.from_dict(gpu))
         await pilot.pause()
         assert device.value == "cuda"  # type: ignore[attr-defined]
         assert {spec.device for spec in form.specs} == {"cuda"}

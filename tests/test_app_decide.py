@@ -33,7 +33,7 @@ def fixed_date(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 class DecideHost(App[None]):
-    """The Decide area on its own, with a fixed hardware report (no probing of this machine)."""
+    """The Decide area on its own, handed a fixed hardware report as the app hands it the Hardware area's."""
 
     def __init__(self, db_path: Path, report: dict[str, Any] | None = PLAIN_LINUX) -> None:
         super().__init__()
@@ -42,6 +42,13 @@ class DecideHost(App[None]):
 
     def compose(self) -> ComposeResult:
         yield DecideArea(self.context)
+
+    def on_mount(self) -> None:
+        if self.hardware_report is not None:  # as the app hands an area the Hardware area's report
+            self.query_one(DecideArea).post_message(HardwareReady(self.hardware_report))
+
+    def on_unmount(self) -> None:
+        self.context.close()
 
 
 def _area(app: App[Any]) -> DecideArea:

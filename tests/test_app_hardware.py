@@ -27,6 +27,7 @@ from screens.app import FwtuiApp
 from screens.context import AppContext
 from screens.hardware.area import HardwareArea, HardwareSource
 from screens.hardware.widgets import PercentGraph
+from screens.messages import HardwareReady
 
 HEAVY_MODULES = ("torch", "tensorflow", "jax", "jaxlib", "onnxruntime", "onnx", "keras", "sklearn")
 
@@ -114,8 +115,8 @@ class HardwareHost(App[None]):
     def on_mount(self) -> None:
         self.query_one(HardwareArea).focus_default()
 
-    def publish_hardware(self, report: HardwareReport) -> None:
-        self.hardware_report = report
+    def on_hardware_ready(self, message: HardwareReady) -> None:  # what the area posts to the app
+        self.hardware_report = message.report
         self.published += 1
 
 

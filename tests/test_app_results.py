@@ -44,6 +44,9 @@ class ResultsHost(App[None]):
         # What FwtuiApp does when the area is shown.
         self.call_after_refresh(self.query_one(ResultsArea).focus_default)
 
+    def on_unmount(self) -> None:
+        self.context.close()  # what FwtuiApp does when it quits
+
 
 @pytest.fixture(scope="module")
 def stored_db(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -15,6 +15,7 @@ from fwtui.decide.evidence import EvidenceLoad, Measured, NoEvidence, load_evide
 from fwtui.decide.knowledge import load_knowledge
 from fwtui.decide.scoring import MIN_SPEEDUP, compare_evidence
 from fwtui.store import open_store
+from fwtui.store.local import LocalDatabase
 
 TODAY = date(2026, 11, 22)
 RNG_SEED = 7
@@ -222,11 +223,12 @@ def test_database_evidence_reaches_the_recommendation(tmp_path: Path) -> None:
 
 def test_load_evidence_while_this_process_holds_the_database_open(tmp_path: Path) -> None:
     path = make_evidence_db(tmp_path / "results.duckdb")
-    store = open_store(path)  # the app's own read-write store
+    database = LocalDatabase(path)  # the app's one read-write handle; Decide reads through a cursor of it
     try:
-        load = _load(path)
+        assert database.access().writable
+        load = load_evidence(database.cursor(), db_path=path)
     finally:
-        store.close()
+        database.close()
     assert {m.framework for m in load.measured} == {"jax", "torch"}
 
 

@@ -13,7 +13,6 @@ from fwtui.store.browse import (
     SORT_KEYS,
     TABLE_COLUMNS,
     Filters,
-    chart_data,
     count_rows,
     fetch_window,
     filter_options,
@@ -23,6 +22,7 @@ from fwtui.store.browse import (
     result_detail,
     result_samples,
 )
+from fwtui.store.charts import chart_data
 from fwtui.store.console import validate_read_only_sql
 from fwtui.store.importexport import export_database
 

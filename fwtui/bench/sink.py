@@ -78,12 +78,25 @@ class ResultSink:
         on_trouble: Callable[[str], None] | None = None,
         on_saved: Callable[[ResultRecord], None] | None = None,
     ) -> ResultSink:
-        """A sink writing to the database at ``path``; a database that cannot be opened (locked, corrupt,
-        unwritable) raises :class:`fwtui.store.StoreError` under ABORT, and means "run unsaved" otherwise."""
+        """A sink writing to the database at ``path`` (see :meth:`using`)."""
         from fwtui.store import open_store
 
+        return cls.using(lambda: open_store(path), policy, on_trouble=on_trouble, on_saved=on_saved)
+
+    @classmethod
+    def using(
+        cls,
+        open_store: Callable[[], ResultStore],
+        policy: OnSaveFailure,
+        *,
+        on_trouble: Callable[[str], None] | None = None,
+        on_saved: Callable[[ResultRecord], None] | None = None,
+    ) -> ResultSink:
+        """A sink writing to the store ``open_store()`` returns (the app passes its database's writer); a
+        store that cannot be opened (locked, corrupt, unwritable) raises under ABORT and means "run unsaved"
+        otherwise. The sink closes the store."""
         try:
-            store = open_store(path)
+            store = open_store()
         except Exception as exc:
             if policy is OnSaveFailure.ABORT:
                 raise

@@ -2,7 +2,8 @@
 
 ``load_evidence(cursor)`` runs ``queries/decide_evidence.sql`` on a cursor the caller opened: per framework,
 workload, size, scenario and device, the best valid result measured on a local machine, with its raw per-call
-samples for the significance test. Callers without a connection open one with ``results_cursor(path)``.
+samples for the significance test. The app passes a cursor of its one database handle; ``fwtui recommend``
+opens the file read-only with ``results_cursor(path)``.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def results_cursor(db_path: Path) -> Iterator[DuckDBPyConnection]:
     if not path.is_file():
         raise NoEvidence(EvidenceLoad(note=f"no measured evidence: no results database at {path}", db_path=path))
     try:
-        con = _connect(path)
+        con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
         note = f"no measured evidence: cannot read {path} ({_first_line(exc)})"
         raise NoEvidence(EvidenceLoad(note=note, db_path=path)) from exc
@@ -104,17 +105,6 @@ def load_evidence(
     frameworks = sorted({m.framework for m in measured})
     note = f"{len(measured)} best results ({', '.join(frameworks)}) from {where}"
     return EvidenceLoad(measured=measured, note=note, db_path=db_path)
-
-
-def _connect(path: Path) -> DuckDBPyConnection:
-    import duckdb
-
-    try:
-        return duckdb.connect(str(path), read_only=True)
-    except duckdb.ConnectionException:
-        # This process already has the file open read-write (the app's own store): DuckDB refuses a second
-        # configuration, but a plain connection shares that instance. Only SELECTs run on it.
-        return duckdb.connect(str(path))
 
 
 def _row(row: Sequence[object]) -> Measured:

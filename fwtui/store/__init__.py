@@ -5,12 +5,28 @@
 >>> run_id = store.begin_run({"machine_id": machine_id, "command": "fwtui bench"})
 >>> store.save_result(record, samples_ms)
 >>> store.finish_run(run_id, "complete")
+
+The app opens its local database once, as a :class:`fwtui.store.local.LocalDatabase`. Names are loaded
+lazily, so importing a light module of this package (``errors``, ``local``) does not load DuckDB.
 """
 
 from __future__ import annotations
 
-from fwtui.store.errors import StoreError
-from fwtui.store.schema import SCHEMA_VERSION
-from fwtui.store.store import Store, open_store, result_row
+from importlib import import_module
+from typing import Any
 
-__all__ = ["SCHEMA_VERSION", "Store", "StoreError", "open_store", "result_row"]
+_EXPORTS = {
+    "SCHEMA_VERSION": "fwtui.store.schema",
+    "Store": "fwtui.store.store",
+    "StoreError": "fwtui.store.errors",
+    "open_store": "fwtui.store.store",
+    "result_row": "fwtui.store.rows",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,7 +6,8 @@ here writes: stored databases open read-only and Parquet directories become view
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +19,8 @@ import numpy as np
 from fwtui.store import schema
 from fwtui.store.errors import StoreError
 from fwtui.store.importexport import parquet_relation
-from fwtui.store.store import Store, fetch_one, first_line, open_store, to_timestamp
+from fwtui.store.rows import to_timestamp
+from fwtui.store.store import fetch_one, first_line, open_store
 
 _EMPTY_SCHEMA = "fwtui_empty"
 # DuckDB caches what it reads up to its memory limit (80% of RAM by default). Browsing needs only small
@@ -65,16 +67,21 @@ def connect_parquet(directory: Path) -> duckdb.DuckDBPyConnection:
 
 @dataclass
 class ResultsSource:
-    """An open results source. ``store`` is set when it is a DuckDB database."""
+    """Something to browse: a stored database, a Parquet export directory, or the app's local database.
+
+    ``connect`` returns the connection reads go through (the app's local database may have been reopened
+    since); ``release`` closes what this source opened, and nothing when it only borrows a handle.
+    """
 
     path: Path
-    connection: duckdb.DuckDBPyConnection
-    store: Store | None
+    kind: str  # "database" or "parquet"
     writable: bool
+    connect: Callable[[], duckdb.DuckDBPyConnection]
+    release: Callable[[], None]
 
     @property
-    def kind(self) -> str:
-        return "database" if self.store is not None else "parquet"
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        return self.connect()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """One cursor per thread; DuckDB connections are not shared across threads."""
@@ -82,24 +89,24 @@ class ResultsSource:
 
     def close(self) -> None:
         """Close; a query still running in a worker thread at exit must not turn into an error."""
-        try:
-            if self.store is not None:
-                self.store.close()
-            else:
-                self.connection.close()
-        except duckdb.Error:
-            pass
+        with contextlib.suppress(duckdb.Error):
+            self.release()
+
+
+def limit_memory(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"SET memory_limit = '{BROWSE_MEMORY_LIMIT}'")
 
 
 def open_source(path: Path, *, read_only: bool = True) -> ResultsSource:
     """Open a DuckDB results database or a Parquet export directory for browsing."""
     path = Path(path).expanduser()
     if path.is_dir():
-        source = ResultsSource(path, connect_parquet(path), None, writable=False)
+        con = connect_parquet(path)
+        source = ResultsSource(path, "parquet", False, lambda: con, con.close)
     else:
         store = open_store(path, read_only=read_only)
-        source = ResultsSource(path, store.connection, store, writable=not read_only)
-    source.connection.execute(f"SET memory_limit = '{BROWSE_MEMORY_LIMIT}'")
+        source = ResultsSource(path, "database", not read_only, lambda: store.connection, store.close)
+    limit_memory(source.connection)
     return source
 
 
@@ -341,53 +348,3 @@ def _needs_upgrade(path: Path) -> bool:
             return False
     except StoreError as exc:
         return "older schema" in str(exc)
-
-
-@dataclass(frozen=True)
-class ChartData:
-    """Best valid result per framework/variant for one machine, workload, size and scenario."""
-
-    machine: str | None
-    workload: str | None
-    size: str | None
-    scenario: str | None
-    # (label, p50, p90, p95, p99, throughput)
-    rows: list[tuple[str, float, float | None, float | None, float | None, float | None]]
-
-
-def chart_data(con: duckdb.DuckDBPyConnection, filters: Filters) -> ChartData:
-    """What the charts show: the filtered case, else the machine/workload/scenario with the most valid results.
-
-    Bars only ever compare results from one machine: different hardware is not like for like.
-    """
-    where, params = filters.where()
-    valid = "r.status = 'ok' AND r.p50_ms IS NOT NULL"
-    where = f"{where} AND {valid}" if where else f"WHERE {valid}"
-    top = fetch_one(
-        con.execute(
-            f"SELECT r.machine_id, r.workload, r.size, r.scenario, count(*) AS n FROM results r {where} "
-            "GROUP BY ALL ORDER BY n DESC, r.machine_id, r.workload, r.size, r.scenario LIMIT 1",
-            params,
-        )
-    )
-    if top is None:
-        return ChartData(None, None, None, None, [])
-    machine_id, workload, size, scenario = top[0], top[1], top[2], top[3]
-    label = fetch_one(con.execute("SELECT label FROM machines WHERE machine_id = ?", [machine_id]))
-    rows = con.execute(
-        f"""
-        SELECT r.framework || coalesce('/' || r.variant, '') AS label,
-               min(r.p50_ms) AS p50,
-               arg_min(r.p90_ms, r.p50_ms), arg_min(r.p95_ms, r.p50_ms), arg_min(r.p99_ms, r.p50_ms),
-               arg_min(r.throughput_samples_per_s, r.p50_ms)
-        FROM results r {where}
-          AND r.machine_id IS NOT DISTINCT FROM $c_machine
-          AND r.workload IS NOT DISTINCT FROM $c_workload
-          AND r.size IS NOT DISTINCT FROM $c_size
-          AND r.scenario IS NOT DISTINCT FROM $c_scenario
-        GROUP BY label ORDER BY p50
-        """,
-        {**params, "c_machine": machine_id, "c_workload": workload, "c_size": size, "c_scenario": scenario},
-    ).fetchall()
-    machine = str(label[0]) if label and label[0] else str(machine_id)
-    return ChartData(machine, workload, size, scenario, [tuple(r) for r in rows])

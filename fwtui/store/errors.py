@@ -7,3 +7,14 @@ from fwtui.errors import FwtuiError
 
 class StoreError(FwtuiError):
     """The results database cannot be opened, read or written as asked."""
+
+
+class DatabaseLocked(StoreError):
+    """Another process holds the database's lock (DuckDB lets one process write, or several only read).
+
+    ``pid`` is that process's id when DuckDB names it.
+    """
+
+    def __init__(self, message: str, pid: int | None = None) -> None:
+        super().__init__(message)
+        self.pid = pid

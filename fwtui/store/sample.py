@@ -25,7 +25,8 @@ import duckdb
 from fwtui.paths import resource_dir
 from fwtui.store.errors import StoreError
 from fwtui.store.importexport import import_into, is_parquet_export
-from fwtui.store.store import Store, fetch_one, insert_row, insert_samples, result_row, to_timestamp, utc_now
+from fwtui.store.rows import insert_row, insert_samples, result_row, to_timestamp, utc_now
+from fwtui.store.store import Store, fetch_one
 
 STATE_KEY = "sample_data"  # 'loaded' | 'removed'; absent = never loaded
 RUNS_KEY = "sample_data_runs"  # JSON list of the run ids sample data added

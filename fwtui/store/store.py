@@ -6,15 +6,11 @@ never leaves half a result behind.
 
 from __future__ import annotations
 
-import json
-import math
 import re
 import shutil
 import threading
-import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -23,49 +19,12 @@ import duckdb
 from fwtui import __version__
 from fwtui.bench.result_record import ResultRecord
 from fwtui.store import schema
-from fwtui.store.errors import StoreError
+from fwtui.store.errors import DatabaseLocked, StoreError
+from fwtui.store.rows import insert_row, insert_samples, new_id, result_row, to_timestamp, utc_now
 
 _DUCKDB_MAGIC = b"DUCK"
 _MAGIC_OFFSET = 8
 _LOCK_PID = re.compile(r"\(PID (\d+)\)")
-
-
-def utc_now() -> datetime:
-    """Timestamps are stored as naive UTC."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def to_timestamp(value: Any) -> datetime | None:
-    """Accept datetimes and ISO strings (with or without an offset); return naive UTC."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise StoreError(f"not a timestamp: {value!r}") from exc
-    elif isinstance(value, datetime):
-        parsed = value
-    else:
-        raise StoreError(f"not a timestamp: {value!r}")
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
-    return parsed
-
-
-def _json_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, default=str, allow_nan=False)
-
-
-def _finite(value: Any) -> Any:
-    """NaN and infinities are 'not measured': store NULL, never a number that sorts oddly."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def fetch_one(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
@@ -79,12 +38,24 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def is_lock_conflict(exc: BaseException) -> bool:
+    """Whether DuckDB refused to open a file because another process holds its lock."""
+    message = str(exc)
+    return "Could not set lock" in message or "Conflicting lock" in message
+
+
+def lock_holder(exc: BaseException) -> int | None:
+    """The process id DuckDB names as the lock's holder, if it does."""
+    match = _LOCK_PID.search(str(exc))
+    return int(match.group(1)) if match else None
+
+
 def describe_open_error(path: Path, exc: BaseException) -> str:
     """Turn DuckDB's open/read failures into one line that says what to do."""
     message = str(exc)
-    if "Could not set lock" in message or "Conflicting lock" in message:
-        match = _LOCK_PID.search(message)
-        pid = f" (PID {match.group(1)})" if match else ""
+    if is_lock_conflict(exc):
+        holder = lock_holder(exc)
+        pid = f" (PID {holder})" if holder is not None else ""
         return (
             f"database {path} is in use by another fwtui or DuckDB process{pid}; close it or open read-only"
         )
@@ -128,19 +99,33 @@ def _read_version(con: duckdb.DuckDBPyConnection) -> int | None:
 class Store:
     """An open results database. Construct it with :func:`open_store`."""
 
-    def __init__(self, path: Path, connection: duckdb.DuckDBPyConnection, *, read_only: bool, version: int):
+    def __init__(
+        self,
+        path: Path,
+        connection: duckdb.DuckDBPyConnection,
+        *,
+        read_only: bool,
+        version: int,
+        on_close: Callable[[], None] | None = None,
+    ):
         self.path = path
         self.connection = connection
         self.read_only = read_only
         self.schema_version = version
         # DuckDB connections are not safe for concurrent use; writes from worker threads serialise here.
         self._lock = threading.Lock()
+        self._on_close = on_close  # called once, after the connection closed (a shared handle's writer)
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
     def close(self) -> None:
-        with self._lock:
-            self.connection.close()
+        try:
+            with self._lock:
+                self.connection.close()
+        finally:
+            on_close, self._on_close = self._on_close, None
+            if on_close is not None:
+                on_close()
 
     def __enter__(self) -> Store:
         return self
@@ -244,62 +229,9 @@ class Store:
         return counts
 
 
-def insert_row(
-    con: duckdb.DuckDBPyConnection, table: str, row: Mapping[str, Any], *, upsert: str = ""
-) -> None:
-    """Insert the known columns of ``row`` into ``table`` (JSON values serialised, NaN stored as NULL)."""
-    columns = [c for c in schema.TABLE_COLUMNS[table] if c in row]
-    values = [_json_text(row[c]) if c in schema.JSON_COLUMNS else _finite(row[c]) for c in columns]
-    placeholders = ", ".join("?" for _ in columns)
-    con.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) {upsert}", values)
-
-
 def _count_changes(con: duckdb.DuckDBPyConnection, sql: str, *params: Any) -> int:
     row = fetch_one(con.execute(sql, list(params)))
     return int(row[0]) if row else 0
-
-
-def insert_samples(con: duckdb.DuckDBPyConnection, result_id: str, samples: Sequence[float]) -> None:
-    """All samples of a result in one statement: a list parameter unnested server-side (no executemany)."""
-    if not samples:
-        return
-    con.execute(
-        """
-        INSERT INTO samples (result_id, seq, ms)
-        SELECT $rid, (i - 1)::INTEGER, l[i]
-        FROM (SELECT $ms::DOUBLE[] AS l), range(1, len(l) + 1) AS r(i)
-        ORDER BY i
-        """,
-        {"rid": result_id, "ms": list(samples)},
-    )
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
-
-
-def result_row(record: Mapping[str, Any]) -> dict[str, Any]:
-    """Flatten a result record (the ``fwtui bench --json`` shape) into a ``results`` row."""
-    row: dict[str, Any] = {k: record[k] for k in schema.RESULT_COLUMNS if k in record}
-    row["result_id"] = record.get("result_id") or new_id()
-    row["created_at"] = to_timestamp(record.get("created_at")) or utc_now()
-    latency = record.get("latency_ms") or {}
-    for key in ("p50", "p90", "p95", "p99", "mean", "stdev", "min", "max"):
-        if key in latency:
-            row[f"{key}_ms"] = latency[key]
-    ci = record.get("ci95_ms")
-    if ci:
-        row["ci95_low_ms"], row["ci95_high_ms"] = ci[0], ci[1]
-    phases = record.get("phases_s") or {}
-    for key in ("import", "build", "first_call", "compile", "warmup", "measure"):
-        if phases.get(key) is not None or f"{key}_s" not in row:
-            row[f"{key}_s"] = phases.get(key, row.get(f"{key}_s"))
-    if record.get("compile_s") is not None:
-        row["compile_s"] = record["compile_s"]
-    row["flags"] = list(record.get("flags") or [])
-    row.setdefault("source", "local")
-    row.setdefault("status", "ok")
-    return row
 
 
 def _backup(path: Path, version: int) -> Path:
@@ -316,6 +248,8 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
         return duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as exc:
+        if is_lock_conflict(exc):
+            raise DatabaseLocked(describe_open_error(path, exc), lock_holder(exc)) from None
         raise StoreError(describe_open_error(path, exc)) from None
 
 

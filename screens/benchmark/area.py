@@ -24,7 +24,7 @@ from screens.benchmark.live import LivePanel, QueueList
 from screens.benchmark.runner import BenchEvent, EventPump, ResultSaved, SessionHandle, StoreTrouble
 from screens.benchmark.summary import BenchSummary
 from screens.benchmark.table import BenchResultsTable
-from screens.messages import HardwareReady, ResultsChanged, ShowResults
+from screens.messages import HardwareReady, LocalDatabaseChanged, ResultsChanged, ShowResults
 
 if TYPE_CHECKING:
     from fwtui.bench.summary import SummaryRow
@@ -101,9 +101,6 @@ class BenchmarkArea(Area):
 
     def on_mount(self) -> None:
         self.set_interval(PAINT_INTERVAL_S, self.paint)
-        report = getattr(self.app, "hardware_report", None)
-        if report:
-            self.query_one(BenchForm).set_devices(report.cuda_seen())
 
     def on_unmount(self) -> None:
         # Never leave a child process behind when the app quits mid-queue.
@@ -177,13 +174,20 @@ class BenchmarkArea(Area):
         from fwtui.bench.sink import OnSaveFailure, ResultSink
 
         # A benchmark that took minutes is worth more than the database write: if the database is locked
-        # or fails mid-run the queue goes on and the results stay here, marked as not saved.
-        sink = ResultSink.open(
-            self.context.db_path,
+        # or fails mid-run the queue goes on and the results stay here, marked as not saved. Results go
+        # through the app's one database handle; asking it for a writer retries a database another process
+        # held, and the other areas hear when that changed what the app can do with it.
+        database = self.context.database
+        before = database.current()
+        sink = ResultSink.using(
+            database.writer,
             OnSaveFailure.CONTINUE_UNSAVED,
             on_trouble=lambda reason: self.post_message(StoreTrouble(reason)),
             on_saved=lambda record: self.post_message(ResultSaved(record.run_id, record.result_id)),
         )
+        after = database.current()
+        if before is not None and after is not None and after != before:
+            self.app.post_message(LocalDatabaseChanged(after, origin=self.area_id))
         try:
             session = BenchSession(specs, sink=sink, on_event=pump, command="fwtui (Benchmark area)")
             handle.attach(session)
@@ -232,7 +236,7 @@ class BenchmarkArea(Area):
     def on_result_saved(self, message: ResultSaved) -> None:
         message.stop()
         self.saved_count += 1
-        self.app.post_message(ResultsChanged(message.run_id))
+        self.app.post_message(ResultsChanged(message.run_id, origin=self.area_id))
         self.refresh_bindings()
 
     def on_store_trouble(self, message: StoreTrouble) -> None:
@@ -261,9 +265,6 @@ class BenchmarkArea(Area):
 
     def on_hardware_ready(self, message: HardwareReady) -> None:
         self.query_one(BenchForm).set_devices(message.report.cuda_seen())
-
-    def on_results_changed(self, message: ResultsChanged) -> None:
-        message.stop()  # the area wrote them itself; nothing to reload
 
     # -- painting ---------------------------------------------------------------------------------
 

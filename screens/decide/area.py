@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -16,17 +17,17 @@ from textual.worker import Worker, WorkerState
 
 from fwtui.decide.answers_store import load_answers, save_answers
 from fwtui.decide.engine import recommend
-from fwtui.decide.evidence import EvidenceLoad, NoEvidence, load_evidence, results_cursor
+from fwtui.decide.evidence import EvidenceLoad, load_evidence
 from fwtui.decide.model import Recommendation
 from fwtui.decide.questions import Answers
 from fwtui.decide.report import default_report_name, write_report
 from fwtui.hardware.model import SystemInfo
-from fwtui.hardware.report import HardwareReport
+from fwtui.store.errors import StoreError
 from screens.areas import Area
 from screens.context import AppContext
 from screens.decide.questions import QuestionPanel
 from screens.decide.view import RecommendationView
-from screens.messages import HardwareReady, ResultsChanged
+from screens.messages import HardwareReady, LocalDatabaseChanged, ResultsChanged
 
 HELP = """\
 ## Decide
@@ -97,11 +98,9 @@ class DecideArea(Area):
             yield RecommendationView(id="decide-result")
 
     def on_mount(self) -> None:
-        report = getattr(self.app, "hardware_report", None)
-        if isinstance(report, HardwareReport):
-            self._use_hardware(report.system, "")
-        else:
-            self._probe_hardware()
+        # The app hands this area the Hardware area's report (HardwareReady) once there is one; until then the
+        # process's own system probe stands in.
+        self._probe_hardware()
         self._load_evidence()
         self.refresh_recommendation()
 
@@ -120,6 +119,9 @@ class DecideArea(Area):
         self._use_hardware(message.report.system, "")
 
     def on_results_changed(self, message: ResultsChanged) -> None:
+        self._load_evidence()
+
+    def on_local_database_changed(self, message: LocalDatabaseChanged) -> None:
         self._load_evidence()
 
     @on(HardwareProbed)
@@ -150,12 +152,15 @@ class DecideArea(Area):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="decide-evidence")
     def _load_evidence(self) -> None:
-        db_path = self.context.db_path
+        """Evidence read through a cursor of the app's one database handle."""
+        database = self.context.database
         try:
-            with results_cursor(db_path) as cursor:
-                evidence = load_evidence(cursor, _this_machine_id(), db_path=db_path)
-        except NoEvidence as missing:
-            evidence = missing.load
+            cursor = database.cursor()
+        except StoreError as exc:
+            evidence = EvidenceLoad(note=f"no measured evidence: {exc}", db_path=database.path)
+        else:
+            with contextlib.closing(cursor):
+                evidence = load_evidence(cursor, _this_machine_id(), db_path=database.path)
         self.post_message(self.EvidenceLoaded(evidence))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

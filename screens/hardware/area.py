@@ -41,6 +41,7 @@ from screens.hardware.widgets import (
     system_renderable,
     warnings_renderable,
 )
+from screens.messages import HardwareReady
 
 WIDE_WIDTH = 120  # at this width and above the panels sit in two columns
 
@@ -322,9 +323,7 @@ class HardwareArea(Area):
 
     def _publish(self) -> None:
         self.report = assemble_report(self.system, self.frameworks, self.peak)
-        publish = getattr(self.app, "publish_hardware", None)
-        if publish is not None:
-            publish(self.report)
+        self.app.post_message(HardwareReady(self.report, origin=self.area_id))  # the app tells the other areas
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state != WorkerState.ERROR:

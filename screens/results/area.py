@@ -13,19 +13,18 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.widgets import ContentSwitcher
 
-from fwtui.errors import FwtuiError
-from fwtui.store.browse import GROUP_BY, SORT_KEYS, Filters, ResultsSource, filter_options, open_source
+from fwtui.store.browse import GROUP_BY, SORT_KEYS, Filters
 from screens.areas import Area
 from screens.context import AppContext
-from screens.messages import ResultsChanged, ShowResults
+from screens.messages import LocalDatabaseChanged, ResultsChanged, ShowResults
 from screens.results.console import SqlConsole
 from screens.results.export import Exporter
 from screens.results.filters import FilterBar
 from screens.results.grid import ResultsGrid
 from screens.results.groups import GroupsView
+from screens.results.opening import SourceOpened, open_browsed
 from screens.results.reading import LoadFailed, SourceReader, run_read
 from screens.results.reports import ChartView, CompareView, DetailView, ReportView
 from screens.results.status import StatusLine, StatusSummary
@@ -50,7 +49,7 @@ fetches more as you scroll, so it stays quick with millions of results.
 | `/` | SQL console (read-only; `↑` `↓` recall earlier queries; a query name such as `leaderboard` runs it) |
 | `x` | export the database (Parquet, CSV or JSON) |
 | `a` | show all runs (clear the run filter) |
-| `f5` | reload |
+| `f5` | reload (and open the local database again if another process held it) |
 | `escape` | back to the table |
 
 **Filters** (top two rows): framework, workload, scenario, device, machine, status and a date range
@@ -64,44 +63,6 @@ Headless: `fwtui query NAME|SQL`, `fwtui export`, `fwtui import`, `fwtui sample-
 # Failures of these reads are notified; the others (open, options, window, groups) go on the status line.
 _NOTIFIED_FAILURES = frozenset({"detail", "compare", "chart", "export"})
 _MAX_COMPARED = 6
-
-
-class _SourceOpened(Message, bubble=False):
-    def __init__(self, source: ResultsSource, options: dict[str, list[str]], note: str | None) -> None:
-        super().__init__()
-        self.source, self.options, self.note = source, options, note
-
-
-def _open(context: AppContext) -> _SourceOpened:
-    """Open what the app browses (a stored source read-only, else the local database) and its filter options."""
-    try:
-        if context.browsing_stored:
-            source, note = open_source(context.results_source, read_only=True), None
-        else:
-            source, note = _open_local(context)
-        try:
-            return _SourceOpened(source, filter_options(source.cursor()), note)
-        except BaseException:
-            source.close()
-            raise
-    except FwtuiError:
-        raise
-    except Exception as exc:  # said in one line, with the path
-        raise FwtuiError(f"cannot open {context.results_source}: {exc}") from None
-
-
-def _open_local(context: AppContext) -> tuple[ResultsSource, str | None]:
-    # The same read-write instance the benchmark writes to (DuckDB refuses a read-only and a read-write
-    # handle on one file in one process); this area only reads, apart from the first launch's sample data.
-    from fwtui.store.sample import ensure_first_launch
-
-    source = open_source(context.db_path, read_only=False)
-    assert source.store is not None
-    loaded = ensure_first_launch(source.store)
-    note = (
-        f"sample data loaded ({loaded.summary()}); `fwtui sample-data remove` deletes it" if loaded else None
-    )
-    return source, note
 
 
 class ResultsArea(Area):
@@ -156,8 +117,11 @@ class ResultsArea(Area):
         return self.query_one("#results-table", ResultsTable)
 
     def on_mount(self) -> None:
+        self._open_source()
+
+    def _open_source(self, *, retry: bool = False) -> None:
         context = self.context
-        run_read(self, "open", lambda: _open(context), lambda opened: opened)
+        run_read(self, "open", lambda: open_browsed(context, retry=retry), lambda opened: opened)
 
     def on_unmount(self) -> None:
         self.reader.close()
@@ -166,14 +130,24 @@ class ResultsArea(Area):
         widget_id = {"results-sql": "#results-sql-input"}.get(self.view, f"#{self.view}")
         self.query_one(widget_id).focus()
 
-    @on(_SourceOpened)
-    def _source_opened(self, message: _SourceOpened) -> None:
+    @on(SourceOpened)
+    def _source_opened(self, message: SourceOpened) -> None:
         self.reader.source = message.source
         self.query_one(FilterBar).apply_options(message.options)
         self._reload_rows()
-        if message.note:
-            self.notify(message.note, title="Results")
+        local = message.local
+        if local is None:
+            return
+        if local.sample is not None:
+            self.notify(
+                f"sample data loaded ({local.sample.summary()}); `fwtui sample-data remove` deletes it",
+                title="Results",
+            )
             self.app.post_message(ResultsChanged(None, origin=self.area_id))
+        if not local.access.writable:
+            self.notify(local.access.describe(), title="Results", severity="warning", markup=False)
+        if local.changed:  # the other areas read (and write) it too
+            self.app.post_message(LocalDatabaseChanged(local.access, origin=self.area_id))
 
     def on_load_failed(self, message: LoadFailed) -> None:
         if message.what in _NOTIFIED_FAILURES:
@@ -322,7 +296,10 @@ class ResultsArea(Area):
         self.query_one(Exporter).ask()
 
     def action_reload(self) -> None:
-        if self.reader.source is not None:
+        source = self.reader.source
+        if source is None or (not self.context.browsing_stored and not source.writable):
+            self._open_source(retry=True)  # whatever held the database may have let go of it
+        else:
             self.query_one(FilterBar).reload_options()
             self._reload_rows(keep_position=True)
 
@@ -343,6 +320,10 @@ class ResultsArea(Area):
     def on_results_changed(self, message: ResultsChanged) -> None:
         if not self.context.browsing_stored:
             self.action_reload()
+
+    def on_local_database_changed(self, message: LocalDatabaseChanged) -> None:
+        if not self.context.browsing_stored:
+            self._open_source()  # already reopened by the sender: read what it is now
 
     def on_show_results(self, message: ShowResults) -> None:
         self.marked.clear()

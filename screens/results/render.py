@@ -19,7 +19,7 @@ from rich.text import Text
 
 from fwtui import units
 from fwtui.bench.spec import contender
-from fwtui.store.browse import ChartData
+from fwtui.store.charts import ChartData
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 FULL = "█"

@@ -18,7 +18,8 @@ from textual.message import Message
 from textual.widgets import Static
 
 from fwtui.errors import FwtuiError
-from fwtui.store.browse import Filters, chart_data, result_detail, result_samples, results_by_ids
+from fwtui.store.browse import Filters, result_detail, result_samples, results_by_ids
+from fwtui.store.charts import chart_data
 from screens.results.reading import SourceReader
 from screens.results.render import chart_renderable, compare_renderable, detail_renderable
 

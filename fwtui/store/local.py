@@ -1,0 +1,195 @@
+"""The app's one handle on its local results database: :class:`LocalDatabase`.
+
+DuckDB lets one process open a file read-write, or several processes open it read-only, and refuses a
+second handle of another kind on the same file within one process. So the app opens its local database
+once, here, and everything in the process goes through this handle: benchmark results are written through
+a :meth:`LocalDatabase.writer`, the Results area and Decide read through :meth:`LocalDatabase.cursor`
+(one cursor per thread: a DuckDB connection is not safe to share between threads).
+
+Another process may hold the database. If it only reads, this handle opens read-only: browsing works and
+a writer is refused with the reason (the Benchmark area then runs unsaved, as its result-sink policy says).
+If it writes, DuckDB lets nothing else open the file, not even to read, and the handle says why.
+:meth:`LocalDatabase.reopen` tries again once the other process may have let go; a writer tries it too.
+
+The handle opens on first use, in whichever worker thread asks first, so the first paint never waits for
+DuckDB; this module imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from fwtui.store.errors import DatabaseLocked, StoreError
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from fwtui.store.browse import ResultsSource
+    from fwtui.store.store import Store
+
+Mode = Literal["read-write", "read-only", "unavailable"]
+
+
+@dataclass(frozen=True)
+class DatabaseAccess:
+    """What this process can do with its local database now, and why not more."""
+
+    path: Path
+    mode: Mode
+    reason: str | None = None  # why it is not read-write
+    locked: bool = False  # another process holds it (a retry may succeed once that process lets go)
+
+    @property
+    def writable(self) -> bool:
+        return self.mode == "read-write"
+
+    @property
+    def readable(self) -> bool:
+        return self.mode != "unavailable"
+
+    def describe(self) -> str:
+        """One line for the user; empty when the database is open read-write."""
+        if self.mode == "read-only":
+            return (
+                f"{self.reason} that reads it: browsing it read-only, benchmarks run unsaved until it is free "
+                "(f5 in Results tries again)"
+            )
+        if self.locked:
+            return f"{self.reason} that writes to it: it cannot be read until it is free (f5 in Results tries again)"
+        return self.reason or ""
+
+
+class LocalDatabase:
+    """The local results database, opened once per process and shared by every part of the app."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path).expanduser()
+        self._lock = threading.RLock()
+        self._store: Store | None = None
+        self._access: DatabaseAccess | None = None
+        self._writers = 0
+        self._closing = False
+
+    # -- opening ------------------------------------------------------------------------------------
+
+    def access(self) -> DatabaseAccess:
+        """What is open, opening the database on first use."""
+        with self._lock:
+            if self._access is None:
+                self._open()
+            assert self._access is not None
+            return self._access
+
+    def current(self) -> DatabaseAccess | None:
+        """What is open, without opening anything (None before the first use)."""
+        with self._lock:
+            return self._access
+
+    def reopen(self) -> DatabaseAccess:
+        """Open again unless open read-write already: another process that held the database may have let go.
+
+        Connections of the earlier handle close, so reads in flight on it fail; readers take a fresh cursor
+        for each read and so go on from the new handle.
+        """
+        with self._lock:
+            if self._access is not None and self._access.writable:
+                return self._access
+            self._release()
+            self._open()
+            assert self._access is not None
+            return self._access
+
+    def _open(self) -> None:
+        from fwtui.store.store import open_store
+
+        if self._closing:
+            raise StoreError(f"the results database {self.path} is closed")
+        try:
+            self._store = open_store(self.path)
+            self._access = DatabaseAccess(self.path, "read-write")
+            return
+        except DatabaseLocked as locked:
+            holder = f" (PID {locked.pid})" if locked.pid is not None else ""
+            reason = f"the results database {self.path} is locked by another process{holder}"
+        except StoreError as exc:
+            self._access = DatabaseAccess(self.path, "unavailable", str(exc))
+            return
+        try:
+            self._store = open_store(self.path, read_only=True)  # a process that only reads shares the file
+            self._access = DatabaseAccess(self.path, "read-only", reason, locked=True)
+        except StoreError:
+            self._access = DatabaseAccess(self.path, "unavailable", reason, locked=True)
+
+    # -- using --------------------------------------------------------------------------------------
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The open connection; raises :class:`StoreError` with the reason when nothing could be opened."""
+        with self._lock:
+            access = self.access()
+            if self._store is None:
+                raise _refusal(access)
+            return self._store.connection
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor for one thread's reads (close it, or drop it, when done)."""
+        with self._lock:
+            return self.connection().cursor()
+
+    def writer(self) -> Store:
+        """A store on its own cursor, for one thread's writes; close it when done.
+
+        When the database is not open read-write it is reopened first; if it still is not, this raises
+        :class:`StoreError` (:class:`DatabaseLocked` when another process holds it) with the reason.
+        """
+        from fwtui.store.store import Store
+
+        with self._lock:
+            access = self.reopen()
+            store = self._store
+            if not access.writable or store is None:
+                raise _refusal(access)
+            self._writers += 1
+            return Store(
+                store.path,
+                store.connection.cursor(),
+                read_only=False,
+                version=store.schema_version,
+                on_close=self._writer_closed,
+            )
+
+    def results_source(self) -> ResultsSource:
+        """The database as the Results area browses it, through this handle (closing it closes nothing)."""
+        from fwtui.store.browse import ResultsSource, limit_memory
+
+        access = self.access()
+        limit_memory(self.connection())
+        return ResultsSource(self.path, "database", access.writable, self.connection, lambda: None)
+
+    # -- closing ------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close now, or as soon as the last writer is done (a queue still saving while the app quits)."""
+        with self._lock:
+            self._closing = True
+            if self._writers == 0:
+                self._release()
+
+    def _writer_closed(self) -> None:
+        with self._lock:
+            self._writers -= 1
+            if self._closing and self._writers == 0:
+                self._release()
+
+    def _release(self) -> None:
+        store, self._store, self._access = self._store, None, None
+        if store is not None:
+            store.close()
+
+
+def _refusal(access: DatabaseAccess) -> StoreError:
+    """Why this handle gives no connection, or no writer."""
+    reason = access.reason or f"the results database {access.path} cannot be opened"
+    return DatabaseLocked(reason) if access.locked else StoreError(reason)
