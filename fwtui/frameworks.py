@@ -33,6 +33,9 @@ class Framework:
     cannot_train: str | None = None  # why it never trains; None when it does
     devices: tuple[str, ...] = ("cpu",)  # device kinds its runner can target
     precisions: tuple[str, ...] = PRECISIONS
+    # "package.module:function" of the hardware view's device probe (run in a child, returns its report);
+    # None: the runner describes the framework (Runner.probe_devices), which is enough for most
+    probe: str | None = None
 
     def __post_init__(self) -> None:
         if not self.variants:
@@ -43,6 +46,8 @@ class Framework:
             raise ValueError(f"{self.name}: every runner must run on the cpu")
         if ":" not in self.runner:
             raise ValueError(f"{self.name}: runner must be 'module:Class', not {self.runner!r}")
+        if self.probe is not None and ":" not in self.probe:
+            raise ValueError(f"{self.name}: probe must be 'module:function', not {self.probe!r}")
 
     @property
     def install_command(self) -> str:
@@ -72,6 +77,7 @@ BUILT_IN: tuple[Framework, ...] = (
         variants=("eager", "compile"),
         compiled=("compile",),
         devices=("cpu", "cuda", "mps"),
+        probe="fwtui.hardware.device_probes:probe_torch",
     ),
     Framework(
         name="tensorflow",
@@ -83,6 +89,7 @@ BUILT_IN: tuple[Framework, ...] = (
         variants=("eager", "function", "xla"),
         compiled=("function", "xla"),
         devices=("cpu", "cuda"),
+        probe="fwtui.hardware.device_probes:probe_tensorflow",
     ),
     Framework(
         name="jax",
@@ -94,6 +101,7 @@ BUILT_IN: tuple[Framework, ...] = (
         variants=("jit",),
         compiled=("jit",),
         devices=("cpu", "cuda"),
+        probe="fwtui.hardware.device_probes:probe_jax",
     ),
     Framework(
         name="onnxruntime",
@@ -105,6 +113,7 @@ BUILT_IN: tuple[Framework, ...] = (
         variants=("ort",),
         cannot_train="ONNX Runtime is an inference engine; it does not train general models",
         devices=("cpu", "cuda"),
+        probe="fwtui.hardware.device_probes:probe_onnxruntime",
     ),
 )
 

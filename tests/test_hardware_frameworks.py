@@ -14,7 +14,7 @@ import pytest
 
 from fwtui.frameworks import installed_version
 from fwtui.hardware import probe_frameworks
-from fwtui.hardware.framework_child import identity_model_raw
+from fwtui.hardware.device_probes import identity_model_raw
 from fwtui.hardware.frameworks_probe import not_probed, probe_framework
 
 needs_ort = pytest.mark.skipif(installed_version("onnxruntime") is None, reason="onnxruntime not installed")
@@ -182,7 +182,7 @@ def test_hand_encoded_onnx_model_loads_in_onnxruntime() -> None:
     # The fallback for machines without the onnx package must be a model ORT accepts.
     code = textwrap.dedent("""
         import sys, numpy as np, onnxruntime as ort
-        from fwtui.hardware.framework_child import identity_model_raw
+        from fwtui.hardware.device_probes import identity_model_raw
         session = ort.InferenceSession(identity_model_raw(), providers=["CPUExecutionProvider"])
         out = session.run(None, {"x": np.array([2.5], dtype=np.float32)})[0]
         print(float(out[0]))

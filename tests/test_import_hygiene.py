@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parents[1]
 FRAMEWORKS = ("torch", "tensorflow", "jax", "jaxlib", "onnxruntime", "onnx", "keras", "sklearn")
 # Modules that only ever run inside a child process, where importing a framework is their job.
 CHILD_ONLY = ("fwtui/bench/runners/", "fwtui/bench/child.py", "fwtui/hardware/framework_child.py",
-              "fwtui/hardware/peak_child.py")
+              "fwtui/hardware/device_probes.py", "fwtui/hardware/peak_child.py")
 
 
 def _imports(path: Path) -> set[str]:

@@ -3,7 +3,8 @@
 The framework is a toy: NumPy computing the float64 reference. It is written the way a framework kept
 outside fwtui is: a runner module, one registry line, and the entry point that publishes the line (the way
 ``pip install`` would, as a ``.dist-info`` folder on the path). Nothing in fwtui is edited; the real CLI,
-session and benchmark child then run it, and the runner contract test picks it up.
+session and benchmark child then run it, the hardware view's probe describes it, and the runner contract
+test picks it up.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import textwrap
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -117,6 +119,23 @@ def test_the_registry_lists_the_new_framework(plugin_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "Toy ('numpy',) ('inference', 'training') {}"
+
+
+def test_the_hardware_view_probes_the_new_framework(plugin_path: Path) -> None:
+    """Its registry line names no device probe: the probe child asks its runner what it sees."""
+    code = (
+        "import json\n"
+        "from fwtui.hardware.frameworks_probe import probe_frameworks\n"
+        "toy = probe_frameworks(timeout_s=120)['toy']\n"
+        "print(json.dumps([toy.display, toy.installed, toy.status, toy.reason, toy.version, list(toy.devices)]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=_environment(plugin_path), capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    display, installed, status, reason, version, devices = json.loads(done.stdout.splitlines()[-1])
+    assert (display, installed, status, reason) == ("Toy", True, "ok", None)
+    assert version == np.__version__ and devices == ["cpu"]
 
 
 @pytest.mark.slow

@@ -172,6 +172,17 @@ class Runner(ABC):
             return f"the {self.display} runner does not support device {device!r}"
         return self.accelerator_reason(kind, index)
 
+    def probe_devices(self) -> JsonObject:
+        """What the hardware view shows of this framework, for one whose registry entry names no probe of its
+        own: its version and the devices this runner can use here (the cpu, then each declared accelerator
+        kind it can reach), in the report a probe child prints."""
+        usable = [kind for kind in self.devices if kind != "cpu" and self.device_available(kind) is None]
+        return {
+            "version": self.framework_version(),
+            "devices": ["cpu", *usable],
+            "details": {"gpu_devices": sum(kind != "mps" for kind in usable), "cuda_build": None},
+        }
+
     def build(
         self, spec: WorkloadSpec, weights: dict[str, np.ndarray], *, mode: str, variant: str, device: str
     ) -> Prepared:
