@@ -108,17 +108,22 @@ def _environment(plugin_path: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
 
 
+def _python(plugin_path: Path, code: str, timeout_s: float = 60) -> str:
+    """Run ``code`` in a fresh interpreter that has the plugin installed; its stdout."""
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=_environment(plugin_path), capture_output=True, text=True, timeout=timeout_s
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def test_the_registry_lists_the_new_framework(plugin_path: Path) -> None:
     code = (
         "from fwtui.frameworks import BY_NAME, PLUGIN_ERRORS\n"
         "fw = BY_NAME['toy']\n"
         "print(fw.display, fw.variants, fw.modes, PLUGIN_ERRORS)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], env=_environment(plugin_path), capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "Toy ('numpy',) ('inference', 'training') {}"
+    assert _python(plugin_path, code).strip() == "Toy ('numpy',) ('inference', 'training') {}"
 
 
 def test_the_hardware_view_probes_the_new_framework(plugin_path: Path) -> None:
@@ -129,11 +134,7 @@ def test_the_hardware_view_probes_the_new_framework(plugin_path: Path) -> None:
         "toy = probe_frameworks(timeout_s=120)['toy']\n"
         "print(json.dumps([toy.display, toy.installed, toy.status, toy.reason, toy.version, list(toy.devices)]))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], env=_environment(plugin_path), capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr
-    display, installed, status, reason, version, devices = json.loads(done.stdout.splitlines()[-1])
+    display, installed, status, reason, version, devices = json.loads(_python(plugin_path, code, 300).splitlines()[-1])
     assert (display, installed, status, reason) == ("Toy", True, "ok", None)
     assert version == np.__version__ and devices == ["cpu"]
 

@@ -7,8 +7,9 @@ score; the knowledge it rests on is data in ``knowledge.toml``. Names are loaded
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import Any
+
+from fwtui.lazy import load_export
 
 _EXPORTS = {
     "recommend": "fwtui.decide.engine",
@@ -24,6 +25,4 @@ __all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return load_export(__name__, _EXPORTS, name)

@@ -12,8 +12,15 @@ lazily, so importing a light module of this package (``errors``, ``local``) does
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from fwtui.lazy import load_export
+
+if TYPE_CHECKING:
+    from fwtui.store.errors import StoreError
+    from fwtui.store.rows import result_row
+    from fwtui.store.schema import SCHEMA_VERSION
+    from fwtui.store.store import Store, open_store
 
 _EXPORTS = {
     "SCHEMA_VERSION": "fwtui.store.schema",
@@ -23,10 +30,8 @@ _EXPORTS = {
     "result_row": "fwtui.store.rows",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = ["SCHEMA_VERSION", "Store", "StoreError", "open_store", "result_row"]  # the keys of _EXPORTS
 
 
 def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return load_export(__name__, _EXPORTS, name)
