@@ -148,23 +148,28 @@ def run_child(
     stop: tuple[str, str] | None = None  # (status, reason) when the parent ends the child
     peak_rss = 0.0
     next_memory_poll = 0.0
+
+    def take(event: ChildEvent) -> None:
+        """What the outcome keeps of one event (while running and from the lines left at the end)."""
+        nonlocal error_message
+        if isinstance(event, ChildPhase):
+            outcome.phase = event.phase
+        elif isinstance(event, ChildResult):
+            outcome.results.append(event)
+        elif isinstance(event, ChildError):
+            error_message = event.message
+        if on_event is not None:
+            on_event(event)
+
     try:
         while True:
             try:
                 line = lines.get(timeout=POLL_S)
             except queue.Empty:
                 line = None
-            if line:
-                event = _parse(line)
-                if event is not None:
-                    if isinstance(event, ChildPhase):
-                        outcome.phase = event.phase
-                    elif isinstance(event, ChildResult):
-                        outcome.results.append(event)
-                    elif isinstance(event, ChildError):
-                        error_message = event.message
-                    if on_event is not None:
-                        on_event(event)
+            event = _parse(line) if line else None
+            if event is not None:
+                take(event)
             now = time.monotonic()
             if now >= next_memory_poll:
                 next_memory_poll = now + MEMORY_POLL_S
@@ -193,14 +198,8 @@ def run_child(
     while not lines.empty():  # events written just before the end
         line = lines.get_nowait()
         event = _parse(line) if line else None
-        if event is None or stop is not None:
-            continue
-        if isinstance(event, ChildResult):
-            outcome.results.append(event)
-        elif isinstance(event, ChildError):
-            error_message = event.message
-        if on_event is not None:
-            on_event(event)
+        if event is not None and stop is None:
+            take(event)
 
     outcome.returncode = proc.returncode
     outcome.wall_s = time.monotonic() - started

@@ -35,6 +35,18 @@ def _fit(text: str, width: int, numeric: bool) -> str:
     return text.rjust(width) if numeric else text.ljust(width)
 
 
+class GridMessage(Message):
+    """A message from one grid; ``control`` lets ``@on(..., "#id")`` pick the grid it came from."""
+
+    def __init__(self, grid: ResultsGrid) -> None:
+        super().__init__()
+        self.grid = grid
+
+    @property
+    def control(self) -> ResultsGrid:
+        return self.grid
+
+
 class ResultsGrid(Widget, can_focus=True):
     """Rows ``offset .. offset + len(rows)`` of ``total``, with a cursor over all ``total`` rows."""
 
@@ -54,32 +66,20 @@ class ResultsGrid(Widget, can_focus=True):
     ResultsGrid:focus { background-tint: $foreground 3%; }
     """
 
-    class CursorMoved(Message):
+    class CursorMoved(GridMessage):
         def __init__(self, grid: ResultsGrid, row: int) -> None:
-            super().__init__()
-            self.grid, self.row = grid, row
+            super().__init__(grid)
+            self.row = row
 
-        @property
-        def control(self) -> ResultsGrid:
-            return self.grid
-
-    class RowChosen(Message):
+    class RowChosen(GridMessage):
         def __init__(self, grid: ResultsGrid, row: int) -> None:
-            super().__init__()
-            self.grid, self.row = grid, row
+            super().__init__(grid)
+            self.row = row
 
-        @property
-        def control(self) -> ResultsGrid:
-            return self.grid
-
-    class HeaderClicked(Message):
+    class HeaderClicked(GridMessage):
         def __init__(self, grid: ResultsGrid, key: str) -> None:
-            super().__init__()
-            self.grid, self.key = grid, key
-
-        @property
-        def control(self) -> ResultsGrid:
-            return self.grid
+            super().__init__(grid)
+            self.key = key
 
     def __init__(self, columns: Sequence[GridColumn], *, id: str | None = None) -> None:
         super().__init__(id=id)
