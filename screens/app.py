@@ -108,7 +108,7 @@ class FwtuiApp(App[int]):
         return area
 
     def on_unmount(self) -> None:
-        # Every area is gone; a benchmark still saving as the app quits keeps the database open until it is done.
+        # Every area is gone; a benchmark still saving as the app quits keeps the database open until done.
         self.context.close()
 
     # -- navigation ---------------------------------------------------------------------------------

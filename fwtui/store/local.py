@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from fwtui.store.store import Store
 
 Mode = Literal["read-write", "read-only", "unavailable"]
+_RETRY = "(f5 in Results tries again)"
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,10 @@ class DatabaseAccess:
         if self.mode == "read-only":
             return (
                 f"{self.reason} that reads it: browsing it read-only, benchmarks run unsaved until it is free "
-                "(f5 in Results tries again)"
+                f"{_RETRY}"
             )
         if self.locked:
-            return f"{self.reason} that writes to it: it cannot be read until it is free (f5 in Results tries again)"
+            return f"{self.reason} that writes to it: it cannot be read until it is free {_RETRY}"
         return self.reason or ""
 
 

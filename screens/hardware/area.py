@@ -323,7 +323,7 @@ class HardwareArea(Area):
 
     def _publish(self) -> None:
         self.report = assemble_report(self.system, self.frameworks, self.peak)
-        self.app.post_message(HardwareReady(self.report, origin=self.area_id))  # the app tells the other areas
+        self.app.post_message(HardwareReady(self.report, origin=self.area_id))  # the app tells the others
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state != WorkerState.ERROR:

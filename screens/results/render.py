@@ -140,7 +140,7 @@ def detail_renderable(
     checks = [
         ("peak RSS", units.megabytes(d.get("peak_rss_mb"))),
         ("device memory peak", units.megabytes(d.get("device_mem_peak_mb"))),
-        ("max abs / rel error", " / ".join(value_text(d.get(f"max_{kind}_error")) for kind in ("abs", "rel"))),
+        ("max abs / rel error", f"{value_text(d.get('max_abs_error'))} / {value_text(d.get('max_rel_error'))}"),
         ("tolerance", value_text(d.get("tolerance"))),
     ]
     parts: list[RenderableType] = [title, status, Text(""), _kv_table("Timing", stats), Text("")]
