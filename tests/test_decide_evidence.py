@@ -251,6 +251,7 @@ def test_only_this_machines_results_count_and_the_others_are_counted(db: Evidenc
     assert rec.evidence == ()
     [other] = skipped(rec, "other_machine")
     assert "2 result(s) measured on machine 'gpu-box'" in other
+    assert [s.count for s in rec.skipped if s.reason == "other_machine"] == [2]
 
 
 def test_without_a_machine_id_results_are_named_by_machine_never_this_machine(db: EvidenceDb) -> None:

@@ -75,6 +75,7 @@ class Skipped:
     #              superseded | other_machine
     text: str
     result_ids: tuple[str, ...] = ()
+    count: int = 1  # results it stands for (superseded and other machines' results are counted, not listed)
 
 
 @dataclass(frozen=True)
@@ -171,12 +172,12 @@ def select(
             count = len(superseded) + older
             skipped.append(
                 Skipped("superseded", f"{count} older or slower-variant result(s) of {setting.describe()} on "
-                        f"{setting.where()}: a newer comparable pair is used", tuple(superseded))
+                        f"{setting.where()}: a newer comparable pair is used", tuple(superseded), count)
             )  # fmt: skip
     for other in elsewhere:
         skipped.append(
             Skipped("other_machine", f"{other.results} result(s) measured on machine '{other.label}' "
-                    f"({other.machine_id[:8]}): only this machine's results count")
+                    f"({other.machine_id[:8]}): only this machine's results count", count=other.results)
         )  # fmt: skip
     return Selection(tuple(pairs), tuple(skipped))
 

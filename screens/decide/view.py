@@ -186,7 +186,10 @@ class RecommendationView(VerticalScroll):
         ignored = sum(1 for e in rec.evidence if not e.comparison.counts)
         if ignored:
             text.append(f"\n{ignored} measured difference(s) too small or not significant: ignored.", "dim")
-        for reason, count in sorted(Counter(s.reason for s in rec.skipped).items()):
+        counts: Counter[str] = Counter()
+        for skipped in rec.skipped:
+            counts[skipped.reason] += skipped.count
+        for reason, count in sorted(counts.items()):
             text.append(f"\nSkipped {count}: {SKIP_REASONS.get(reason, reason)}.", "dim")
         return text
 
