@@ -1,30 +1,43 @@
 -- name: decide_evidence
--- description: Evidence for the Decide engine: per framework, workload, size, scenario and device, the best valid result measured on a local machine (lowest p50) with its raw samples.
--- params: machine_id=
--- Valid = status 'ok', a measured p50, and no flag that voids the number. Results imported from other
--- machines or shipped as sample data are not "measured on this machine", so only local machines count.
--- An empty machine_id means every local machine.
-WITH valid AS (
-    SELECT r.*
+-- description: Evidence for the Decide engine: the newest ok results per framework and setting (machine, workload, size, mode, scenario, batch, threads, device, dtype, variant), with their flags, and raw samples for those not excluded.
+-- params: machine_id=, excluded_flags=
+-- The Decide engine chooses and compares (fwtui/decide/selection.py); this query only narrows what it reads.
+-- An empty machine_id means every machine. Sample data and external references are never evidence.
+-- excluded_flags is a comma-separated list (empty: none); the engine passes its own (selection.EXCLUDING_FLAGS).
+-- Per setting, the five newest results without an excluded flag carry samples, and the five newest with one are
+-- listed (without samples) so the engine can say why they were skipped; `older` counts the rest.
+WITH scoped AS (
+    SELECT r.result_id, r.run_id, r.machine_id, coalesce(nullif(m.label, ''), r.machine_id) AS machine_label,
+           r.created_at, r.framework, r.framework_version, r.variant, r.workload, r.size, r.mode, r.scenario,
+           r.batch_size, r.threads, r.device, coalesce(r.dtype, 'float32') AS dtype, r.p50_ms,
+           coalesce(r.flags, []) AS flags,
+           list_has_any(coalesce(r.flags, []), string_split(coalesce($excluded_flags, ''), ',')) AS excluded
     FROM results AS r
     LEFT JOIN machines AS m ON m.machine_id = r.machine_id
     WHERE r.status = 'ok'
-      AND r.p50_ms IS NOT NULL
-      AND NOT list_has_any(coalesce(r.flags, []), ['output_mismatch', 'faster_than_peak', 'inconsistent_latency_throughput'])
-      AND coalesce(m.source, r.source, 'local') = 'local'
+      AND coalesce(r.source, 'local') NOT IN ('sample', 'external')
+      AND coalesce(m.source, 'local') NOT IN ('sample', 'external')
       AND (coalesce($machine_id, '') = '' OR r.machine_id = $machine_id)
 ),
-best AS (
+ranked AS (
     SELECT *,
-           row_number() OVER (
-               PARTITION BY framework, workload, size, scenario, device
-               ORDER BY p50_ms, created_at DESC, result_id
-           ) AS pick
-    FROM valid
+           row_number() OVER setting AS recency,
+           count(*) OVER (PARTITION BY machine_id, framework, variant, workload, size, mode, scenario, batch_size,
+                                       threads, device, dtype, excluded) AS in_setting
+    FROM scoped
+    WINDOW setting AS (
+        PARTITION BY machine_id, framework, variant, workload, size, mode, scenario, batch_size, threads, device,
+                     dtype, excluded
+        ORDER BY created_at DESC, result_id
+    )
 )
-SELECT b.framework, b.framework_version, b.variant, b.workload, b.size, b.scenario, b.mode, b.device,
-       b.batch_size, b.p50_ms,
-       (SELECT list(s.ms ORDER BY s.seq) FROM samples AS s WHERE s.result_id = b.result_id) AS samples_ms
-FROM best AS b
-WHERE b.pick = 1
-ORDER BY b.workload, b.size, b.scenario, b.device, b.framework;
+SELECT k.result_id, k.run_id, k.machine_id, k.machine_label, k.created_at, k.framework, k.framework_version,
+       k.variant, k.workload, k.size, k.mode, k.scenario, k.batch_size, k.threads, k.device, k.dtype, k.p50_ms,
+       k.flags,
+       CASE WHEN k.excluded THEN NULL
+            ELSE (SELECT list(s.ms ORDER BY s.seq) FROM samples AS s WHERE s.result_id = k.result_id)
+       END AS samples_ms,
+       CASE WHEN k.recency = 1 THEN k.in_setting - least(k.in_setting, 5) ELSE 0 END AS older
+FROM ranked AS k
+WHERE k.recency <= 5
+ORDER BY k.workload, k.size, k.mode, k.scenario, k.framework, k.created_at DESC, k.result_id;

@@ -18,6 +18,7 @@ from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 
 from textual.dom import DOMNode
+from textual.geometry import Region
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
@@ -123,3 +124,15 @@ class MessageLog:
             raise AssertionError(f"no {kind.__name__} #{count} within {timeout_s} s") from None
         await pilot.pause()  # the hook sees a message before its handlers run
         return self.of(kind)[count - 1]
+
+
+def screen_text(pilot: Pilot[Any], region: Region) -> str:
+    """The characters the screen shows inside ``region``, row by row, whitespace collapsed: what a user can read.
+
+    Read from the screen's compositor (the cells Textual draws), so a label cut off at a widget's edge or hidden
+    under another widget is not there.
+    """
+    strips = pilot.app.screen._compositor.render_strips()
+    visible = region.intersection(Region(0, 0, pilot.app.size.width, len(strips)))
+    rows = [strips[y].crop(visible.x, visible.right).text for y in range(visible.y, visible.bottom)]
+    return " ".join(" ".join(rows).split())

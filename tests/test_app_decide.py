@@ -1,30 +1,36 @@
-"""The Decide area in the running app: answering, persistence, reset, export, hardware and evidence updates."""
+"""The Decide area in the running app: answering, reading every option at 80x24 and 120x40, reset with
+confirmation and undo, saved answers that no longer fit, export, hardware and evidence updates."""
 
 from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from app_helpers import settle, until
+from app_helpers import screen_text, settle, until
+from decide_fixtures import jax_and_torch_db
 from rich.console import Console
-from test_decide_evidence import make_evidence_db
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
-from textual.widgets import RadioButton, RadioSet, SelectionList, Static
+from textual.widgets import Checkbox, RadioButton, RadioSet, Static
 
 from fwtui.decide.answers_store import answers_path, save_answers
+from fwtui.decide.questions import QUESTIONS
 from fwtui.hardware import HardwareReport, SystemInfo, machine_id, probe_system
 from screens.app import FwtuiApp
 from screens.context import AppContext
 from screens.decide.area import DecideArea
+from screens.decide.confirm import ConfirmReset
+from screens.decide.questions import DONT_KNOW_LABEL, QuestionPanel, option_id
 from screens.messages import HardwareReady, ResultsChanged
 
-TODAY = date(2026, 11, 22)
+TODAY = date(2026, 12, 2)
 PLAIN_LINUX = {"os": {"name": "Linux", "arch": "x86_64"}, "cpu": {"arch": "x86_64"}, "gpus": [], "tpus": []}
+NVIDIA_LINUX = {**PLAIN_LINUX, "gpus": [{"vendor": "NVIDIA", "name": "NVIDIA H100"}]}
 
 
 @pytest.fixture(autouse=True)
@@ -62,6 +68,10 @@ def _text(app: App[Any], selector: str) -> str:
     return console.export_text()
 
 
+def _saved() -> dict[str, list[str]]:
+    return json.loads(answers_path().read_text())["answers"]  # type: ignore[no-any-return]
+
+
 async def test_answering_on_screen_changes_the_recommendation(tmp_path: Path) -> None:
     app = DecideHost(tmp_path / "results.duckdb")
     async with app.run_test(size=(100, 40)) as pilot:
@@ -71,71 +81,154 @@ async def test_answering_on_screen_changes_the_recommendation(tmp_path: Path) ->
         assert area.recommendation is not None and area.recommendation.winner.id == "pytorch"
         assert "Recommendation: PyTorch" in _text(app, "#decide-winner")
 
-        # Keyboard only, as a user would: the area focuses the first question; Tab moves on.
+        # Keyboard only, as a user would: the area focuses the first question; Tab moves on, option by option
+        # through a multi-select question.
         await until(pilot, lambda: app.focused is app.query_one("#decide-project"))
-        await pilot.press("tab", "tab")
-        assert app.focused is app.query_one("#decide-deploy", SelectionList)
-        await pilot.press("down", "up", "space")  # highlight the first option (Mobile apps) and tick it
-        await until(pilot, lambda: area.answers.get("deploy") == ("mobile",))
+        await pilot.press(
+            "tab", "tab", "tab"
+        )  # existing codebase, workload, then the first deployment option
+        assert app.focused is app.query_one(f"#{option_id('deploy', 'mobile')}", Checkbox)
+        await pilot.press("space", "tab", "space")  # tick Mobile apps and Edge / microcontrollers
+        await until(pilot, lambda: area.answers.get("deploy") == ("mobile", "edge"))
+        await settle(pilot, node=area)
         assert area.recommendation.winner.id == "tensorflow"
-        assert "Recommendation: TensorFlow" in _text(app, "#decide-winner")
+        assert "Recommendation: TensorFlow (score 2.3)" in _text(app, "#decide-winner")
         assert "LiteRT" in _text(app, "#decide-deployment")
         assert "[answer]" in _text(app, "#decide-reasons")
-        assert "If deployment were 'don't know' instead of 'Mobile apps'" in _text(
-            app, "#decide-counterfactual"
+        assert "Stale advice" in _text(app, "#decide-stale") and "Mobile means TensorFlow" in _text(
+            app, "#decide-stale"
         )
+        assert "What would change it" in _text(app, "#decide-counterfactual")
         assert "MXNet" in _text(app, "#decide-ranking") and "vetoed" in _text(app, "#decide-ranking")
 
-        tpu = app.query_one("#decide-tpu", RadioSet)
-        tpu.focus()
-        await pilot.pause()
-        await pilot.press("down", "up", "enter")  # the first option: "Yes"
-        await until(pilot, lambda: area.answers.get("tpu") == ("yes",))
-        jax = next(r for r in area.recommendation.ranking if r.id == "jax")
-        assert any(c.question == "tpu=yes" and c.delta > 0 for c in jax.contributions)
-        assert (
-            area.recommendation.winner.id == "tensorflow"
-        )  # TPUs train TensorFlow too, and LiteRT deploys it
-
-        await pilot.press("shift+tab", "shift+tab", "space")  # back to deployment: untick "Mobile apps"
-        await until(pilot, lambda: "deploy" not in area.answers)
-        assert area.recommendation.winner.id == "jax"
-        assert "Recommendation: JAX" in _text(app, "#decide-winner")
-
-    saved = json.loads(answers_path().read_text())["answers"]
-    assert saved == {"tpu": ["yes"]}
+        await pilot.press("space")  # untick Edge: PyTorch and ExecuTorch lead again
+        await until(pilot, lambda: area.answers.get("deploy") == ("mobile",))
+        await settle(pilot, node=area)
+        assert area.recommendation.winner.id == "pytorch"
+    assert _saved() == {"deploy": ["mobile"]}
 
 
-async def test_answers_persist_and_reset(tmp_path: Path) -> None:
+async def test_reset_asks_first_and_can_be_undone(tmp_path: Path) -> None:
     save_answers({"workload": ("tabular",), "deploy": ("server", "batch")})
     app = DecideHost(tmp_path / "results.duckdb")
     async with app.run_test(size=(100, 40)) as pilot:
         area = _area(app)
         await settle(pilot, node=area)
-        assert app.query_one("#decide-workload--tabular", RadioButton).value
-        assert app.query_one("#decide-deploy", SelectionList).selected == ["server", "batch"]
+        assert app.query_one(f"#{option_id('workload', 'tabular')}", RadioButton).value
         assert area.recommendation is not None and area.recommendation.winner.id == "sklearn"
 
-        await pilot.press("x")
+        await pilot.press("x")  # exports or cancels elsewhere; never resets here
         await pilot.pause()
-        assert area.answers == {}
-        assert app.query_one("#decide-workload--dont_know", RadioButton).value
-        assert app.query_one("#decide-deploy", SelectionList).selected == []
+        assert area.answers and not isinstance(app.screen, ConfirmReset)
+
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmReset))
+        assert "Reset 3 answers to don't know?" in screen_text(pilot, app.screen.region)
+        await pilot.press("enter")  # the focused default keeps the answers
+        await until(pilot, lambda: not isinstance(app.screen, ConfirmReset))
+        assert area.answers == {"workload": ("tabular",), "deploy": ("server", "batch")}
+
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmReset))
+        await pilot.press("y")
+        await until(pilot, lambda: not isinstance(app.screen, ConfirmReset))
+        await settle(pilot, node=area)
+        assert area.answers == {} and _saved() == {}
+        assert app.query_one(f"#{option_id('workload', 'dont_know')}", RadioButton).value
+        assert not app.query_one(f"#{option_id('deploy', 'server')}", Checkbox).value
         assert area.recommendation.winner.id == "pytorch"
-    assert json.loads(answers_path().read_text())["answers"] == {}
+        assert any("Press u to undo" in str(n.message) for n in app._notifications)
+
+        await pilot.press("u")
+        await settle(pilot, node=area)
+        assert area.answers == {"workload": ("tabular",), "deploy": ("server", "batch")}
+        assert _saved() == {"deploy": ["server", "batch"], "workload": ["tabular"]}
+        assert app.query_one(f"#{option_id('deploy', 'batch')}", Checkbox).value
+        assert area.recommendation.winner.id == "sklearn"
 
 
-async def test_existing_framework_question_shows_only_when_relevant(tmp_path: Path) -> None:
+OPEN_EVERY_QUESTION = {
+    "project": ("existing",),
+    "workload": ("nlp",),
+    "llm_stage": ("serve",),
+    "deploy": ("server",),
+}
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_every_question_and_option_can_be_read(tmp_path: Path, size: tuple[int, int]) -> None:
+    save_answers(OPEN_EVERY_QUESTION)  # every question shown at once
+    app = FwtuiApp(AppContext(db_path=tmp_path / "results.duckdb"))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("4")
+        area = await app.ensure_area("decide")
+        await settle(pilot, node=area)
+        panel = app.query_one(QuestionPanel)
+        await until(pilot, lambda: panel.region.width > 0)
+        result = app.query_one("#decide-result")
+        assert panel.region.width >= 34 and result.region.width >= 40 and result.region.right <= size[0]
+        for question in QUESTIONS:
+            box = app.query_one(f"#decide-q-{question.key}")
+            assert box.display, question.key
+            labels = [label for _, label in question.options]
+            widgets = [app.query_one(f"#{option_id(question.key, value)}") for value in question.values]
+            if not question.multi:
+                labels.append(DONT_KNOW_LABEL)
+                widgets.append(app.query_one(f"#{option_id(question.key, 'dont_know')}"))
+            for label, widget in [(question.text, box), *zip(labels, widgets, strict=True)]:
+                panel.scroll_to_widget(widget, animate=False, top=True)
+                await pilot.pause()
+                shown = screen_text(pilot, widget.region.intersection(panel.region))
+                assert " ".join(label.split()) in shown, (size, question.key, label, shown)
+
+
+async def test_this_machine_is_named_in_the_hardware_questions(tmp_path: Path) -> None:
+    app = DecideHost(tmp_path / "results.duckdb", report=NVIDIA_LINUX)
+    async with app.run_test(size=(100, 40)) as pilot:
+        area = _area(app)
+        await settle(pilot, node=area)
+        button = app.query_one(f"#{option_id('train_hardware', 'dont_know')}", RadioButton)
+        assert str(button.label) == "Don't know: this machine's (NVIDIA GPUs)"
+        assert area.recommendation is not None and area.recommendation.defaults["train_hardware"] == "nvidia"
+        assert "train_hardware=nvidia (this machine)" in json.dumps(area.recommendation.to_dict())
+
+
+async def test_saved_answers_that_no_longer_fit_are_dropped_and_said(tmp_path: Path) -> None:
+    answers_path().parent.mkdir(parents=True, exist_ok=True)
+    answers_path().write_text(json.dumps({"answers": {
+        "project": ["new"], "existing_framework": ["tensorflow"], "deploy": ["mobile", "moon"],
+    }}))  # fmt: skip
     app = DecideHost(tmp_path / "results.duckdb")
     async with app.run_test(size=(100, 40)) as pilot:
         area = _area(app)
+        await settle(pilot, node=area)
+        assert area.answers == {
+            "project": ("new",),
+            "deploy": ("mobile",),
+        }  # the valid value kept, nothing hidden
+        assert app.query_one(f"#{option_id('deploy', 'mobile')}", Checkbox).value
+        assert "contradicts the project 'New project'" in _text(app, "#decide-issues")
+        assert any("deploy=moon: no such value" in str(n.message) for n in app._notifications)
+        assert not app.query_one("#decide-q-existing_framework").display
+    assert _saved() == {"deploy": ["mobile"], "project": ["new"]}
+
+
+async def test_an_answer_that_hides_a_question_clears_its_answer(tmp_path: Path) -> None:
+    save_answers({"existing_framework": ("jax",)})
+    app = DecideHost(tmp_path / "results.duckdb")
+    async with app.run_test(size=(100, 40)) as pilot:
+        area = _area(app)
+        await settle(pilot, node=area)
         question = app.query_one("#decide-q-existing_framework")
-        assert question.display
+        assert question.display and area.answers == {"existing_framework": ("jax",)}
         app.query_one("#decide-project", RadioSet).focus()
         await pilot.pause()
         await pilot.press("down", "up", "enter")  # the first option: "New project"
         await until(pilot, lambda: area.answers.get("project") == ("new",))
-        assert not question.display
+        await settle(pilot, node=area)
+        assert not question.display and area.answers == {"project": ("new",)}
+        assert app.query_one(f"#{option_id('existing_framework', 'dont_know')}", RadioButton).value
+    assert _saved() == {"project": ["new"]}
 
 
 async def test_the_system_is_probed_at_most_once_per_process(
@@ -156,7 +249,7 @@ async def test_the_system_is_probed_at_most_once_per_process(
     monkeypatch.setattr(fwtui.hardware, "probe_system", counted_probe)
     fwtui.hardware.machine._probe_once.cache_clear()  # as in a fresh process
     try:
-        db = make_evidence_db(tmp_path / "results.duckdb", machine_id=machine_id(real_probe()))
+        db = jax_and_torch_db(tmp_path / "results.duckdb", machine_id=machine_id(real_probe()))
         app = DecideHost(db, report=None)  # no hardware report published yet: the area probes
         async with app.run_test(size=(100, 40)) as pilot:
             area = _area(app)
@@ -172,16 +265,19 @@ async def test_the_system_is_probed_at_most_once_per_process(
 
 async def test_export_writes_the_markdown_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    save_answers({"deploy": ("mobile",)})
+    save_answers({"deploy": ("edge",)})
     app = DecideHost(tmp_path / "results.duckdb")
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot, node=_area(app))
         await pilot.press("e")
         await pilot.pause()
-        report = tmp_path / "fwtui-decision-20261122.md"
+        report = tmp_path / "fwtui-decision-20261202.md"
         assert report.is_file()
         text = report.read_text()
-        assert "**TensorFlow**" in text and "| Where will the model run? | Mobile apps |" in text
+        assert (
+            "**TensorFlow (score 2.3)**" in text
+            and "| Where will the model run? | Edge / microcontrollers |" in text
+        )
         assert "## Hardware" in text and "## Measured evidence" in text and "## Cited facts" in text
         assert any(str(report) in str(n.message) for n in app._notifications)
 
@@ -194,6 +290,7 @@ async def test_hardware_report_moves_the_recommendation(tmp_path: Path) -> None:
         assert area.recommendation is not None and area.recommendation.winner.id == "pytorch"
         with_tpu = HardwareReport.from_dict({**PLAIN_LINUX, "tpus": [{"index": 0, "name": "v5e"}]})
         area.post_message(HardwareReady(with_tpu))
+        await settle(pilot, node=area)
         await until(pilot, lambda: area.recommendation.winner.id == "jax")  # type: ignore[union-attr]
         assert "[hardware]" in _text(app, "#decide-reasons")
         assert "TPU" in _text(app, "#decide-evidence")
@@ -208,12 +305,14 @@ async def test_new_results_bring_measured_evidence(tmp_path: Path) -> None:
         await settle(pilot, node=area)
         assert area.evidence.measured == ()
         assert "no measured evidence" in _text(app, "#decide-evidence")
-        make_evidence_db(db, machine_id=machine_id(probe_system()))
+        jax_and_torch_db(db, machine_id=machine_id(probe_system()))
         area.post_message(ResultsChanged("run-1"))
         await settle(pilot, node=area)
         assert area.evidence.measured
         evidence_text = _text(app, "#decide-evidence")
-        assert "[measured]" in evidence_text and "JAX 0.410 ms vs PyTorch 0.820 ms" in evidence_text
+        assert "[measured]" in evidence_text
+        assert re.search(r"JAX 0\.41\d ms vs PyTorch 0\.82\d ms", evidence_text)
+        assert "Skipped 1: flagged by the validity checks." in evidence_text
 
 
 async def test_fits_80x24_in_the_app(tmp_path: Path) -> None:

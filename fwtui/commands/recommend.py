@@ -17,7 +17,12 @@ def register(subparsers: Subparsers) -> None:
 
     lines = [_EPILOG_HEAD]
     for q in QUESTIONS:
-        kind = " (several)" if q.multi else ""
+        notes = [note for note, applies in (
+            ("several", q.multi),
+            (f"only when {q.relevant_when[0]} is {'/'.join(q.relevant_when[1])}" if q.relevant_when else "", bool(q.relevant_when)),
+            ("unanswered: this machine's", q.hardware_default),
+        ) if applies]  # fmt: skip
+        kind = f" ({'; '.join(notes)})" if notes else ""
         lines.append(f"  {q.key}{kind}: {', '.join(q.values)}, {DONT_KNOW}")
     parser = subparsers.add_parser(
         "recommend",
@@ -44,7 +49,11 @@ def register(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--db", help="results database for measured evidence (default: $FWTUI_DB or the data dir)"
     )
-    parser.add_argument("--no-hardware", action="store_true", help="do not probe this machine's hardware")
+    parser.add_argument(
+        "--no-hardware",
+        action="store_true",
+        help="do not probe this machine's hardware (results of every machine then count, each named by its machine)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--report", metavar="PATH", help="also write the decision as Markdown to PATH")
     parser.add_argument("--today", metavar="YYYY-MM-DD", help=argparse.SUPPRESS)  # for reproducible output
@@ -58,25 +67,33 @@ def run(args: argparse.Namespace) -> int:
     from fwtui.decide.answers_store import load_answers
     from fwtui.decide.engine import recommend
     from fwtui.decide.evidence import NoEvidence, load_evidence, results_cursor
-    from fwtui.decide.questions import normalise, parse_cli_answers
+    from fwtui.decide.questions import parse_cli_answers
     from fwtui.decide.report import write_report
     from fwtui.errors import UsageError
     from fwtui.paths import default_db_path
 
     given = parse_cli_answers(args.answer)
-    answers = normalise({**(load_answers() if args.saved else {}), **given})
+    answers: dict[str, object] = {**(load_answers() if args.saved else {}), **given}
     try:
         today = date.fromisoformat(args.today) if args.today else date.today()
     except ValueError as exc:
         raise UsageError(f"--today takes YYYY-MM-DD, got {args.today!r}") from exc
-    hardware, hardware_note = (None, "not probed (--no-hardware)") if args.no_hardware else _probe()
+    if args.no_hardware:
+        hardware, hardware_note = (
+            None,
+            "not probed (--no-hardware): every machine's results count, each named",
+        )
+    else:
+        hardware, hardware_note = _probe()
     db_path = Path(args.db).expanduser() if args.db else default_db_path()
     try:
         with results_cursor(db_path) as cursor:
             evidence = load_evidence(cursor, _machine_id(hardware), db_path=db_path)
     except NoEvidence as missing:
         evidence = missing.load
-    rec = recommend(answers, hardware, evidence.measured, today, evidence_note=evidence.note)
+    rec = recommend(
+        answers, hardware, evidence.measured, today, evidence_note=evidence.note, elsewhere=evidence.elsewhere
+    )
     report_path = write_report(rec, Path(args.report)) if args.report else None
     if args.json:
         payload = rec.to_dict()

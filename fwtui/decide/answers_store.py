@@ -7,8 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from fwtui.decide.questions import Answers, normalise
-from fwtui.errors import FwtuiError
+from fwtui.decide.questions import Answers, Salvaged, normalise, salvage
 from fwtui.paths import config_dir
 
 FILE_NAME = "answers.json"
@@ -20,25 +19,21 @@ def answers_path() -> Path:
 
 def load_answers(path: Path | None = None) -> Answers:
     """Saved answers; a missing, unreadable or outdated file gives no answers rather than an error."""
+    return load_saved(path).answers
+
+
+def load_saved(path: Path | None = None) -> Salvaged:
+    """Saved answers and what could not be kept of them (one line each)."""
     target = path or answers_path()
     try:
         data = json.loads(target.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
+        return Salvaged({}, ())
     raw = data.get("answers") if isinstance(data, dict) else None
     if not isinstance(raw, dict):
-        return {}
-    try:
-        return normalise(raw)
-    except FwtuiError:
-        # Written by another version with questions or values that no longer exist: keep what still fits.
-        kept: Answers = {}
-        for key, value in raw.items():
-            try:
-                kept.update(normalise({key: value}))
-            except FwtuiError:
-                continue
-        return kept
+        return Salvaged({}, ())
+    # Written by another version, questions or values may no longer exist: every valid value is kept.
+    return salvage(raw)
 
 
 def save_answers(answers: Answers, path: Path | None = None) -> Path:

@@ -10,9 +10,10 @@ from rich.text import Text
 
 from fwtui.decide.hardware_facts import describe_hardware
 from fwtui.decide.model import Recommendation
-from fwtui.decide.report import reason_line
+from fwtui.decide.report import headline, reason_line, status_note
 
 BAR_WIDTH = 20
+MAX_SKIPPED_SHOWN = 8
 
 
 def score_bar(score: float, best: float, width: int = BAR_WIDTH) -> str:
@@ -34,7 +35,7 @@ def ranking_table(rec: Recommendation) -> Table:
         if r.vetoed:
             table.add_row(str(r.rank), Text(r.label, style="dim strike"), "-", Text("vetoed", style="red"))
         else:
-            style = "bold green" if r.rank == 1 else ""
+            style = "bold green" if r.rank == 1 or r.id in rec.tied else ""
             table.add_row(str(r.rank), Text(r.label, style=style), f"{r.score:.1f}", score_bar(r.score, best))
     return table
 
@@ -44,11 +45,11 @@ def print_recommendation(
 ) -> None:
     out = console or Console()
     winner = rec.winner
-    headline = Text.assemble(
-        ("Recommendation: ", "bold"), (winner.label, "bold green"), f"  (score {winner.score:.1f})"
-    )
+    headline_text = Text.assemble(("Recommendation: ", "bold"), (headline(rec), "bold green"))
     reasons = [Text(f"  {reason_line(c)}") for c in winner.top_reasons(4)]
-    out.print(Panel(Group(headline, *reasons), expand=False))
+    out.print(Panel(Group(headline_text, *reasons), expand=False))
+    for issue in rec.issues:
+        out.print(f"[yellow]Answer check[/yellow]  {escape(issue.text)}")
     out.print(ranking_table(rec))
 
     out.print("[bold]Why[/bold]")
@@ -65,10 +66,16 @@ def print_recommendation(
         out.print("[bold]Deployment path[/bold]")
         for note in rec.deployment:
             out.print(f"  {escape(note.text)}")
-    if rec.counterfactuals:
-        out.print("[bold]What would change it[/bold]")
-        for cf in rec.counterfactuals:
-            out.print(f"  {escape(cf.text)}")
+    out.print("[bold]What would change it[/bold]")
+    for cf in rec.counterfactuals:
+        mark = "[yellow]tie[/yellow] " if cf.is_tie else ""
+        out.print(f"  {mark}{escape(cf.text)}")
+    if rec.counterfactual_note:
+        out.print(f"  {escape(rec.counterfactual_note)}")
+    if rec.stale_advice:
+        out.print("[bold]Stale advice[/bold]")
+        for advice in rec.stale_advice:
+            out.print(f'  [dim]"{escape(advice.claim)}"[/dim] {escape(advice.now)}')
 
     hardware = describe_hardware(rec.hardware)
     out.print(
@@ -76,15 +83,26 @@ def print_recommendation(
         + (f" ({escape(hardware_note)})" if hardware_note else "")
     )
     out.print(f"[bold]Measured evidence[/bold]  {escape(rec.evidence_note or 'none')}")
-    for comp in rec.comparisons:
-        mark = "[green]counts[/green]" if comp.counts else "[dim]ignored[/dim]"
-        out.print(f"  {mark} {escape(comp.text)}")
+    for use in rec.evidence:
+        if use.used:
+            mark = "[green]counts[/green]"
+        elif use.comparison.counts:
+            mark = "[dim]not relevant[/dim]"
+        else:
+            mark = "[dim]ignored[/dim]"
+        out.print(f"  {mark} {escape(use.comparison.text)}")
+        if use.comparison.counts and not use.relevant:
+            out.print(f"    [dim]{escape(use.relevance)}[/dim]")
+    for skipped in rec.skipped[:MAX_SKIPPED_SHOWN]:
+        out.print(f"  [dim]skipped[/dim] {escape(skipped.text)}")
+    if len(rec.skipped) > MAX_SKIPPED_SHOWN:
+        out.print(f"  [dim]and {len(rec.skipped) - MAX_SKIPPED_SHOWN} more skipped (--json lists all)[/dim]")
 
     out.print("[bold]Cited facts[/bold]")
     for cited in rec.facts:
         fact = cited.fact
         stale = " [yellow]possibly stale[/yellow]" if cited.stale else ""
         out.print(
-            f"  {escape(fact.text)} [dim](as of {fact.as_of}, review by {fact.review_by}; "
-            f"{escape(fact.source)})[/dim]{stale}"
+            f"  {escape(fact.text)}{escape(status_note(fact))} [dim](as of {fact.as_of}, review by "
+            f"{fact.review_by}; {escape(fact.source)})[/dim]{stale}"
         )

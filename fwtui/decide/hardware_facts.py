@@ -30,6 +30,23 @@ def hardware_facts(system: SystemInfo | None) -> HardwareFacts:
     }
 
 
+def machine_target(facts: HardwareFacts) -> str | None:
+    """This machine as a target-hardware answer (``nvidia``, ``amd``, ``tpu``, ``apple``, ``cpu``), or None
+    when it is unknown or has an accelerator no answer names."""
+    if not facts:
+        return None
+    vendors = facts.get("gpu_vendor")
+    vendors = vendors if isinstance(vendors, list) else []
+    if facts.get("tpu"):
+        return "tpu"
+    for vendor in ("nvidia", "amd"):
+        if vendor in vendors:
+            return vendor
+    if facts.get("apple_silicon"):
+        return "apple"
+    return None if facts.get("accelerator") else "cpu"
+
+
 def _vendor(gpu: GpuInfo) -> str:
     text = f"{gpu.vendor} {gpu.name}".lower()
     for vendor, marks in (

@@ -9,14 +9,28 @@ from fwtui.decide.knowledge import HardwareCondition, Rule
 from fwtui.decide.questions import DONT_KNOW
 
 
-def answers_match(when: Mapping[str, tuple[str, ...]], answers: Mapping[str, tuple[str, ...]]) -> bool:
-    """Every key must match: the answer includes one of the listed values (``dont_know`` = unanswered)."""
+def answers_match(
+    when: Mapping[str, tuple[str, ...]],
+    answers: Mapping[str, tuple[str, ...]],
+    defaulted: frozenset[str] = frozenset(),
+) -> bool:
+    """Every key must match: the answer includes one of the listed values.
+
+    ``dont_know`` matches an unanswered question, and also one whose value was filled in from this machine
+    (``defaulted``): the user did not answer it either way.
+    """
+    # Plain loops, no generators: the counterfactual search runs this for every rule of every answer set.
     for key, wanted in when.items():
-        chosen = answers.get(key, ())
-        if not chosen:
-            if DONT_KNOW not in wanted:
+        chosen = answers.get(key)
+        if not chosen or key in defaulted:
+            if DONT_KNOW in wanted:
+                continue
+            if not chosen:
                 return False
-        elif not any(value in wanted for value in chosen):
+        for value in chosen:
+            if value in wanted:
+                break
+        else:
             return False
     return True
 
@@ -37,5 +51,12 @@ def hardware_match(when_hw: Mapping[str, HardwareCondition], hardware: HardwareF
     return True
 
 
-def rule_fires(rule: Rule, answers: Mapping[str, tuple[str, ...]], hardware: HardwareFacts) -> bool:
-    return answers_match(rule.when, answers) and hardware_match(rule.when_hw, hardware)
+def rule_fires(
+    rule: Rule,
+    answers: Mapping[str, tuple[str, ...]],
+    hardware: HardwareFacts,
+    defaulted: frozenset[str] = frozenset(),
+) -> bool:
+    if rule.when and not answers_match(rule.when, answers, defaulted):
+        return False
+    return not rule.when_hw or hardware_match(rule.when_hw, hardware)

@@ -10,48 +10,57 @@ from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
-from fwtui.decide.answers_store import load_answers, save_answers
+from fwtui.decide.answers import AnswerIssue
+from fwtui.decide.answers_store import load_saved, save_answers
 from fwtui.decide.engine import recommend
 from fwtui.decide.evidence import EvidenceLoad, load_evidence
+from fwtui.decide.hardware_facts import hardware_facts, machine_target
 from fwtui.decide.model import Recommendation
-from fwtui.decide.questions import Answers
+from fwtui.decide.questions import HARDWARE_OPTIONS, Answers
 from fwtui.decide.report import default_report_name, write_report
 from fwtui.hardware.model import SystemInfo
 from fwtui.store.errors import StoreError
 from screens.areas import Area
 from screens.context import AppContext
+from screens.decide.confirm import ConfirmReset
+from screens.decide.keys import AREA_BINDINGS, EXPORT_KEY, RESET_KEY, UNDO_KEY
 from screens.decide.questions import QuestionPanel
 from screens.decide.view import RecommendationView
 from screens.messages import HardwareReady, LocalDatabaseChanged, ResultsChanged
 
-HELP = """\
+HELP = f"""\
 ## Decide
 
-Answer what you know on the left; everything starts as **don't know**. The recommendation on the right
-is recomputed on every change.
+Answer what you know on the left; everything starts as **don't know**, and the target-hardware questions
+start as this machine's hardware. The recommendation on the right is recomputed on every change.
 
+- **Answer checks**: answers that contradict each other, or that were ignored because their question does
+  not apply, are listed first.
 - **Ranking**: every candidate with its score; vetoed ones (retired frameworks, scikit-learn for deep
-  learning) are struck out with the reason.
+  learning) are struck out with the reason. Equal scores are shown as a tie.
 - **Why**: the reasons that moved each score, tagged **[answer]** (one of your answers),
-  **[hardware]** (this machine: TPU, GPU vendor, Apple silicon, native Windows) or **[measured]**
-  (benchmarks run on this machine; a difference counts only when it is significant and at least 1.2x).
-- **Deployment path**: how the winner reaches its targets as of today (LiteRT, ExecuTorch, ONNX Runtime
-  Web and Mobile, Triton, TF Serving, `torch.export`, `jax.export`).
-- **What would change it**: the smallest change of answers that changes the winner.
+  **[hardware]** (this machine) or **[measured]** (benchmarks compared like with like: same machine,
+  workload, size, scenario, batch, threads, device, precision and kind of variant; only valid results;
+  a difference counts when it is significant and at least 1.2x, and only for the workload you answered).
+- **Deployment path**: how the winner reaches its targets as of today.
+- **What would change it**: the fewest changed answers that give another candidate the lead (ties are
+  shown as ties).
+- **Stale advice**: common advice that today's facts no longer support.
 - **Cited facts**: the dated facts behind the rules; facts past their review date are marked
-  *possibly stale*.
+  *possibly stale*, partly verified ones say what is not verified.
 
 | Key | Action |
 |---|---|
-| Tab / shift+Tab | next / previous question |
-| ↑ ↓, Enter, Space | choose an answer |
-| e | export the decision as Markdown (`fwtui-decision-YYYYMMDD.md` in the current directory) |
-| x | reset every answer to don't know |
+| Tab / shift+Tab | next / previous question or option |
+| ↑ ↓, Enter, Space | choose an answer; Space ticks an option |
+| {EXPORT_KEY} | export the decision as Markdown (`fwtui-decision-YYYYMMDD.md` in the current directory) |
+| {RESET_KEY} | reset every answer to don't know (asks first) |
+| {UNDO_KEY} | undo the last reset |
 
 Answers are saved between launches. The same engine runs headless: `fwtui recommend --answer deploy=mobile`.
 """
@@ -61,10 +70,7 @@ class DecideArea(Area):
     area_id = "decide"
     help_text = HELP
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("e", "export", "Export"),
-        Binding("x", "reset", "Reset answers"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = AREA_BINDINGS
 
     DEFAULT_CSS = """
     DecideArea > Horizontal { height: 1fr; }
@@ -84,13 +90,25 @@ class DecideArea(Area):
             self.system = system
             self.note = note
 
+    class Recommended(Message):
+        def __init__(self, recommendation: Recommendation, answers: Answers) -> None:
+            super().__init__()
+            self.recommendation = recommendation
+            self.answers = answers  # the answers it was computed for
+
     def __init__(self, context: AppContext, **kwargs: object) -> None:
         super().__init__(context, **kwargs)
-        self.answers: Answers = load_answers()
+        saved = load_saved()
+        self.answers: Answers = saved.answers
+        self._load_notes = saved.dropped
+        # The checks that explain answers dropped as hidden or contradictory: shown until the next change, since
+        # every later recommendation is computed without the answers they are about.
+        self._dropped_issues: tuple[AnswerIssue, ...] = ()
         self.hardware: SystemInfo | None = None
         self.hardware_note = "probing…"
         self.evidence = EvidenceLoad(note="loading measured results…")
         self.recommendation: Recommendation | None = None
+        self._before_reset: Answers | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -102,16 +120,21 @@ class DecideArea(Area):
         # process's own system probe stands in.
         self._probe_hardware()
         self._load_evidence()
+        if self._load_notes:
+            self.notify("Saved answers that no longer fit were dropped: " + "; ".join(self._load_notes),
+                        severity="warning", markup=False)  # fmt: skip
         self.refresh_recommendation()
 
     def focus_default(self) -> None:
-        self.query_one("#decide-questions", QuestionPanel).query("RadioSet, SelectionList").first().focus()
+        self.query_one("#decide-questions", QuestionPanel).query("RadioSet, Checkbox").first().focus()
 
     # -- inputs -----------------------------------------------------------------------------------------
 
     @on(QuestionPanel.AnswersChanged)
     def _answers_changed(self, event: QuestionPanel.AnswersChanged) -> None:
         self.answers = event.answers
+        self._dropped_issues = ()
+        self._before_reset = None  # an undo would now overwrite this change
         self.refresh_recommendation()
         self._save()
 
@@ -137,6 +160,10 @@ class DecideArea(Area):
     def _use_hardware(self, system: SystemInfo | None, note: str) -> None:
         self.hardware = system
         self.hardware_note = note
+        target = machine_target(hardware_facts(system))
+        self.query_one("#decide-questions", QuestionPanel).set_machine(
+            dict(HARDWARE_OPTIONS).get(target or "", "")
+        )
         self.refresh_recommendation()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="decide-hardware")
@@ -170,20 +197,40 @@ class DecideArea(Area):
     # -- output -----------------------------------------------------------------------------------------
 
     def refresh_recommendation(self) -> None:
-        try:
-            rec = recommend(
-                self.answers,
-                self.hardware,
-                self.evidence.measured,
-                self.clock(),
-                evidence_note=self.evidence.note,
-            )
-        except Exception as exc:  # a broken knowledge base shows an error instead of quitting the app
-            self.notify(f"Decide: {exc}", severity="error", markup=False)
-            return
+        """Recompute in a worker (the counterfactual search scores thousands of answer sets)."""
+        self._recommend(dict(self.answers), self.hardware, self.evidence, self.clock())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="decide-recommend")
+    def _recommend(
+        self, answers: Answers, hardware: SystemInfo | None, evidence: EvidenceLoad, today: date
+    ) -> None:
+        rec = recommend(
+            answers,
+            hardware,
+            evidence.measured,
+            today,
+            evidence_note=evidence.note,
+            elsewhere=evidence.elsewhere,
+        )
+        if not get_current_worker().is_cancelled:  # a newer change has started its own
+            self.post_message(self.Recommended(rec, answers))
+
+    @on(Recommended)
+    def _recommended(self, message: Recommended) -> None:
+        if message.answers != self.answers:
+            return  # computed for answers changed since
+        rec = message.recommendation
         self.recommendation = rec
-        if self.is_mounted:
-            self.query_one("#decide-result", RecommendationView).show(rec, hardware_note=self.hardware_note)
+        if rec.answers != self.answers:
+            # Answers to questions the others hide (saved by an older version, or typed elsewhere) are not
+            # kept: the checks on screen say which were dropped.
+            self.answers = dict(rec.answers)
+            self._dropped_issues = rec.issues
+            self.query_one("#decide-questions", QuestionPanel).set_answers(self.answers)
+            self._save()
+        self.query_one("#decide-result", RecommendationView).show(
+            rec, hardware_note=self.hardware_note, earlier_issues=self._dropped_issues
+        )
 
     def _save(self) -> None:
         try:
@@ -203,15 +250,42 @@ class DecideArea(Area):
         self.notify(f"Decision written to {path}", title="Exported", markup=False)
 
     def action_reset(self) -> None:
-        self.answers = {}
-        self.query_one("#decide-questions", QuestionPanel).set_answers({})
+        if not self.answers:
+            self.notify("Every answer is already don't know.")
+            return
+        self.app.push_screen(ConfirmReset(_count(self.answers)), self._reset_confirmed)
+
+    def _reset_confirmed(self, confirmed: bool | None) -> None:
+        if not confirmed:
+            return
+        previous = dict(self.answers)
+        self._apply_answers({})
+        self._before_reset = previous
+        self.notify(f"Answers reset to don't know. Press {UNDO_KEY} to undo.")
+
+    def action_undo_reset(self) -> None:
+        if self._before_reset is None:
+            self.notify("Nothing to undo.")
+            return
+        self._apply_answers(self._before_reset)
+        self._before_reset = None
+        self.notify("Answers restored.")
+
+    def _apply_answers(self, answers: Answers) -> None:
+        self.answers = dict(answers)
+        self._dropped_issues = ()
+        self.query_one("#decide-questions", QuestionPanel).set_answers(self.answers)
         self.refresh_recommendation()
         self._save()
-        self.notify("Answers reset to don't know")
+
+
+def _count(answers: Answers) -> int:
+    """Answers as the user gave them: one per single choice, one per ticked option."""
+    return sum(len(values) for values in answers.values())
 
 
 def _this_machine_id() -> str | None:
-    """Only results measured on this machine are evidence; without a fingerprint, any local machine's."""
+    """Only results measured on this machine are evidence; without a fingerprint, every machine's, named."""
     try:
         from fwtui.hardware.machine import local_machine_id
 

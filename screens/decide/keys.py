@@ -1,0 +1,21 @@
+"""The Decide area's keys, in one place: the bindings, the footer and the help text all read them here.
+
+Resetting every answer is destructive, so it has a key no other area uses (``x`` exports in Results and
+cancels the queue in Benchmark), asks first, and can be undone.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding, BindingType
+
+EXPORT_KEY = "e"
+RESET_KEY = "d"  # "don't know" for every question
+UNDO_KEY = "u"
+CONFIRM_KEY = "y"
+CANCEL_KEYS = "n,escape"
+
+AREA_BINDINGS: list[BindingType] = [
+    Binding(EXPORT_KEY, "export", "Export"),
+    Binding(RESET_KEY, "reset", "Reset answers"),
+    Binding(UNDO_KEY, "undo_reset", "Undo reset"),
+]
