@@ -24,7 +24,7 @@ from typing import IO
 
 import numpy as np
 
-from fwtui.bench import harness, workload_data
+from fwtui.bench import generation, harness, workload_data
 from fwtui.bench.events import ChildDone, ChildError, ChildEvent, ChildPhase, ChildProgress, ChildResult
 from fwtui.bench.result_record import MeasurementDetails, Phases
 from fwtui.bench.runner import Prepared, Runner, Step, load_runner
@@ -144,7 +144,7 @@ def correctness_check(
     if mode == "inference":
         x, _ = workload_data.make_batch(wspec, CHECK_BATCH, seed=2)
         expected = workload_data.reference_forward(wspec, weights, x)
-        check = workload_data.check_output(wspec, prepared.infer(x), expected)
+        check = workload_data.check_output(wspec, prepared.infer(generation.check_input(wspec, x, expected)), expected)
         return CheckOutcome(
             check, f"outputs of a batch of {x.shape[0] if wspec.name != 'gemm' else 1} vs float64 NumPy"
         )
@@ -158,11 +158,13 @@ def correctness_check(
     return CheckOutcome(check, f"losses over {CHECK_TRAIN_STEPS} SGD steps vs float64 NumPy")
 
 
-def timed_step(runner: Runner, prepared: Prepared, x: np.ndarray, y: np.ndarray | None, fault: Fault) -> Step:
+def timed_step(
+    runner: Runner, prepared: Prepared, x: np.ndarray, y: np.ndarray | None, fault: Fault, scenario: str = ""
+) -> Step:
     """The timed step; with the ``no_sync`` fault, the runner's deliberately unsynchronised one."""
     if fault.kind == NO_SYNC:
         return runner.make_unsynced_step_for_testing(prepared, x, y)
-    return prepared.make_step(x, y)
+    return generation.scenario_step(prepared, scenario, x, y)
 
 
 def run(spec: RunSpec, out: Emitter) -> None:
@@ -227,7 +229,7 @@ def run(spec: RunSpec, out: Emitter) -> None:
     for measurement in planned:
         scenario = measurement.scenario
         x, y = workload_data.make_batch(wspec, measurement.batch)
-        step = timed_step(runner, prepared, x, y, out.fault)
+        step = timed_step(runner, prepared, x, y, out.fault, scenario)
 
         out.enter("first_call", scenario)
         first_call_s = harness.time_calls(step, range(1)) / 1e9
@@ -258,7 +260,7 @@ def run(spec: RunSpec, out: Emitter) -> None:
                 inner_iterations=inner,
                 timer_resolution_ns=resolution_ns,
                 isolated_call_ms=isolated_ms,
-                flops_per_sample=flops_per_sample(wspec, mode),
+                flops_per_sample=flops_per_sample(wspec, mode, scenario),
                 phases=Phases(
                     import_s=import_s,
                     build=build_s,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from fwtui.bench.workloads import BN_EPS, LN_EPS, cnn_blocks, mlp_dims, trainable_names
+from fwtui.bench.workloads import BN_EPS, LN_EPS, MODEL_WORKLOADS, cnn_blocks, mlp_dims, trainable_names
 
 if TYPE_CHECKING:
     from fwtui.bench.workloads import WorkloadSpec
@@ -282,6 +282,10 @@ def model(
     spec: WorkloadSpec, params: dict[str, Tensor], raw: dict[str, Array], x: Tensor, training: bool
 ) -> Tensor:
     """The workload's forward graph on float64 tensors (``raw`` holds non-trainable arrays)."""
+    if spec.name in MODEL_WORKLOADS:
+        from fwtui.bench.models import reference as models_reference
+
+        return models_reference.model(spec, params, raw, x, training)
     if spec.name == "mlp":
         h = x
         layers = len(mlp_dims(spec)) - 1
@@ -351,6 +355,10 @@ def blas_threads_limited() -> contextlib.AbstractContextManager[object]:
 
 def forward(spec: WorkloadSpec, weights: dict[str, Array], x: Array, *, training: bool = False) -> Array:
     """Float64 output of the workload (logits, or the matrix product for gemm)."""
+    if spec.name == "gpt2":
+        from fwtui.bench.models import reference as models_reference
+
+        return models_reference.gpt2_generate(spec, weights, x)
     params, raw = _split(spec, weights)
     with blas_threads_limited():
         return model(spec, params, raw, Tensor(np.asarray(x, dtype=np.float64)), training).value

@@ -14,6 +14,7 @@ from fwtui.bench.workloads import get_spec
 from fwtui.json_fields import Fields, JsonObject
 
 LATENCY, THROUGHPUT, TRAIN = "latency", "throughput", "train"
+PREFILL, DECODE = "prefill", "decode"  # gpt2's generation: time to first token, then per new token
 
 
 def contender(framework: str, variant: str | None) -> str:
@@ -93,10 +94,18 @@ class RunSpec:
     def measurements(self) -> tuple[Measurement, ...]:
         """(scenario, batch) pairs: latency at the latency batch and throughput at the big batch, or one
         training scenario at the training batch. ``gemm`` is one matmul whatever the batch: one scenario,
-        batch 1."""
+        batch 1. A generating model (gpt2) measures ``prefill`` and ``decode`` at the latency batch and
+        decoding at the throughput batch (``throughput``: new tokens per second)."""
         if self.workload == "gemm":
             return (Measurement(TRAIN if self.mode == "training" else THROUGHPUT, 1),)
         workload = get_spec(self.workload, self.size)
+        if workload.new_tokens and self.mode == "inference":
+            # Generation: the prompt, one new token at a time, and new tokens at the throughput batch.
+            return (
+                Measurement(PREFILL, self.latency_batch),
+                Measurement(DECODE, self.latency_batch),
+                Measurement(THROUGHPUT, self.batch or workload.throughput_batch),
+            )
         if self.mode == "training":
             return (Measurement(TRAIN, self.batch or workload.train_batch),)
         return (

@@ -27,12 +27,18 @@ def _rng(seed: int, name: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(name.encode())])
 
 
+EMBEDDINGS = frozenset({"emb.token", "emb.position", "wte", "wpe"})
+
+
 def _init(name: str, shape: tuple[int, ...], spec: WorkloadSpec, rng: np.random.Generator) -> np.ndarray:
     leaf = name.rsplit(".", 1)[-1]
     modules = name.split(".")[:-1]
     is_norm = any(m.startswith(("bn", "ln")) or m.endswith("_bn") for m in modules)
     if spec.name == "gemm":
         return rng.standard_normal(shape)
+    if name in EMBEDDINGS:
+        # Embedding rows of norm about 1 keep gpt2's tied logits O(1), as trained models roughly are.
+        return rng.normal(0.0, 1.0 / np.sqrt(shape[1]), shape)
     if is_norm:
         if leaf == "weight":
             return rng.uniform(0.8, 1.2, shape)
@@ -45,7 +51,7 @@ def _init(name: str, shape: tuple[int, ...], spec: WorkloadSpec, rng: np.random.
         return rng.uniform(-0.1, 0.1, shape)
     # Weights: He-style scale on the fan-in keeps activations O(1) through ReLU stacks.
     fan_in = shape[0] if len(shape) == 2 else int(np.prod(shape[1:]))
-    gain = 1.0 if spec.name == "transformer" else 2.0
+    gain = 1.0 if spec.name in ("transformer", "bert-base", "gpt2") else 2.0
     return rng.normal(0.0, np.sqrt(gain / fan_in), shape)
 
 
@@ -58,7 +64,7 @@ def make_weights(spec: WorkloadSpec, seed: int = 0) -> dict[str, np.ndarray]:
 
 
 def make_batch(spec: WorkloadSpec, batch: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray | None]:
-    """A deterministic input batch ``(x float32, y int64 labels)``.
+    """A deterministic input batch ``(x float32, y int64 labels)``; ``x`` is int64 token ids for token models.
 
     For gemm the batch size is ignored: ``x`` is the ``(n, n)`` matrix ``A`` and there are no labels.
     """
@@ -67,7 +73,10 @@ def make_batch(spec: WorkloadSpec, batch: int, seed: int = 1) -> tuple[np.ndarra
         return rng.standard_normal(spec.input_shape).astype(np.float32), None
     if batch < 1:
         raise ValueError("batch must be at least 1")
-    x = rng.standard_normal((batch, *spec.input_shape)).astype(np.float32)
+    if spec.tokens:  # token ids: bert-base's sequences, gpt2's prompts
+        x = rng.integers(0, spec.vocab, size=(batch, *spec.input_shape)).astype(np.int64)
+    else:
+        x = rng.standard_normal((batch, *spec.input_shape)).astype(np.float32)
     y = rng.integers(0, spec.num_classes, size=batch).astype(np.int64)
     return x, y
 

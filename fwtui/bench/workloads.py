@@ -49,53 +49,20 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
+from fwtui.bench import models
+from fwtui.bench.models import MODEL_WORKLOADS
+from fwtui.bench.workload_spec import WorkloadSpec
 from fwtui.frameworks import MODES
 
-WORKLOADS: tuple[str, ...] = ("mlp", "cnn", "transformer", "gemm")
+TOY_WORKLOADS: tuple[str, ...] = ("mlp", "cnn", "transformer", "gemm")
+# The real models (ResNet-50, BERT-base, GPT-2 small): their structure lives in fwtui.bench.models.
+WORKLOADS: tuple[str, ...] = (*TOY_WORKLOADS, *MODEL_WORKLOADS)
 SIZES: tuple[str, ...] = ("small", "medium", "large")
 
 BN_EPS = 1e-5
 LN_EPS = 1e-5
 
 GEMM_TRAINING_REASON = "gemm is a roofline kernel with no parameters to train"
-
-
-@dataclass(frozen=True)
-class WorkloadSpec:
-    """One workload at one size. Fields that do not apply to the workload keep their zero defaults."""
-
-    name: str
-    size: str
-    input_shape: tuple[int, ...]  # per sample; gemm: the whole (n, n) input
-    num_classes: int
-    throughput_batch: int  # batch for the offline/throughput scenario (latency is always batch 1)
-    train_batch: int
-    trainable: bool
-    tolerance_abs: float  # inference check: max|out - ref| <= tolerance_abs + tolerance_rel * max|ref|
-    tolerance_rel: float
-    learning_rate: float
-    momentum: float
-    train_tolerance_rel: float = 1e-3  # training check: max |loss - ref| / |ref| over the steps
-    description: str = ""
-    # mlp
-    hidden: tuple[int, ...] = ()
-    # cnn
-    image_size: int = 0
-    stem_channels: int = 0
-    # (channels, blocks) per stage; every stage after the first starts with a stride-2 block
-    stages: tuple[tuple[int, int], ...] = ()
-    # transformer
-    seq_len: int = 0
-    width: int = 0
-    heads: int = 0
-    layers: int = 0
-    ffn_hidden: int = 0
-    # gemm
-    n: int = 0
-
-    @property
-    def key(self) -> str:
-        return f"{self.name}/{self.size}"
 
 
 @dataclass(frozen=True)
@@ -234,6 +201,10 @@ for _size, _n in (("small", 1024), ("medium", 2048), ("large", 4096)):
     )
 
 
+for _spec in models.specs():
+    _register(_spec)
+
+
 def get_spec(name: str, size: str = "small") -> WorkloadSpec:
     """The spec for a workload at a size; raises ``KeyError`` naming the valid choices."""
     if name not in WORKLOADS:
@@ -249,7 +220,9 @@ def all_specs(size: str | None = None) -> list[WorkloadSpec]:
 
 def training_unsupported_reason(spec: WorkloadSpec) -> str | None:
     """Why the workload cannot train in any framework, or None."""
-    return None if spec.trainable else GEMM_TRAINING_REASON
+    if spec.trainable:
+        return None
+    return spec.training_reason or GEMM_TRAINING_REASON
 
 
 # --- structure ---------------------------------------------------------------------------------------------
@@ -278,6 +251,8 @@ def _bn_shapes(prefix: str, channels: int) -> dict[str, tuple[int, ...]]:
 
 def weight_shapes(spec: WorkloadSpec) -> dict[str, tuple[int, ...]]:
     """Every weight's name and canonical shape, in a fixed order."""
+    if spec.name in MODEL_WORKLOADS:
+        return models.weight_shapes(spec)
     shapes: dict[str, tuple[int, ...]] = {}
     if spec.name == "mlp":
         dims = mlp_dims(spec)
@@ -332,8 +307,10 @@ def trainable_names(spec: WorkloadSpec) -> list[str]:
 # --- accounting ------------------------------------------------------------------------------------------------
 
 
-def _forward_flops(spec: WorkloadSpec) -> float:
+def _forward_flops(spec: WorkloadSpec, scenario: str | None) -> float:
     """Forward FLOPs per sample: 2 x multiply-adds of matmuls and convolutions (elementwise work not counted)."""
+    if spec.name in MODEL_WORKLOADS:
+        return models.forward_flops(spec, scenario)
     if spec.name == "mlp":
         dims = mlp_dims(spec)
         return float(sum(2 * a * b for a, b in itertools.pairwise(dims)))
@@ -357,9 +334,12 @@ def _forward_flops(spec: WorkloadSpec) -> float:
     raise KeyError(spec.name)  # pragma: no cover
 
 
-def flops_per_sample(spec: WorkloadSpec, mode: str) -> float:
-    """Forward FLOPs per sample; a training step counts 3x (forward + backward ≈ 2x forward)."""
+def flops_per_sample(spec: WorkloadSpec, mode: str, scenario: str | None = None) -> float:
+    """Forward FLOPs per sample; a training step counts 3x (forward + backward ≈ 2x forward).
+
+    gpt2's sample is its scenario's: a prompt for ``prefill``, one new token for the decode scenarios.
+    """
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
-    forward = _forward_flops(spec)
+    forward = _forward_flops(spec, scenario)
     return forward if mode == "inference" else 3.0 * forward

@@ -19,6 +19,8 @@ import torch
 import torch.nn.functional as F
 
 from fwtui.bench.runner import Runner, parse_device
+from fwtui.bench.models import gpt2
+from fwtui.bench.runners._models_torch import TorchGeneration
 from fwtui.bench.runners.torch_models import load_weights, make_module
 from fwtui.json_fields import JsonObject
 
@@ -245,5 +247,14 @@ class TorchRunner(Runner):
 
     def prepare(
         self, spec: WorkloadSpec, weights: dict[str, np.ndarray], *, mode: str, variant: str, device: str
-    ) -> TorchPrepared:
+    ) -> TorchPrepared | TorchGeneration:
+        if spec.name == gpt2.NAME:
+            kind, index = parse_device(device)
+            target = torch.device(f"{kind}:{index}" if kind == "cuda" else kind)
+
+            def sync() -> None:
+                if target.type == "cuda":
+                    torch.cuda.synchronize(target)
+
+            return TorchGeneration(spec, weights, target, sync, compile_model=variant == "compile")
         return TorchPrepared(spec, weights, mode=mode, variant=variant, device=device)

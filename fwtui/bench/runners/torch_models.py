@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from fwtui.bench.runners._models_torch import MODULES, CanonicalModel
 from fwtui.bench.workloads import BN_EPS, LN_EPS, cnn_blocks, mlp_dims
 
 if TYPE_CHECKING:
@@ -156,6 +157,8 @@ def canonical_to_torch_names(spec: WorkloadSpec) -> dict[str, str]:
 
 
 def make_module(spec: WorkloadSpec) -> nn.Module:
+    if spec.name in MODULES:
+        return MODULES[spec.name](spec)
     if spec.name == "mlp":
         return MLP(mlp_dims(spec))
     if spec.name == "cnn":
@@ -169,6 +172,9 @@ def make_module(spec: WorkloadSpec) -> nn.Module:
 
 def load_weights(module: nn.Module, spec: WorkloadSpec, weights: dict[str, np.ndarray]) -> None:
     """Copy the canonical weights into ``module`` (transposing linear weights)."""
+    if isinstance(module, CanonicalModel):
+        module.load_canonical(weights)
+        return
     state = module.state_dict()
     mapping = canonical_to_torch_names(spec)
     missing = set(mapping) ^ set(weights)

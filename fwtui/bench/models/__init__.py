@@ -1,0 +1,42 @@
+"""The real models: ResNet-50 v1.5, BERT-base and GPT-2 small, each parameterised by size.
+
+One module per architecture holds its structure, weight names and FLOP count (:mod:`.resnet`, :mod:`.bert`,
+:mod:`.gpt2`); :mod:`.reference` is their float64 NumPy reference. Every framework builds them from the same
+seeded NumPy weights (:mod:`fwtui.bench.workload_data`). ``small`` is each architecture reduced so that a
+correctness test takes seconds; ``large`` is the published model. Imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+from fwtui.bench.models import bert, gpt2, resnet
+from fwtui.bench.workload_spec import WorkloadSpec
+
+MODEL_WORKLOADS: tuple[str, ...] = (resnet.NAME, bert.NAME, gpt2.NAME)
+_MODULES = {resnet.NAME: resnet, bert.NAME: bert, gpt2.NAME: gpt2}
+
+
+def specs() -> list[WorkloadSpec]:
+    return [spec for module in _MODULES.values() for spec in module.specs()]
+
+
+def weight_shapes(spec: WorkloadSpec) -> dict[str, tuple[int, ...]]:
+    return _MODULES[spec.name].weight_shapes(spec)
+
+
+def forward_flops(spec: WorkloadSpec, scenario: str | None = None) -> float:
+    """Forward FLOPs per sample; for gpt2 per prompt (``prefill``) or per new token (the decode scenarios)."""
+    if spec.name == gpt2.NAME:
+        return gpt2.prefill_flops(spec) if scenario == gpt2.PREFILL else gpt2.decode_flops(spec)
+    return _MODULES[spec.name].forward_flops(spec)
+
+
+def parameter_count(spec: WorkloadSpec) -> int:
+    """Trainable parameters (batch-norm running statistics excluded)."""
+    total = 0
+    for name, shape in weight_shapes(spec).items():
+        if not name.endswith(("running_mean", "running_var")):
+            count = 1
+            for dim in shape:
+                count *= dim
+            total += count
+    return total

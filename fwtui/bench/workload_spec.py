@@ -1,0 +1,61 @@
+"""The shape of a workload at one size: :class:`WorkloadSpec`, shared by the catalogue and the real models.
+
+Imports nothing heavy; :mod:`fwtui.bench.workloads` holds the catalogue and :mod:`fwtui.bench.models` the
+real models' structure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class WorkloadSpec:
+    """One workload at one size. Fields that do not apply to the workload keep their zero defaults."""
+
+    name: str
+    size: str
+    input_shape: tuple[int, ...]  # per sample; gemm: the whole (n, n) input
+    num_classes: int
+    throughput_batch: int  # batch for the offline/throughput scenario (latency is always batch 1)
+    train_batch: int
+    trainable: bool
+    tolerance_abs: float  # inference check: max|out - ref| <= tolerance_abs + tolerance_rel * max|ref|
+    tolerance_rel: float
+    learning_rate: float
+    momentum: float
+    train_tolerance_rel: float = 1e-3  # training check: max |loss - ref| / |ref| over the steps
+    description: str = ""
+    # mlp
+    hidden: tuple[int, ...] = ()
+    # cnn
+    image_size: int = 0
+    stem_channels: int = 0
+    # (channels, blocks) per stage; every stage after the first starts with a stride-2 block
+    stages: tuple[tuple[int, int], ...] = ()
+    # transformer
+    seq_len: int = 0
+    width: int = 0
+    heads: int = 0
+    layers: int = 0
+    ffn_hidden: int = 0
+    # gemm
+    n: int = 0
+    # the real models (fwtui.bench.models): token vocabulary and positions of bert-base and gpt2, the
+    # bottleneck expansion of resnet50, the new tokens gpt2 generates after a prompt of ``seq_len``
+    vocab: int = 0
+    positions: int = 0
+    expansion: int = 0
+    new_tokens: int = 0
+    # why it cannot train in any framework ("" when ``trainable``)
+    training_reason: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}/{self.size}"
+
+    @property
+    def tokens(self) -> bool:
+        """Whether the input is token ids (int64, shape (batch, seq_len)) rather than float32 values."""
+        return self.vocab > 0
+
