@@ -30,7 +30,9 @@ def to_channels_last_input(spec: WorkloadSpec, x: np.ndarray) -> np.ndarray:
     """The canonical input in the channels-last layout (NCHW images -> NHWC); other inputs unchanged."""
     import numpy as np
 
+    if spec.tokens:
+        return np.asarray(x, dtype=np.int32)  # token ids: JAX and TensorFlow index with int32
     x = np.asarray(x, dtype=np.float32)
-    if spec.name == "cnn":
+    if spec.name in ("cnn", "resnet50"):
         return np.ascontiguousarray(x.transpose(0, 2, 3, 1))
     return x

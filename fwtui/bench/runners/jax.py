@@ -35,6 +35,8 @@ import numpy as np
 
 from fwtui.bench import workloads
 from fwtui.bench.runner import Prepared, Runner, Step, parse_device
+from fwtui.bench.models import gpt2
+from fwtui.bench.runners._models_jax import JaxGeneration
 from fwtui.bench.runners import to_channels_last_input, to_channels_last_weight
 from fwtui.bench.runners.jax_models import FORWARDS, Params, cross_entropy
 from fwtui.bench.workloads import WorkloadSpec
@@ -279,7 +281,9 @@ class JaxRunner(Runner):
 
     def prepare(
         self, spec: WorkloadSpec, weights: dict[str, np.ndarray], *, mode: str, variant: str, device: str
-    ) -> JaxPrepared:
+    ) -> JaxPrepared | JaxGeneration:
+        if spec.name == gpt2.NAME:
+            return JaxGeneration(spec, weights, _jax_device(device))
         return JaxPrepared(spec, weights, mode=mode, device=device)
 
     def make_unsynced_step_for_testing(

@@ -14,6 +14,7 @@ import numpy as np
 from jax import lax
 
 from fwtui.bench import workloads
+from fwtui.bench.runners._models_jax import FORWARDS as MODEL_FORWARDS
 from fwtui.bench.workloads import BN_EPS, LN_EPS, WorkloadSpec
 
 Params = dict[str, Any]  # weight name -> jax.Array
@@ -108,6 +109,7 @@ FORWARDS: dict[str, Callable[[WorkloadSpec, Params, Any, bool], Any]] = {
     "cnn": _cnn,
     "transformer": _transformer,
     "gemm": _gemm,
+    **MODEL_FORWARDS,
 }
 
 
