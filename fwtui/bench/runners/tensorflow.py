@@ -34,6 +34,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # must precede the import to
 
 import tensorflow as tf
 
+from fwtui.bench.models import gpt2
+from fwtui.bench.runners._models_tf import FORWARDS as MODEL_FORWARDS
+from fwtui.bench.runners._models_tf import TensorFlowGeneration
+
 Params = dict[str, tf.Variable]
 
 
@@ -129,6 +133,7 @@ _FORWARDS: dict[str, Callable[[WorkloadSpec, Params, Any, bool], Any]] = {
     "cnn": _cnn,
     "transformer": _transformer,
     "gemm": _gemm,
+    **MODEL_FORWARDS,
 }
 
 
@@ -190,6 +195,8 @@ class TensorFlowPrepared:
                 grads = tape.gradient(loss, self._trainable)
                 updates = []
                 for var, accum, grad in zip(self._trainable, self._velocity, grads, strict=True):
+                    # An embedding's gradient is sparse (IndexedSlices); the fused kernel takes it dense.
+                    grad = tf.convert_to_tensor(grad)
                     update = tf.raw_ops.ResourceApplyMomentum(
                         var=var.handle,
                         accum=accum.handle,
@@ -326,5 +333,7 @@ class TensorFlowRunner(Runner):
 
     def prepare(
         self, spec: WorkloadSpec, weights: dict[str, np.ndarray], *, mode: str, variant: str, device: str
-    ) -> TensorFlowPrepared:
+    ) -> TensorFlowPrepared | TensorFlowGeneration:
+        if spec.name == gpt2.NAME:
+            return TensorFlowGeneration(spec, weights, _tf_device(device), lambda fn: _compile(fn, variant))
         return TensorFlowPrepared(spec, weights, mode=mode, variant=variant, device=device)
