@@ -26,6 +26,7 @@ except ImportError:  # onnxruntime alone can run models but cannot build them
     onnx = None
 
 if TYPE_CHECKING:
+    from fwtui.bench.runners._models_onnx import OrtGeneration
     from fwtui.bench.workloads import WorkloadSpec
 
 OPSET = 17  # LayerNormalization needs 17
@@ -45,7 +46,9 @@ class _Graph:
         self._count = 0
 
     def const(self, name: str, value: np.ndarray) -> str:
-        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(value), name=name))
+        # np.ascontiguousarray would turn a scalar into a 1-element vector (Gather and Range need scalars).
+        value = np.ascontiguousarray(value) if value.ndim else np.asarray(value)
+        self.initializers.append(numpy_helper.from_array(value, name=name))
         return name
 
     def op(self, op_type: str, inputs: list[str], **attrs: Any) -> str:
@@ -141,26 +144,45 @@ def _transformer(g: _Graph, spec: WorkloadSpec, w: dict[str, np.ndarray], x: str
     return _linear(g, w, pooled, "head")
 
 
-def build_model_bytes(spec: WorkloadSpec, weights: dict[str, np.ndarray]) -> bytes:
-    """The serialised ONNX model of ``spec`` with ``weights`` as initializers; input ``x``, output ``y``."""
-    if onnx is None:
-        raise RuntimeError(ONNX_MISSING_REASON)
-    g = _Graph()
+def _plain_io(g: _Graph, spec: WorkloadSpec, weights: dict[str, np.ndarray]) -> tuple[list[Any], list[Any]]:
+    """A one-input (``x``), one-output (``y``) workload's nodes; returns its inputs and outputs."""
     if spec.name == "gemm":
         input_shape: list[int | str] = list(spec.input_shape)
         out = g.op("MatMul", ["x", _weight(g, weights, "b")])
         output_shape: list[int | str] = [spec.n, spec.n]
     else:
+        from fwtui.bench.runners._models_onnx import BUILDERS
+
         input_shape = ["batch", *spec.input_shape]
-        builders = {"mlp": _mlp, "cnn": _cnn, "transformer": _transformer}
+        builders = {"mlp": _mlp, "cnn": _cnn, "transformer": _transformer, **BUILDERS}
         out = builders[spec.name](g, spec, weights, "x")
         output_shape = ["batch", spec.num_classes]
     g.nodes.append(helper.make_node("Identity", [out], ["y"], name="output"))
+    input_type = TensorProto.INT64 if spec.tokens else TensorProto.FLOAT
+    return (
+        [helper.make_tensor_value_info("x", input_type, input_shape)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, output_shape)],
+    )
+
+
+def build_model_bytes(spec: WorkloadSpec, weights: dict[str, np.ndarray]) -> bytes:
+    """The serialised ONNX model of ``spec`` with ``weights`` as initializers; input ``x``, output ``y``."""
+    if onnx is None:
+        raise RuntimeError(ONNX_MISSING_REASON)
+    g = _Graph()
+    if spec.name == "gpt2":
+        from fwtui.bench.runners import _models_onnx
+
+        inputs, outputs, names = _models_onnx.gpt2_io(spec)
+        for node_output, name in zip(_models_onnx.gpt2_graph(g, spec, weights), names, strict=True):
+            g.nodes.append(helper.make_node("Identity", [node_output], [name], name=f"output_{name}"))
+    else:
+        inputs, outputs = _plain_io(g, spec, weights)
     graph = helper.make_graph(
         g.nodes,
         f"fwtui_{spec.name}_{spec.size}",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, input_shape)],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, output_shape)],
+        inputs,
+        outputs,
         initializer=g.initializers,
     )
     model = helper.make_model(
@@ -168,6 +190,30 @@ def build_model_bytes(spec: WorkloadSpec, weights: dict[str, np.ndarray]) -> byt
     )
     onnx.checker.check_model(model)
     return bytes(model.SerializeToString())
+
+
+def make_session(model_bytes: bytes, kind: str, index: int, intra_op_threads: int) -> ort.InferenceSession:
+    """An inference session on the cpu or ``cuda:index``; raises when CUDA was asked for and is not in use."""
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.intra_op_num_threads = intra_op_threads
+    options.inter_op_num_threads = 1  # execution is sequential: the inter-op pool would only idle
+    options.log_severity_level = 3  # errors only: fallback warnings are checked explicitly below
+    providers: list[Any] = ["CPUExecutionProvider"]
+    if kind == "cuda":
+        # TF32 off: the CUDA provider uses it by default on Ampere and later, which is not the float32
+        # arithmetic every other framework is held to.
+        cuda_options = {"device_id": index, "use_tf32": 0}
+        providers = [("CUDAExecutionProvider", cuda_options), "CPUExecutionProvider"]
+    session = ort.InferenceSession(model_bytes, options, providers=providers)
+    if kind == "cuda" and session.get_providers()[0] != "CUDAExecutionProvider":
+        # ORT silently falls back to CPU when the CUDA libraries fail to load; that would be mislabelled.
+        raise RuntimeError(
+            "onnxruntime could not start the CUDA execution provider (CUDA/cuDNN libraries?)"
+        )
+
+    return session
 
 
 # --- prepared workload ---------------------------------------------------------------------------------------
@@ -189,34 +235,18 @@ class OrtPrepared:
         kind, index = parse_device(device)
         self.is_cuda = kind == "cuda"
         self.device_id = index
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.intra_op_num_threads = intra_op_threads
-        options.inter_op_num_threads = 1  # execution is sequential: the inter-op pool would only idle
-        options.log_severity_level = 3  # errors only: fallback warnings are checked explicitly below
-        providers: list[Any] = ["CPUExecutionProvider"]
-        if self.is_cuda:
-            # TF32 off: the CUDA provider uses it by default on Ampere and later, which is not the float32
-            # arithmetic every other framework is held to.
-            cuda_options = {"device_id": index, "use_tf32": 0}
-            providers = [("CUDAExecutionProvider", cuda_options), "CPUExecutionProvider"]
-        self.session = ort.InferenceSession(build_model_bytes(spec, weights), options, providers=providers)
-        if self.is_cuda and self.session.get_providers()[0] != "CUDAExecutionProvider":
-            # ORT silently falls back to CPU when the CUDA libraries fail to load; that would be mislabelled.
-            raise RuntimeError(
-                "onnxruntime could not start the CUDA execution provider (CUDA/cuDNN libraries?)"
-            )
+        self.input_dtype = np.int64 if spec.tokens else np.float32
+        self.session = make_session(build_model_bytes(spec, weights), kind, index, intra_op_threads)
 
     def infer(self, x: np.ndarray) -> np.ndarray:
-        return np.asarray(self.session.run(["y"], {"x": np.ascontiguousarray(x, dtype=np.float32)})[0])
+        return np.asarray(self.session.run(["y"], {"x": np.ascontiguousarray(x, dtype=self.input_dtype)})[0])
 
     def train_losses(self, x: np.ndarray, y: np.ndarray, steps: int) -> list[float]:
         raise NotImplementedError(self.cannot_train)
 
     def make_step(self, x: np.ndarray, y: np.ndarray | None = None) -> Callable[[], None]:
         session = self.session
-        host_x = np.ascontiguousarray(x, dtype=np.float32)
+        host_x = np.ascontiguousarray(x, dtype=self.input_dtype)
         if not self.is_cuda:
             feed = {"x": host_x}
             outputs = ["y"]
@@ -279,7 +309,12 @@ class OrtRunner(Runner):
 
     def prepare(
         self, spec: WorkloadSpec, weights: dict[str, np.ndarray], *, mode: str, variant: str, device: str
-    ) -> OrtPrepared:
+    ) -> OrtPrepared | OrtGeneration:
+        if spec.name == "gpt2":
+            from fwtui.bench.runners._models_onnx import OrtGeneration
+
+            kind, index = parse_device(device)
+            return OrtGeneration(spec, make_session(build_model_bytes(spec, weights), kind, index, self.intra_op_threads))
         return OrtPrepared(
             spec,
             weights,
