@@ -11,7 +11,9 @@ import json
 
 import pytest
 
+from fwtui.bench.generation import check_input, scenario_step
 from fwtui.bench.runner import Runner, load_runner
+from fwtui.bench.spec import RunSpec
 from fwtui.bench.workload_data import (
     check_losses,
     check_output,
@@ -81,9 +83,12 @@ def test_inference_agrees_with_the_reference_and_the_step_runs(runner: Runner, w
     weights = make_weights(spec)
     x, y = make_batch(spec, 3)
     prepared = runner.build(spec, weights, mode="inference", variant=runner.variants[0], device="cpu")
-    check = check_output(spec, prepared.infer(x), reference_forward(spec, weights, x))
+    expected = reference_forward(spec, weights, x)
+    # A generating model (gpt2) is checked under teacher forcing: fed the reference's own tokens.
+    check = check_output(spec, prepared.infer(check_input(spec, x, expected)), expected)
     assert check.ok, check
-    assert prepared.make_step(x, y)() is None
+    for measurement in RunSpec(runner.name, workload, "inference", runner.variants[0]).measurements():
+        assert scenario_step(prepared, measurement.scenario, x, y)() is None
     assert prepared.device_memory_peak_mb() is None  # the CPU has no device memory to report
 
 
@@ -105,9 +110,11 @@ def test_training_losses_agree_with_the_reference_and_the_step_runs(runner: Runn
     assert prepared.make_step(x, y)() is None
 
 
-def test_gemm_does_not_train(runner: Runner) -> None:
-    spec = get_spec("gemm")
-    with pytest.raises(ValueError, match=runner.framework.cannot_train or GEMM_TRAINING_REASON):
+@pytest.mark.parametrize("workload", ["gemm", "gpt2"])
+def test_what_does_not_train_says_why(runner: Runner, workload: str) -> None:
+    spec = get_spec(workload)
+    reason = runner.framework.cannot_train or spec.training_reason or GEMM_TRAINING_REASON
+    with pytest.raises(ValueError, match=reason):
         runner.build(spec, make_weights(spec), mode="training", variant=runner.variants[0], device="cpu")
 
 

@@ -70,7 +70,7 @@ def test_unsupported_variants_and_gemm_training_are_refused(runner: Runner) -> N
         runner.build(spec, workload_data.make_weights(spec), mode="training", variant="jit", device="cpu")
 
 
-@pytest.mark.parametrize("name", workloads.WORKLOADS)
+@pytest.mark.parametrize("name", workloads.TOY_WORKLOADS)
 def test_inference_matches_reference(runner: Runner, name: str) -> None:
     spec = workloads.get_spec(name, "small")
     weights = workload_data.make_weights(spec)

@@ -15,7 +15,7 @@ from onnx import numpy_helper  # noqa: E402
 from fwtui.bench.runner import load_runner  # noqa: E402
 from fwtui.bench.runners import onnxruntime as ort_runner  # noqa: E402
 from fwtui.bench.workload_data import check_output, make_batch, make_weights, reference_forward  # noqa: E402
-from fwtui.bench.workloads import WORKLOADS, get_spec  # noqa: E402
+from fwtui.bench.workloads import TOY_WORKLOADS, get_spec  # noqa: E402
 from fwtui.frameworks import BY_NAME  # noqa: E402
 
 runner = load_runner("onnxruntime")
@@ -28,7 +28,7 @@ def test_the_runner_imports_the_real_onnxruntime() -> None:
     assert runner.framework_version() == ort.__version__
 
 
-@pytest.mark.parametrize("name", WORKLOADS)
+@pytest.mark.parametrize("name", TOY_WORKLOADS)
 def test_inference_matches_the_reference(name: str) -> None:
     runner.configure(1, "cpu")
     spec = get_spec(name)

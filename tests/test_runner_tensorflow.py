@@ -67,7 +67,7 @@ def test_unknown_variant_and_gemm_training_are_refused(runner: Runner) -> None:
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-@pytest.mark.parametrize("name", workloads.WORKLOADS)
+@pytest.mark.parametrize("name", workloads.TOY_WORKLOADS)
 def test_inference_matches_reference(runner: Runner, name: str, variant: str) -> None:
     spec = workloads.get_spec(name, "small")
     weights = workload_data.make_weights(spec)

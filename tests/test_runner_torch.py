@@ -22,7 +22,7 @@ from fwtui.bench.workload_data import (  # noqa: E402
     reference_forward,
     reference_train_losses,
 )
-from fwtui.bench.workloads import GEMM_TRAINING_REASON, WORKLOADS, get_spec  # noqa: E402
+from fwtui.bench.workloads import GEMM_TRAINING_REASON, TOY_WORKLOADS, get_spec  # noqa: E402
 
 runner = load_runner("torch")
 TRAINABLE = ["mlp", "cnn", "transformer"]
@@ -77,7 +77,7 @@ def test_mismatched_weights_are_rejected() -> None:
         runner.build(spec, weights, mode="inference", variant="eager", device="cpu")
 
 
-@pytest.mark.parametrize("name", WORKLOADS)
+@pytest.mark.parametrize("name", TOY_WORKLOADS)
 def test_eager_inference_matches_the_reference(name: str) -> None:
     spec = get_spec(name)
     weights = make_weights(spec)
@@ -156,7 +156,7 @@ def test_inference_build_cannot_train() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", WORKLOADS)
+@pytest.mark.parametrize("name", TOY_WORKLOADS)
 def test_compiled_inference_matches_the_reference(name: str) -> None:
     spec = get_spec(name)
     weights = make_weights(spec)

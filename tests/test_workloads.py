@@ -169,7 +169,9 @@ def test_batches_are_deterministic(name: str) -> None:
     x, y = make_batch(spec, 3)
     x2, y2 = make_batch(spec, 3)
     x3, _ = make_batch(spec, 3, seed=2)
-    assert x.dtype == np.float32
+    assert x.dtype == (np.int64 if spec.tokens else np.float32)
+    if spec.tokens:
+        assert x.min() >= 0 and x.max() < spec.vocab
     assert np.array_equal(x, x2)
     assert not np.array_equal(x, x3)
     if name == "gemm":
@@ -197,6 +199,9 @@ def test_reference_forward_shapes_and_scale(name: str) -> None:
     if name == "gemm":
         assert out.shape == (spec.n, spec.n)
         np.testing.assert_allclose(out, x.astype(np.float64) @ weights["b"].astype(np.float64))
+    elif spec.new_tokens:  # gpt2: the logits that chose each generated token
+        assert out.shape == (2, spec.new_tokens, spec.vocab)
+        assert 0.05 < np.abs(out).max() < 50
     else:
         assert out.shape == (2, spec.num_classes)
         # The initialisation keeps logits O(1): neither vanishing nor exploding through the depth.
