@@ -29,7 +29,7 @@ from fwtui.bench.events import ChildDone, ChildError, ChildEvent, ChildPhase, Ch
 from fwtui.bench.result_record import MeasurementDetails, Phases
 from fwtui.bench.runner import Prepared, Runner, Step, load_runner
 from fwtui.bench.spec import RunSpec
-from fwtui.bench.workloads import WorkloadSpec, flops_per_sample, get_spec, training_unsupported_reason
+from fwtui.bench.workloads import WorkloadSpec, flops_per_sample, parameter_count, get_spec, training_unsupported_reason
 
 CHECK_BATCH = 4
 CHECK_TRAIN_STEPS = 3
@@ -284,6 +284,8 @@ def run(spec: RunSpec, out: Emitter) -> None:
                     steady_call_ms=steady_ms,
                     load_average=tuple(os.getloadavg()),  # a busy machine explains noisy samples
                     tolerance_rel=wspec.tolerance_rel if mode == "inference" else wspec.train_tolerance_rel,
+                    parameters=parameter_count(wspec),
+                    weight_bytes=sum(int(w.nbytes) for w in weights.values()),
                 ),
             )
         )

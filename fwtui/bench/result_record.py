@@ -89,6 +89,8 @@ class MeasurementDetails:
     steady_call_ms: float | None = None
     load_average: tuple[float, ...] | None = None  # a busy machine explains noisy samples
     tolerance_rel: float | None = None
+    parameters: int | None = None  # the model's trainable parameters
+    weight_bytes: int | None = None  # bytes of every weight as the timed model holds them
 
     def to_dict(self) -> JsonObject:
         """Only what was reported: a child always reports every field."""
@@ -100,6 +102,8 @@ class MeasurementDetails:
             "steady_call_ms": self.steady_call_ms,
             "load_average": None if self.load_average is None else list(self.load_average),
             "tolerance_rel": self.tolerance_rel,
+            "parameters": self.parameters,
+            "weight_bytes": self.weight_bytes,
         }
         return {key: value for key, value in data.items() if value is not None}
 
@@ -114,6 +118,8 @@ class MeasurementDetails:
             steady_call_ms=f.opt_number("steady_call_ms"),
             load_average=f.numbers("load_average") if f.has("load_average") else None,
             tolerance_rel=f.opt_number("tolerance_rel"),
+            parameters=f.opt_integer("parameters"),
+            weight_bytes=f.opt_integer("weight_bytes"),
         )
 
 

@@ -47,6 +47,7 @@ Weight names per workload (see :func:`weight_shapes` for the exact shapes)
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 
 from fwtui.bench import models
@@ -295,6 +296,15 @@ def weight_shapes(spec: WorkloadSpec) -> dict[str, tuple[int, ...]]:
     else:  # pragma: no cover - get_spec guards the names
         raise KeyError(spec.name)
     return shapes
+
+
+def parameter_count(spec: WorkloadSpec) -> int:
+    """The model's parameters: every weight but batch-norm running statistics (gemm: its matrix)."""
+    total = 0
+    for name, shape in weight_shapes(spec).items():
+        if not name.endswith(("running_mean", "running_var")):
+            total += math.prod(shape)
+    return total
 
 
 def trainable_names(spec: WorkloadSpec) -> list[str]:

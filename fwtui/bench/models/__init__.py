@@ -28,15 +28,3 @@ def forward_flops(spec: WorkloadSpec, scenario: str | None = None) -> float:
     if spec.name == gpt2.NAME:
         return gpt2.prefill_flops(spec) if scenario == gpt2.PREFILL else gpt2.decode_flops(spec)
     return _MODULES[spec.name].forward_flops(spec)
-
-
-def parameter_count(spec: WorkloadSpec) -> int:
-    """Trainable parameters (batch-norm running statistics excluded)."""
-    total = 0
-    for name, shape in weight_shapes(spec).items():
-        if not name.endswith(("running_mean", "running_var")):
-            count = 1
-            for dim in shape:
-                count *= dim
-            total += count
-    return total
