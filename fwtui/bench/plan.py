@@ -2,7 +2,8 @@
 
 Presets trade time for precision. ``quick`` times every installed framework's main variant on the four small
 workloads and finishes in about two minutes on a 2-core machine; ``standard`` adds the compiled/eager variants
-and longer measurements; ``full`` adds the medium size and measures longest.
+and longer measurements; ``full`` adds the medium size and measures longest; ``models`` runs the real models
+(ResNet-50, BERT-base, GPT-2 small) at full size. The presets but ``models`` default to the small workloads.
 """
 
 from __future__ import annotations
@@ -11,11 +12,18 @@ import os
 from dataclasses import dataclass
 
 from fwtui.bench.spec import RunSpec
-from fwtui.bench.workloads import GEMM_TRAINING_REASON, SIZES, WORKLOADS
+from fwtui.bench.workloads import (
+    MODEL_WORKLOADS,
+    SIZES,
+    TOY_WORKLOADS,
+    WORKLOADS,
+    get_spec,
+    training_unsupported_reason,
+)
 from fwtui.errors import UsageError
 from fwtui.frameworks import ALIASES, ALL_VARIANTS, BENCHMARK_FRAMEWORKS, BY_NAME, MODES, installed_version
 
-__all__ = ["DEVICES", "MODES", "PRESETS", "SIZES", "WORKLOADS", "Preset", "RunSpec", "Selection", "expand"]
+__all__ = ["DEVICES", "MODES", "PRESETS", "SIZES", "TOY_WORKLOADS", "WORKLOADS", "Preset", "RunSpec", "Selection", "expand"]
 
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
 
@@ -31,6 +39,7 @@ class Preset:
     max_time_s: float
     warmup_s: float
     timeout_s: float  # per child
+    workloads: tuple[str, ...] = TOY_WORKLOADS  # when the selection names none
 
 
 PRESETS: dict[str, Preset] = {
@@ -66,6 +75,18 @@ PRESETS: dict[str, Preset] = {
         max_time_s=30.0,
         warmup_s=1.0,
         timeout_s=1200.0,
+    ),
+    "models": Preset(
+        "models",
+        "ResNet-50, BERT-base and GPT-2 small at full size, main variant of each framework, short measurements",
+        {"torch": ("eager",), "tensorflow": ("function",), "jax": ("jit",), "onnxruntime": ("ort",)},
+        ("large",),
+        min_time_s=1.0,
+        min_iterations=5,
+        max_time_s=10.0,
+        warmup_s=0.5,
+        timeout_s=1800.0,
+        workloads=MODEL_WORKLOADS,
     ),
 }
 
@@ -139,7 +160,7 @@ def expand(selection: Selection) -> list[RunSpec]:
         raise UsageError(f"unknown preset {selection.preset!r}; choose from {', '.join(PRESETS)}")
     preset = PRESETS[selection.preset]
     frameworks = _framework_names(selection.frameworks) or [fw.name for fw in BENCHMARK_FRAMEWORKS]
-    workloads = _names(selection.workloads, WORKLOADS, "workload") or list(WORKLOADS)
+    workloads = _names(selection.workloads, WORKLOADS, "workload") or list(preset.workloads)
     explicit_modes = _names(selection.modes, MODES, "mode")
     modes = explicit_modes or list(MODES)
     variants = _names(selection.variants, ALL_VARIANTS, "variant")
@@ -166,10 +187,11 @@ def expand(selection: Selection) -> list[RunSpec]:
             for workload in workloads:
                 for mode in modes:
                     status, reason = ("skipped", missing) if missing else (None, None)
-                    if mode == "training" and workload == "gemm":
+                    cannot_train = training_unsupported_reason(get_spec(workload, size))
+                    if mode == "training" and cannot_train:
                         if explicit_modes is None:
-                            continue  # not a model: only listed as unsupported when training was asked for
-                        status, reason = "unsupported", GEMM_TRAINING_REASON
+                            continue  # never trains: only listed as unsupported when training was asked for
+                        status, reason = "unsupported", cannot_train
                     elif mode not in fw.modes and status is None:
                         status, reason = "unsupported", fw.cannot_train
                     for variant in chosen:
@@ -204,8 +226,12 @@ def expand(selection: Selection) -> list[RunSpec]:
 _IMPORT_S = {"torch": 1.5, "tensorflow": 5.0, "jax": 0.8, "onnxruntime": 0.3}
 _FIRST_CALL_S = {"eager": 0.2, "compile": 25.0, "function": 1.5, "xla": 3.0, "jit": 1.0, "ort": 0.2}
 _PROCESS_START_S = 0.4
-_BUILD_CHECK_S = {"mlp": 0.3, "cnn": 0.8, "transformer": 0.8, "gemm": 0.3}
+_BUILD_CHECK_S = {
+    "mlp": 0.3, "cnn": 0.8, "transformer": 0.8, "gemm": 0.3, "resnet50": 1.5, "bert-base": 1.5, "gpt2": 1.5,
+}
 _SIZE_FACTOR = {"small": 1.0, "medium": 2.5, "large": 8.0}
+# The real models at full size: their reference checks and first calls take tens of seconds.
+_MODEL_SIZE_FACTOR = {"small": 1.0, "medium": 5.0, "large": 30.0}
 
 
 def estimate_seconds(specs: list[RunSpec]) -> float:
@@ -215,7 +241,8 @@ def estimate_seconds(specs: list[RunSpec]) -> float:
         if spec.status is not None:
             continue
         per_scenario = spec.warmup_s + spec.min_time_s + 0.1 + _FIRST_CALL_S.get(spec.variant, 1.0)
-        build = _BUILD_CHECK_S.get(spec.workload, 0.5) * _SIZE_FACTOR.get(spec.size, 1.0)
+        factors = _MODEL_SIZE_FACTOR if spec.workload in MODEL_WORKLOADS else _SIZE_FACTOR
+        build = _BUILD_CHECK_S.get(spec.workload, 0.5) * factors.get(spec.size, 1.0)
         if spec.mode == "training":
             build *= 2  # a second build checks the losses
         total += _PROCESS_START_S + _IMPORT_S.get(spec.framework, 1.0) + build

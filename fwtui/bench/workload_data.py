@@ -117,6 +117,21 @@ def reference_train_losses(
     return [float(v) for v in losses]
 
 
+# Above this much float64 work (about a minute of NumPy on one core), a training check runs on the same
+# architecture reduced (its ``small`` size): the framework's code path is the same, and the full-size model
+# is still checked in inference.
+TRAIN_CHECK_MAX_FLOPS = 5e10
+
+
+def training_check_spec(spec: WorkloadSpec, batch: int, steps: int) -> WorkloadSpec:
+    """The spec whose training losses a run's correctness check compares: ``spec`` or its reduced size."""
+    from fwtui.bench.workloads import get_spec
+
+    if flops_per_sample(spec, "training") * batch * steps <= TRAIN_CHECK_MAX_FLOPS:
+        return spec
+    return get_spec(spec.name, "small")
+
+
 # --- correctness checks ----------------------------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from fwtui.bench.plan import (
     MODES,
     PRESETS,
     SIZES,
+    TOY_WORKLOADS,
     WORKLOADS,
     RunSpec,
     Selection,
@@ -96,7 +97,7 @@ class BenchForm(Vertical):
             if hints:
                 yield Static(hints, id="bench-install-hints", markup=False)
             yield Label("Workloads")
-            yield SelectionList[str](*((w, w, True) for w in WORKLOADS), id="bench-workloads", compact=True)
+            yield SelectionList[str](*((w, w, w in TOY_WORKLOADS) for w in WORKLOADS), id="bench-workloads", compact=True)
             yield Label("Modes")
             yield SelectionList[str](*((m, m, True) for m in MODES), id="bench-modes", compact=True)
             yield Label("Variants")
@@ -212,7 +213,7 @@ class BenchForm(Vertical):
         preset = PRESETS[name]
         chosen = {
             "frameworks": set(preset.variants),
-            "workloads": set(WORKLOADS),
+            "workloads": set(preset.workloads),
             "modes": set(MODES),
             "variants": {
                 f"{fw}:{variant}" for fw, variants in preset.variants.items() for variant in variants
