@@ -29,7 +29,13 @@ from fwtui.bench.events import ChildDone, ChildError, ChildEvent, ChildPhase, Ch
 from fwtui.bench.result_record import MeasurementDetails, Phases
 from fwtui.bench.runner import Prepared, Runner, Step, load_runner
 from fwtui.bench.spec import RunSpec
-from fwtui.bench.workloads import WorkloadSpec, flops_per_sample, parameter_count, get_spec, training_unsupported_reason
+from fwtui.bench.workloads import (
+    WorkloadSpec,
+    flops_per_sample,
+    get_spec,
+    parameter_count,
+    training_unsupported_reason,
+)
 
 CHECK_BATCH = 4
 CHECK_TRAIN_STEPS = 3

@@ -51,8 +51,8 @@ import math
 from dataclasses import dataclass
 
 from fwtui.bench import models
-from fwtui.bench.models import MODEL_WORKLOADS
-from fwtui.bench.workload_spec import WorkloadSpec
+from fwtui.bench.models import MODEL_WORKLOADS as MODEL_WORKLOADS
+from fwtui.bench.workload_spec import WorkloadSpec as WorkloadSpec
 from fwtui.frameworks import MODES
 
 TOY_WORKLOADS: tuple[str, ...] = ("mlp", "cnn", "transformer", "gemm")

@@ -8,23 +8,30 @@ correctness test takes seconds; ``large`` is the published model. Imports nothin
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fwtui.bench.models import bert, gpt2, resnet
 from fwtui.bench.workload_spec import WorkloadSpec
 
 MODEL_WORKLOADS: tuple[str, ...] = (resnet.NAME, bert.NAME, gpt2.NAME)
-_MODULES = {resnet.NAME: resnet, bert.NAME: bert, gpt2.NAME: gpt2}
+_SHAPES: dict[str, Callable[[WorkloadSpec], dict[str, tuple[int, ...]]]] = {
+    resnet.NAME: resnet.weight_shapes,
+    bert.NAME: bert.weight_shapes,
+    gpt2.NAME: gpt2.weight_shapes,
+}
+_SPECS: tuple[Callable[[], list[WorkloadSpec]], ...] = (resnet.specs, bert.specs, gpt2.specs)
 
 
 def specs() -> list[WorkloadSpec]:
-    return [spec for module in _MODULES.values() for spec in module.specs()]
+    return [spec for make in _SPECS for spec in make()]
 
 
 def weight_shapes(spec: WorkloadSpec) -> dict[str, tuple[int, ...]]:
-    return _MODULES[spec.name].weight_shapes(spec)
+    return _SHAPES[spec.name](spec)
 
 
 def forward_flops(spec: WorkloadSpec, scenario: str | None = None) -> float:
     """Forward FLOPs per sample; for gpt2 per prompt (``prefill``) or per new token (the decode scenarios)."""
     if spec.name == gpt2.NAME:
         return gpt2.prefill_flops(spec) if scenario == gpt2.PREFILL else gpt2.decode_flops(spec)
-    return _MODULES[spec.name].forward_flops(spec)
+    return resnet.forward_flops(spec) if spec.name == resnet.NAME else bert.forward_flops(spec)

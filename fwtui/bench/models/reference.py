@@ -148,11 +148,13 @@ def model(spec: WorkloadSpec, p: dict[str, Tensor], raw: dict[str, Array], x: Te
 def _layer_norm(x: Array, w: dict[str, Array], name: str) -> Array:
     mean = x.mean(axis=-1, keepdims=True)
     var = x.var(axis=-1, keepdims=True)
-    return (x - mean) / np.sqrt(var + LN_EPS) * w[f"{name}.weight"] + w[f"{name}.bias"]
+    out: Array = (x - mean) / np.sqrt(var + LN_EPS) * w[f"{name}.weight"] + w[f"{name}.bias"]
+    return out
 
 
 def _dense(x: Array, w: dict[str, Array], name: str) -> Array:
-    return x @ w[f"{name}.weight"] + w[f"{name}.bias"]
+    out: Array = x @ w[f"{name}.weight"] + w[f"{name}.bias"]
+    return out
 
 
 def gpt2_step(

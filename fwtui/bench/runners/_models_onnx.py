@@ -105,18 +105,21 @@ BUILDERS: dict[str, Callable[[_Graph, WorkloadSpec, dict[str, np.ndarray], str],
 # --- GPT-2 ----------------------------------------------------------------------------------------------------------
 
 
+def _i64(value: int | list[int]) -> np.ndarray:
+    return np.array(value, dtype=np.int64)
+
+
 def gpt2_graph(g: _Graph, spec: WorkloadSpec, w: dict[str, np.ndarray]) -> list[str]:
     """The decoder's nodes; returns its outputs in order: logits, then present k, v per layer."""
     t = _Layers(g, spec, w)
-    i64 = {"dtype": np.int64}
     start = g.op("Squeeze", [g.op("Shape", ["past_0_k"], start=2, end=3)])
     total = g.op("Add", [start, g.op("Squeeze", [g.op("Shape", ["ids"], start=1, end=2)])])
-    one = g.const("m.i1", np.array(1, **i64))
+    one = g.const("m.i1", _i64(1))
     positions = g.op("Range", [start, total, one])
     # Query i (absolute position start + i) sees keys 0 .. start + i.
-    keys = g.op("Unsqueeze", [g.op("Range", [g.const("m.i0", np.array(0, **i64)), total, one]),
-                              g.const("m.ax0", np.array([0], **i64))])
-    queries = g.op("Unsqueeze", [positions, g.const("m.ax1", np.array([1], **i64))])
+    keys = g.op("Unsqueeze", [g.op("Range", [g.const("m.i0", _i64(0)), total, one]),
+                              g.const("m.ax0", _i64([0]))])
+    queries = g.op("Unsqueeze", [positions, g.const("m.ax1", _i64([1]))])
     allowed = g.op("LessOrEqual", [keys, queries])
     h = g.op("Add", [g.op("Gather", [_weight(g, w, "wte"), "ids"]), g.op("Gather", [_weight(g, w, "wpe"), positions])])
     outputs = []
@@ -129,9 +132,9 @@ def gpt2_graph(g: _Graph, spec: WorkloadSpec, w: dict[str, np.ndarray]) -> list[
         outputs += [k_all, v_all]
         h = g.op("Add", [h, t.attend(q, k_all, v_all, n, allowed)])
         h = g.op("Add", [h, t.ffn(t.norm(h, f"{n}.ln2"), n)])
-    last = g.op("Squeeze", [g.op("Slice", [h, g.const("m.m1", np.array([-1], **i64)),
-                                           g.const("m.end", np.array([2**62], **i64)), g.const("m.ax1b", np.array([1], **i64))]),
-                            g.const("m.ax1c", np.array([1], **i64))])
+    last = g.op("Squeeze", [g.op("Slice", [h, g.const("m.m1", _i64([-1])),
+                                           g.const("m.end", _i64([2**62])), g.const("m.ax1b", _i64([1]))]),
+                            g.const("m.ax1c", _i64([1]))])
     logits = g.op("Gemm", [t.norm(last, "ln_f"), "wte"], transB=1)
     return [logits, *outputs]
 
@@ -167,7 +170,7 @@ class OrtGeneration:
     def _feed(self, ids: np.ndarray, present: list[np.ndarray] | None) -> dict[str, np.ndarray]:
         s = self.spec
         empty = np.zeros((ids.shape[0], s.heads, 0, s.width // s.heads), dtype=np.float32)
-        feed = {"ids": np.ascontiguousarray(ids, dtype=np.int64)}
+        feed: dict[str, np.ndarray] = {"ids": np.ascontiguousarray(ids, dtype=np.int64)}
         for i in range(2 * s.layers):
             feed[f"past_{i // 2}_{'kv'[i % 2]}"] = empty if present is None else present[i]
         return feed

@@ -39,7 +39,7 @@ class CanonicalModel(nn.Module):  # type: ignore[misc]
         trainable = set(trainable_names(spec)) if spec.trainable else set()
         self.params = nn.ParameterDict()
         for name, shape in weight_shapes(spec).items():
-            if name in trainable or not spec.trainable and not name.endswith(("running_mean", "running_var")):
+            if name in trainable or (not spec.trainable and not name.endswith(("running_mean", "running_var"))):
                 self.params[_key(name)] = nn.Parameter(torch.empty(shape), requires_grad=name in trainable)
             else:
                 self.register_buffer(_key(name), torch.empty(shape))

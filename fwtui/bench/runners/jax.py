@@ -34,10 +34,10 @@ import jaxlib
 import numpy as np
 
 from fwtui.bench import workloads
-from fwtui.bench.runner import Prepared, Runner, Step, parse_device
 from fwtui.bench.models import gpt2
-from fwtui.bench.runners._models_jax import JaxGeneration
+from fwtui.bench.runner import Prepared, Runner, Step, parse_device
 from fwtui.bench.runners import to_channels_last_input, to_channels_last_weight
+from fwtui.bench.runners._models_jax import JaxGeneration
 from fwtui.bench.runners.jax_models import FORWARDS, Params, cross_entropy
 from fwtui.bench.workloads import WorkloadSpec
 from fwtui.frameworks import Framework

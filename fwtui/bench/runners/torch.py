@@ -18,8 +18,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from fwtui.bench.runner import Runner, parse_device
 from fwtui.bench.models import gpt2
+from fwtui.bench.runner import Runner, parse_device
 from fwtui.bench.runners._models_torch import TorchGeneration
 from fwtui.bench.runners.torch_models import load_weights, make_module
 from fwtui.json_fields import JsonObject
