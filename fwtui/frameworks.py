@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from importlib import metadata
 
 MODES: tuple[str, ...] = ("inference", "training")
+# Every precision fwtui can ask for; a framework declares the ones it runs (float32 always) and why not the others.
+ALL_PRECISIONS: tuple[str, ...] = ("float32", "bfloat16", "float16", "int8")
 PRECISIONS: tuple[str, ...] = ("float32",)
 ENTRY_POINT_GROUP = "fwtui.frameworks"
 
@@ -33,6 +35,8 @@ class Framework:
     cannot_train: str | None = None  # why it never trains; None when it does
     devices: tuple[str, ...] = ("cpu",)  # device kinds its runner can target
     precisions: tuple[str, ...] = PRECISIONS
+    # (precision, why not) for precisions it does not run; the others get a generic reason
+    precision_reasons: tuple[tuple[str, str], ...] = ()
     # "package.module:function" of the hardware view's device probe (run in a child, returns its report);
     # None: the runner describes the framework (Runner.probe_devices), which is enough for most
     probe: str | None = None
@@ -61,6 +65,14 @@ class Framework:
     def trains(self) -> bool:
         return self.cannot_train is None
 
+    def precision_reason(self, precision: str) -> str | None:
+        """Why this framework does not run ``precision`` in fwtui, or None when it declares it."""
+        if precision in self.precisions:
+            return None
+        if precision not in ALL_PRECISIONS:
+            return f"unknown precision {precision!r}; choose from {', '.join(ALL_PRECISIONS)}"
+        return dict(self.precision_reasons).get(precision, f"{self.display} has no {precision} path in fwtui")
+
     @property
     def modes(self) -> tuple[str, ...]:
         return MODES if self.trains else tuple(m for m in MODES if m != "training")
@@ -77,6 +89,8 @@ BUILT_IN: tuple[Framework, ...] = (
         variants=("eager", "compile"),
         compiled=("compile",),
         devices=("cpu", "cuda", "mps"),
+        # autocast for bfloat16/float16, dynamic quantisation (int8 weights, int8 matmuls) for int8
+        precisions=ALL_PRECISIONS,
         probe="fwtui.hardware.device_probes:probe_torch",
     ),
     Framework(
@@ -89,6 +103,11 @@ BUILT_IN: tuple[Framework, ...] = (
         variants=("eager", "function", "xla"),
         compiled=("function", "xla"),
         devices=("cpu", "cuda"),
+        # the mixed-precision policy's rule: float32 variables, computation in the reduced type
+        precisions=("float32", "bfloat16", "float16"),
+        precision_reasons=(
+            ("int8", "TensorFlow runs int8 only through TensorFlow Lite's converter, which fwtui does not use"),
+        ),
         probe="fwtui.hardware.device_probes:probe_tensorflow",
     ),
     Framework(
@@ -101,6 +120,11 @@ BUILT_IN: tuple[Framework, ...] = (
         variants=("jit",),
         compiled=("jit",),
         devices=("cpu", "cuda"),
+        # the compute dtype of the jitted function (float32 parameters cast inside it)
+        precisions=("float32", "bfloat16", "float16"),
+        precision_reasons=(
+            ("int8", "JAX has no int8 inference path of its own (it needs a quantisation library such as AQT)"),
+        ),
         probe="fwtui.hardware.device_probes:probe_jax",
     ),
     Framework(
@@ -113,6 +137,11 @@ BUILT_IN: tuple[Framework, ...] = (
         variants=("ort",),
         cannot_train="ONNX Runtime is an inference engine; it does not train general models",
         devices=("cpu", "cuda"),
+        # a float16-converted model; an int8 dynamically quantised model (onnxruntime.quantization)
+        precisions=("float32", "float16", "int8"),
+        precision_reasons=(
+            ("bfloat16", "ONNX Runtime's CPU provider has no bfloat16 kernels for these operators"),
+        ),
         probe="fwtui.hardware.device_probes:probe_onnxruntime",
     ),
 )

@@ -131,6 +131,7 @@ class CheckOutcome:
 
     check: workload_data.OutputCheck
     what: str
+    agreement: float | None = None  # share of samples (gpt2: positions) whose top-1 matches the reference
 
 
 def correctness_check(
@@ -142,6 +143,7 @@ def correctness_check(
     mode: str,
     variant: str,
     device: str,
+    precision: str = "float32",
 ) -> CheckOutcome:
     """Outputs (inference) or losses over a few steps (training) against the float64 NumPy reference.
 
@@ -150,9 +152,11 @@ def correctness_check(
     if mode == "inference":
         x, _ = workload_data.make_batch(wspec, CHECK_BATCH, seed=2)
         expected = workload_data.reference_forward(wspec, weights, x)
-        check = workload_data.check_output(wspec, prepared.infer(generation.check_input(wspec, x, expected)), expected)
+        actual = prepared.infer(generation.check_input(wspec, x, expected))
+        check = workload_data.check_output(wspec, actual, expected, precision)
+        agreement = None if wspec.name == "gemm" else generation.next_token_agreement(actual, expected)
         return CheckOutcome(
-            check, f"outputs of a batch of {x.shape[0] if wspec.name != 'gemm' else 1} vs float64 NumPy"
+            check, f"outputs of a batch of {x.shape[0] if wspec.name != 'gemm' else 1} vs float64 NumPy", agreement
         )
     batch = min(CHECK_BATCH * 2, wspec.train_batch)
     checked = workload_data.training_check_spec(wspec, batch, CHECK_TRAIN_STEPS)
@@ -161,10 +165,10 @@ def correctness_check(
     x, y = workload_data.make_batch(checked, batch, seed=2)
     if y is None:
         raise ValueError(f"{wspec.name} has no labels to train on")
-    checker = runner.build(checked, weights, mode=mode, variant=variant, device=device)
+    checker = runner.build(checked, weights, mode=mode, variant=variant, device=device, precision=precision)
     losses = checker.train_losses(x, y, CHECK_TRAIN_STEPS)
     expected_losses = workload_data.reference_train_losses(checked, weights, x, y, CHECK_TRAIN_STEPS)
-    check = workload_data.check_losses(checked, losses, expected_losses)
+    check = workload_data.check_losses(checked, losses, expected_losses, precision)
     what = "" if checked is wspec else f" ({checked.key}: the full size is too costly to train in NumPy)"
     return CheckOutcome(check, f"losses over {CHECK_TRAIN_STEPS} SGD steps vs float64 NumPy{what}")
 
@@ -204,6 +208,8 @@ def run(spec: RunSpec, out: Emitter) -> None:
     reason = runner.unsupported_reason(mode, variant, device)
     if reason is None and mode == "training":
         reason = training_unsupported_reason(wspec)
+    if reason is None:
+        reason = runner.precision_reason(wspec, spec.precision, mode=mode, device=device)
     if reason:
         not_run("unsupported", reason)
         return
@@ -222,12 +228,14 @@ def run(spec: RunSpec, out: Emitter) -> None:
     out.enter("build")
     weights = workload_data.make_weights(wspec, seed=spec.seed)
     t0 = time.perf_counter()
-    prepared = runner.build(wspec, weights, mode=mode, variant=variant, device=device)
+    prepared = runner.build(wspec, weights, mode=mode, variant=variant, device=device, precision=spec.precision)
     build_s = time.perf_counter() - t0
 
     out.enter("check")
     t0 = time.perf_counter()
-    outcome = correctness_check(runner, prepared, wspec, weights, mode=mode, variant=variant, device=device)
+    outcome = correctness_check(
+        runner, prepared, wspec, weights, mode=mode, variant=variant, device=device, precision=spec.precision
+    )
     check_s = time.perf_counter() - t0
 
     resolution_ns = harness.timer_resolution_ns()
@@ -294,7 +302,8 @@ def run(spec: RunSpec, out: Emitter) -> None:
                     check=outcome.what,
                     steady_call_ms=steady_ms,
                     load_average=tuple(os.getloadavg()),  # a busy machine explains noisy samples
-                    tolerance_rel=wspec.tolerance_rel if mode == "inference" else wspec.train_tolerance_rel,
+                    tolerance_rel=workload_data.tolerance_rel(wspec, mode, spec.precision),
+                    agreement=outcome.agreement,
                     parameters=parameter_count(wspec),
                     weight_bytes=sum(int(w.nbytes) for w in weights.values()),
                 ),

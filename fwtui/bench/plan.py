@@ -8,6 +8,7 @@ and longer measurements; ``full`` adds the medium size and measures longest; ``m
 
 from __future__ import annotations
 
+import itertools
 import os
 from dataclasses import dataclass
 
@@ -21,7 +22,15 @@ from fwtui.bench.workloads import (
     training_unsupported_reason,
 )
 from fwtui.errors import UsageError
-from fwtui.frameworks import ALIASES, ALL_VARIANTS, BENCHMARK_FRAMEWORKS, BY_NAME, MODES, installed_version
+from fwtui.frameworks import (
+    ALIASES,
+    ALL_PRECISIONS,
+    ALL_VARIANTS,
+    BENCHMARK_FRAMEWORKS,
+    BY_NAME,
+    MODES,
+    installed_version,
+)
 
 __all__ = ["DEVICES", "MODES", "PRESETS", "SIZES", "TOY_WORKLOADS", "WORKLOADS", "Preset", "RunSpec", "Selection", "expand"]
 
@@ -106,6 +115,7 @@ class Selection:
     preset: str = "quick"
     timeout_s: float | None = None
     memory_limit_mb: float | None = None
+    precisions: list[str] | None = None  # None: float32
 
 
 def _names(values: list[str] | None, valid: tuple[str, ...], what: str) -> list[str] | None:
@@ -164,6 +174,7 @@ def expand(selection: Selection) -> list[RunSpec]:
     explicit_modes = _names(selection.modes, MODES, "mode")
     modes = explicit_modes or list(MODES)
     variants = _names(selection.variants, ALL_VARIANTS, "variant")
+    precisions = _names(selection.precisions, ALL_PRECISIONS, "precision") or ["float32"]
     if selection.size is not None and selection.size not in SIZES:
         raise UsageError(f"unknown size {selection.size!r}; choose from {', '.join(SIZES)}")
     sizes = [selection.size] if selection.size else list(preset.sizes)
@@ -194,7 +205,12 @@ def expand(selection: Selection) -> list[RunSpec]:
                         status, reason = "unsupported", cannot_train
                     elif mode not in fw.modes and status is None:
                         status, reason = "unsupported", fw.cannot_train
-                    for variant in chosen:
+                    for variant, precision in itertools.product(chosen, precisions):
+                        # A precision the framework never runs is known here; one it cannot run for this
+                        # workload, mode or device is found by its runner, in the child.
+                        not_run = (status, reason)
+                        if status is None and fw.precision_reason(precision):
+                            not_run = ("unsupported", fw.precision_reason(precision))
                         specs.append(
                             RunSpec(
                                 framework=name,
@@ -212,8 +228,9 @@ def expand(selection: Selection) -> list[RunSpec]:
                                 max_time_s=preset.max_time_s,
                                 warmup_s=preset.warmup_s,
                                 memory_limit_mb=selection.memory_limit_mb,
-                                status=status,
-                                reason=reason,
+                                precision=precision,
+                                status=not_run[0],
+                                reason=not_run[1],
                             )
                         )
     if not specs:

@@ -15,7 +15,6 @@ import numpy as np
 from fwtui.bench import flags, stats
 from fwtui.bench.events import ChildResult
 from fwtui.bench.result_record import (
-    DTYPE,
     LATENCY_KEYS,
     LatencyStats,
     MeasurementDetails,
@@ -94,7 +93,7 @@ def measured_record(
         scenario=scenario,
         batch_size=batch,
         device=spec.device,
-        dtype=DTYPE,
+        dtype=spec.precision,  # the child checked that the timed step computes in it
         threads=spec.threads,
         status="ok",
         reason=None,

@@ -91,6 +91,7 @@ class MeasurementDetails:
     tolerance_rel: float | None = None
     parameters: int | None = None  # the model's trainable parameters
     weight_bytes: int | None = None  # bytes of every weight as the timed model holds them
+    agreement: float | None = None  # top-1 (gpt2: next-token) agreement with the float64 reference
 
     def to_dict(self) -> JsonObject:
         """Only what was reported: a child always reports every field."""
@@ -104,6 +105,7 @@ class MeasurementDetails:
             "tolerance_rel": self.tolerance_rel,
             "parameters": self.parameters,
             "weight_bytes": self.weight_bytes,
+            "agreement": self.agreement,
         }
         return {key: value for key, value in data.items() if value is not None}
 
@@ -120,6 +122,7 @@ class MeasurementDetails:
             tolerance_rel=f.opt_number("tolerance_rel"),
             parameters=f.opt_integer("parameters"),
             weight_bytes=f.opt_integer("weight_bytes"),
+            agreement=f.opt_number("agreement"),
         )
 
 
@@ -229,7 +232,8 @@ class ResultRecord:
     def label(self) -> str:
         """The result in one line: ``torch/eager mlp/small latency``."""
         return run_label(
-            self.framework, self.variant, self.workload, self.size, self.scenario, device=self.device
+            self.framework, self.variant, self.workload, self.size, self.scenario, device=self.device,
+            precision=self.dtype,
         )
 
     def to_dict(self) -> JsonObject:
@@ -329,7 +333,7 @@ def not_run_record(
         scenario=scenario,
         batch_size=batch if batch is not None else spec.batch_for(scenario),
         device=spec.device,
-        dtype=DTYPE,
+        dtype=spec.precision,
         threads=spec.threads,
         status=status,
         reason=reason,

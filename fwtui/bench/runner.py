@@ -36,6 +36,12 @@ if TYPE_CHECKING:
 
 Step = Callable[[], None]
 
+# Reduced precisions that do not train here, whatever the framework.
+TRAINING_PRECISION_REASONS = {
+    "float16": "float16 training needs loss scaling, which fwtui does not model; train in bfloat16 instead",
+    "int8": "int8 here is post-training quantisation: inference only",
+}
+
 
 class Prepared(Protocol):
     """A workload built in one framework, ready to run on its device."""
@@ -51,6 +57,13 @@ class Prepared(Protocol):
 
     def device_memory_peak_mb(self) -> float | None:
         """Peak device memory in MB, or None on the CPU or where the framework cannot tell."""
+
+
+class Precise(Protocol):
+    """A prepared workload that can say what its timed step computes in (any precision but float32 must)."""
+
+    def compute_precision(self) -> str:
+        """float32, bfloat16, float16 or int8, read from what the timed path actually uses."""
 
 
 def parse_device(device: str) -> tuple[str, int]:
@@ -71,6 +84,8 @@ class Runner(ABC):
 
     def __init__(self, framework: Framework) -> None:
         self.framework = framework
+        # The precision the workload being built is asked for; set by build() before prepare() runs.
+        self.precision = "float32"
 
     # -- the facts, from the registry -------------------------------------------------------------
 
@@ -134,6 +149,23 @@ class Runner(ABC):
         """Why a supported combination cannot run on this machine (a missing compiler, package...), or None."""
         return None
 
+    def precision_unavailable(self, spec: WorkloadSpec, precision: str, *, mode: str, device: str) -> str | None:
+        """Why a precision the framework declares cannot run this workload, mode or device, or None."""
+        return None
+
+    def precision_reason(self, spec: WorkloadSpec, precision: str, *, mode: str, device: str) -> str | None:
+        """Why this runner cannot run ``spec`` in ``precision``, or None (float32 always runs)."""
+        if precision == "float32":
+            return None
+        declared = self.framework.precision_reason(precision)
+        if declared is not None:
+            return declared
+        if mode == "training" and precision in TRAINING_PRECISION_REASONS:
+            return TRAINING_PRECISION_REASONS[precision]
+        return self.precision_unavailable(
+            spec, precision, mode=mode, device=device
+        )
+
     def prepare_input(self, spec: WorkloadSpec, x: np.ndarray) -> np.ndarray:
         """The canonical input in this runner's layout (done once, outside the timed step)."""
         return x
@@ -184,17 +216,37 @@ class Runner(ABC):
         }
 
     def build(
-        self, spec: WorkloadSpec, weights: dict[str, np.ndarray], *, mode: str, variant: str, device: str
+        self,
+        spec: WorkloadSpec,
+        weights: dict[str, np.ndarray],
+        *,
+        mode: str,
+        variant: str,
+        device: str,
+        precision: str = "float32",
     ) -> Prepared:
-        """The workload built for timing; raises ``ValueError`` with the reason when it cannot be."""
+        """The workload built for timing in ``precision``; raises ``ValueError`` with the reason when it cannot
+        be, and ``RuntimeError`` when the built step does not compute in ``precision`` (never a silent
+        fallback to float32)."""
         reason = self.unsupported_reason(mode, variant, device)
         if reason is None and mode == "training":
             reason = training_unsupported_reason(spec)
         if reason is None:
+            reason = self.precision_reason(spec, precision, mode=mode, device=device)
+        if reason is None:
             reason = self.device_available(device)
         if reason is not None:
             raise ValueError(reason)
-        return self.prepare(spec, weights, mode=mode, variant=variant, device=device)
+        self.precision = precision
+        try:
+            prepared = self.prepare(spec, weights, mode=mode, variant=variant, device=device)
+        finally:
+            self.precision = "float32"
+        if precision != "float32":
+            used = prepared.compute_precision() if hasattr(prepared, "compute_precision") else "float32"
+            if used != precision:
+                raise RuntimeError(f"asked for {precision}, but the {self.display} step computes in {used}")
+        return prepared
 
 
 def load_runner(framework: str | Framework, target: str | None = None) -> Runner:

@@ -31,16 +31,19 @@ def run_label(
     *,
     batch: int | None = None,
     device: str | None = "cpu",
+    precision: str | None = "float32",
 ) -> str:
     """A run, or one result of it, in one line: ``torch/eager mlp/small inference b32 cuda``.
 
     ``what`` is the mode for a run and the scenario for a result; the batch is named only when it was chosen
-    (a result's scenario implies it) and the device only when it is not the cpu. The CLI and every area name
-    runs and results this way.
+    (a result's scenario implies it), the precision only when it is not float32 and the device only when it is
+    not the cpu. The CLI and every area name runs and results this way.
     """
     parts = [contender(framework, variant), f"{workload}/{size}" if size else workload, what]
     if batch:
         parts.append(f"b{batch}")
+    if precision and precision != "float32":
+        parts.append(precision)
     if device and device != "cpu":
         parts.append(device)
     return " ".join(parts)
@@ -75,6 +78,7 @@ class RunSpec:
     warmup_s: float = 0.1
     memory_limit_mb: float | None = None
     seed: int = 0  # of the weights; inputs have their own fixed seeds
+    precision: str = "float32"  # float32 | bfloat16 | float16 | int8: what the timed step computes in
     # Set when no child needs to run: the result is recorded with this status and reason directly.
     status: str | None = None  # None | "skipped" | "unsupported"
     reason: str | None = None
@@ -88,7 +92,7 @@ class RunSpec:
         """The run in one line (see :func:`run_label`)."""
         return run_label(
             self.framework, self.variant, self.workload, self.size, self.mode,
-            batch=self.batch, device=self.device,
+            batch=self.batch, device=self.device, precision=self.precision,
         )  # fmt: skip
 
     def measurements(self) -> tuple[Measurement, ...]:
@@ -150,6 +154,7 @@ class RunSpec:
             warmup_s=f.number("warmup_s", d.warmup_s),
             memory_limit_mb=f.opt_number("memory_limit_mb"),
             seed=f.integer("seed", 0),
+            precision=f.text("precision", d.precision),
             status=f.opt_text("status"),
             reason=f.opt_text("reason"),
             fault=f.opt_text("fault"),

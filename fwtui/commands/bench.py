@@ -35,6 +35,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add("--workload", "-w", action="append", metavar="NAME", help="mlp, cnn, transformer, gemm; the real models resnet50, bert-base, gpt2")
     add("--mode", "-m", action="append", metavar="MODE", help="inference, training")
     add("--variant", action="append", metavar="NAME", help="eager, compile, function, xla, jit, ort")
+    add(
+        "--precision",
+        action="append",
+        metavar="NAME",
+        help="float32 (default), bfloat16, float16, int8; a list runs each one",
+    )
     add("--batch", type=int, metavar="N", help="batch size for the throughput and training scenarios")
     add("--size", choices=("small", "medium", "large"), help="workload size (default: the preset's; small, or large for models)")
     add("--device", default="auto", help="auto (cuda if an NVIDIA GPU is visible), cpu or cuda")
@@ -70,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
         preset=args.preset,
         timeout_s=args.timeout,
         memory_limit_mb=args.memory_limit,
+        precisions=args.precision,
     )
     specs = expand(selection)
 

@@ -60,7 +60,26 @@ class CanonicalModel(nn.Module):  # type: ignore[misc]
                 self.w(name).copy_(torch.from_numpy(np.ascontiguousarray(value, dtype=np.float32)))
 
     def dense(self, x: torch.Tensor, name: str) -> torch.Tensor:
-        return torch.matmul(x, self.w(f"{name}.weight")) + self.w(f"{name}.bias")
+        packed = self.__dict__.get("int8", {}).get(name)
+        if packed is not None:
+            return torch.ops.quantized.linear_dynamic(x, packed)
+        # F.linear (not matmul + bias) so that autocast runs the bias in the reduced type too, as nn.Linear does.
+        return F.linear(x, self.w(f"{name}.weight").T, self.w(f"{name}.bias"))
+
+    def quantize_dense(self) -> int:
+        """int8 dynamic quantisation of every dense layer, with the kernels ``quantize_dynamic`` gives an
+        ``nn.Linear`` (int8 weights per tensor, activations quantised per call); returns the layers quantised."""
+        names = {n[: -len(".weight")] for n in weight_shapes(self.spec) if n.endswith(".weight")}
+        dense = [n for n in names if f"{n}.bias" in weight_shapes(self.spec) and self.w(f"{n}.weight").ndim == 2]
+        packed = {}
+        with torch.no_grad():
+            for name in dense:
+                weight = self.w(f"{name}.weight").detach().float().T.contiguous()  # nn.Linear's (out, in)
+                scale = float(weight.abs().max()) / 127.0 or 1.0
+                q = torch.quantize_per_tensor(weight, scale, 0, torch.qint8)
+                packed[name] = torch.ops.quantized.linear_prepack(q, self.w(f"{name}.bias").detach().float())
+        self.__dict__["int8"] = packed  # plain attribute: packed weights are not parameters
+        return len(packed)
 
     def layer_norm(self, x: torch.Tensor, name: str) -> torch.Tensor:
         w = self.w(f"{name}.weight")
@@ -141,6 +160,13 @@ class Gpt2(CanonicalModel):
         return torch.matmul(self.layer_norm(h[:, -1], "ln_f"), self.w("wte").T), present
 
 
+TORCH_DTYPES = {"bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+def dtype_name(dtype: torch.dtype) -> str:
+    return str(dtype).removeprefix("torch.")
+
+
 MODULES: dict[str, type[CanonicalModel]] = {resnet.NAME: ResNet50, "bert-base": Bert}
 
 
@@ -148,12 +174,14 @@ class TorchGeneration:
     """GPT-2 generating greedily with a growing KV cache (the way Hugging Face's ``generate`` keeps it)."""
 
     def __init__(self, spec: WorkloadSpec, weights: dict[str, np.ndarray], device: torch.device,
-                 sync: Callable[[], None], *, compile_model: bool = False,
-                 dtype: torch.dtype = torch.float32) -> None:
+                 sync: Callable[[], None], *, compile_model: bool = False, precision: str = "float32") -> None:
         self.spec, self.device, self.sync = spec, device, sync
         model = Gpt2(spec)
         model.load_canonical(weights)
-        model = model.to(device=device, dtype=dtype).eval()
+        # Reduced precision the way generation usually runs it: weights (and so the cache) in bfloat16/float16.
+        model = model.to(device=device, dtype=TORCH_DTYPES.get(precision, torch.float32)).eval()
+        self.int8_layers = model.quantize_dense() if precision == "int8" else 0
+        self.module = model
         # The cache grows every token: dynamic shapes, or torch.compile would recompile for each length.
         self.model: Callable[..., tuple[torch.Tensor, Cache]] = (
             torch.compile(model, dynamic=True) if compile_model else model
@@ -202,6 +230,9 @@ class TorchGeneration:
 
     def make_step(self, x: np.ndarray, y: np.ndarray | None = None) -> Callable[[], None]:
         return self.make_scenario_step(gpt2_spec.DECODE, x)
+
+    def compute_precision(self) -> str:
+        return "int8" if self.int8_layers else dtype_name(self.module.w("wte").dtype)
 
     def train_losses(self, x: np.ndarray, y: np.ndarray, steps: int) -> list[float]:
         raise NotImplementedError(gpt2_spec.TRAINING_REASON)

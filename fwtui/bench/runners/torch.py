@@ -18,9 +18,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from fwtui.bench import workload_data
 from fwtui.bench.models import gpt2
 from fwtui.bench.runner import Runner, parse_device
-from fwtui.bench.runners._models_torch import TorchGeneration
+from fwtui.bench.runners._models_torch import TORCH_DTYPES, CanonicalModel, TorchGeneration, dtype_name
 from fwtui.bench.runners.torch_models import load_weights, make_module
 from fwtui.json_fields import JsonObject
 
@@ -116,7 +117,14 @@ class TorchPrepared:
     """A workload as a torch module on its device, plus an optimiser when training."""
 
     def __init__(
-        self, spec: WorkloadSpec, weights: dict[str, np.ndarray], *, mode: str, variant: str, device: str
+        self,
+        spec: WorkloadSpec,
+        weights: dict[str, np.ndarray],
+        *,
+        mode: str,
+        variant: str,
+        device: str,
+        precision: str = "float32",
     ):
         kind, index = parse_device(device)
         self.device = torch.device(f"{kind}:{index}" if kind == "cuda" else kind)
@@ -127,6 +135,16 @@ class TorchPrepared:
         load_weights(module, spec, weights)
         self.module = module.to(self.device)
         self.module.train(mode == "training")
+        self.precision = precision
+        # bfloat16/float16 through autocast, as PyTorch users run mixed precision; int8 by dynamic quantisation.
+        self.autocast_dtype = TORCH_DTYPES.get(precision)
+        self.int8_layers = 0
+        if precision == "int8":
+            if isinstance(self.module, CanonicalModel):
+                self.int8_layers = self.module.quantize_dense()
+            else:
+                self.module = torch.ao.quantization.quantize_dynamic(self.module, {torch.nn.Linear}, torch.qint8)
+                self.int8_layers = sum("quantized" in type(m).__module__ for m in self.module.modules())
         if variant == "compile":
             _disable_compile_caches()
         self.model: Callable[[torch.Tensor], torch.Tensor] = (
@@ -144,6 +162,19 @@ class TorchPrepared:
         if self.is_cuda:
             torch.cuda.reset_peak_memory_stats(self.device)
 
+    def _precision(self) -> contextlib.AbstractContextManager[object]:
+        if self.autocast_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.autocast_dtype)
+
+    def compute_precision(self) -> str:
+        """What the timed path computes in: the quantised layers, or the dtype autocast gives the outputs."""
+        if self.precision == "int8":
+            return "int8" if self.int8_layers else "float32"
+        x, _ = workload_data.make_batch(self.spec, 2)  # two: batch statistics need more than one value
+        with torch.inference_mode(), self._precision():
+            return dtype_name(self.module(self._to_device(x)).dtype)  # eager: never starts a compile
+
     def _to_device(self, array: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(np.ascontiguousarray(array)).to(self.device)
 
@@ -153,14 +184,15 @@ class TorchPrepared:
 
     def infer(self, x: np.ndarray) -> np.ndarray:
         xd = self._to_device(x)
-        with torch.inference_mode():
+        with torch.inference_mode(), self._precision():
             out = self.model(xd)
-        return np.asarray(out.detach().cpu().numpy())
+        return np.asarray(out.detach().float().cpu().numpy())
 
     def _train_step(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         assert self.optimizer is not None
         self.optimizer.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(self.model(x), y)
+        with self._precision():
+            loss = F.cross_entropy(self.model(x), y)
         loss.backward()
         self.optimizer.step()
         return loss
@@ -173,11 +205,11 @@ class TorchPrepared:
 
     def make_step(self, x: np.ndarray, y: np.ndarray | None) -> Callable[[], None]:
         xd = self._to_device(x)
-        model, sync = self.model, self._sync
+        model, sync, precision = self.model, self._sync, self._precision
         if self.mode == "inference":
 
             def infer_step() -> None:
-                with torch.inference_mode():
+                with torch.inference_mode(), precision():
                     model(xd)
                 sync()
 
@@ -256,5 +288,16 @@ class TorchRunner(Runner):
                 if target.type == "cuda":
                     torch.cuda.synchronize(target)
 
-            return TorchGeneration(spec, weights, target, sync, compile_model=variant == "compile")
-        return TorchPrepared(spec, weights, mode=mode, variant=variant, device=device)
+            return TorchGeneration(
+                spec, weights, target, sync, compile_model=variant == "compile", precision=self.precision
+            )
+        return TorchPrepared(spec, weights, mode=mode, variant=variant, device=device, precision=self.precision)
+
+    def precision_unavailable(self, spec: WorkloadSpec, precision: str, *, mode: str, device: str) -> str | None:
+        if precision != "int8":
+            return None
+        if parse_device(device)[0] != "cpu":
+            return "PyTorch's dynamic int8 quantisation runs on the CPU only"
+        if spec.name in ("cnn", "resnet50", "gemm"):
+            return "PyTorch's dynamic int8 quantisation covers linear layers only; this model would stay float32"
+        return None
