@@ -68,7 +68,7 @@ def resnet50(spec: WorkloadSpec, p: Params, x: jax.Array, training: bool) -> jax
 
 
 def _attention(q: jax.Array, k: jax.Array, v: jax.Array, mask: jax.Array | None) -> jax.Array:
-    scores = (q @ k.transpose(0, 1, 3, 2)) / np.float32(np.sqrt(q.shape[-1]))
+    scores = (q @ k.transpose(0, 1, 3, 2)) * (1.0 / float(np.sqrt(q.shape[-1])))  # weakly typed: keeps the dtype
     if mask is not None:
         scores = jnp.where(mask, scores, -jnp.inf)
     return jax.nn.softmax(scores, axis=-1) @ v
@@ -191,6 +191,11 @@ class JaxGeneration:
 
     def make_step(self, x: np.ndarray, y: np.ndarray | None = None) -> Callable[[], None]:
         return self.make_scenario_step(gpt2_spec.DECODE, x)
+
+    def compute_precision(self) -> str:
+        ids = self._ids(np.zeros((1, self.spec.seq_len), dtype=np.int64))
+        logits = jax.eval_shape(self._step, self.params, ids, self._cache(1), jnp.int32(0))[0]
+        return str(logits.dtype)
 
     def train_losses(self, x: np.ndarray, y: np.ndarray, steps: int) -> list[float]:
         raise NotImplementedError(gpt2_spec.TRAINING_REASON)

@@ -30,9 +30,11 @@ from collections.abc import Callable
 from importlib import metadata
 
 import jax
+import jax.numpy as jnp
 import jaxlib
 import numpy as np
 
+from fwtui.bench import workload_data as workloads_data
 from fwtui.bench import workloads
 from fwtui.bench.models import gpt2
 from fwtui.bench.runner import Prepared, Runner, Step, parse_device
@@ -114,9 +116,14 @@ class JaxPrepared:
     in-place optimiser would) instead of allocating new ones every step.
     """
 
-    def __init__(self, spec: WorkloadSpec, weights: dict[str, np.ndarray], *, mode: str, device: str) -> None:
+    def __init__(
+        self, spec: WorkloadSpec, weights: dict[str, np.ndarray], *, mode: str, device: str, precision: str = "float32"
+    ) -> None:
         self.spec = spec
         self.mode = mode
+        # Mixed precision the JAX way: float32 parameters (and optimiser state), cast to the compute dtype inside
+        # the jitted function, so every matmul and convolution runs in it.
+        compute = jnp.dtype(precision if precision in ("bfloat16", "float16") else "float32")
         self._device = _jax_device(device)
         trainable = set(workloads.trainable_names(spec))
         self._initial = {
@@ -129,11 +136,15 @@ class JaxPrepared:
         forward = FORWARDS[spec.name]
         lr, momentum = spec.learning_rate, spec.momentum
 
+        def cast(t: jax.Array) -> jax.Array:
+            return t.astype(compute) if jnp.issubdtype(t.dtype, jnp.floating) else t
+
         def infer(trainable_params: Params, frozen: Params, x: jax.Array) -> jax.Array:
-            return forward(spec, {**trainable_params, **frozen}, x, False)
+            return forward(spec, jax.tree.map(cast, {**trainable_params, **frozen}), cast(x), False)
 
         def loss_fn(trainable_params: Params, frozen: Params, x: jax.Array, y: jax.Array) -> jax.Array:
-            return cross_entropy(forward(spec, {**trainable_params, **frozen}, x, True), y)
+            logits = forward(spec, jax.tree.map(cast, {**trainable_params, **frozen}), cast(x), True)
+            return cross_entropy(logits.astype(jnp.float32), y)  # the loss in float32, as mixed precision does
 
         def train_step(
             trainable_params: Params, velocity: Params, frozen: Params, x: jax.Array, y: jax.Array
@@ -157,6 +168,11 @@ class JaxPrepared:
             n: jax.device_put(np.zeros_like(self._initial[n]), self._device) for n in self._trainable_names
         }
 
+    def compute_precision(self) -> str:
+        """The dtype the jitted forward produces, from tracing it (nothing is compiled or run)."""
+        x_dev, _ = self.put_input(workloads_data.make_batch(self.spec, 2)[0])
+        return str(jax.eval_shape(self._infer, self._params, self._frozen, x_dev).dtype)
+
     def put_input(self, x: np.ndarray, y: np.ndarray | None = None) -> tuple[jax.Array, jax.Array | None]:
         """The batch in this runner's layout, on the device (done before timing)."""
         x_dev = jax.device_put(to_channels_last_input(self.spec, x), self._device)
@@ -165,7 +181,7 @@ class JaxPrepared:
 
     def infer(self, x: np.ndarray) -> np.ndarray:
         x_dev, _ = self.put_input(x)
-        return np.asarray(self._infer(self._params, self._frozen, x_dev))
+        return np.asarray(self._infer(self._params, self._frozen, x_dev), dtype=np.float32)
 
     def train_losses(self, x: np.ndarray, y: np.ndarray, steps: int) -> list[float]:
         """The loss before each of ``steps`` training steps, starting from the initial weights."""
@@ -283,8 +299,9 @@ class JaxRunner(Runner):
         self, spec: WorkloadSpec, weights: dict[str, np.ndarray], *, mode: str, variant: str, device: str
     ) -> JaxPrepared | JaxGeneration:
         if spec.name == gpt2.NAME:
-            return JaxGeneration(spec, weights, _jax_device(device))
-        return JaxPrepared(spec, weights, mode=mode, device=device)
+            dtype = jnp.dtype(self.precision if self.precision != "int8" else "float32")
+            return JaxGeneration(spec, weights, _jax_device(device), dtype)
+        return JaxPrepared(spec, weights, mode=mode, device=device, precision=self.precision)
 
     def make_unsynced_step_for_testing(
         self, prepared: Prepared, x: np.ndarray, y: np.ndarray | None = None

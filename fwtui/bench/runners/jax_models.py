@@ -90,7 +90,7 @@ def _transformer(spec: WorkloadSpec, p: Params, x: jax.Array, training: bool) ->
         q = split_heads(_linear(p, f"{a}.attn.q", h))
         k = split_heads(_linear(p, f"{a}.attn.k", h))
         v = split_heads(_linear(p, f"{a}.attn.v", h))
-        scores = (q @ k.transpose(0, 1, 3, 2)) / np.float32(np.sqrt(head_dim))
+        scores = (q @ k.transpose(0, 1, 3, 2)) * (1.0 / float(np.sqrt(head_dim)))  # weakly typed: keeps the dtype
         context = jax.nn.softmax(scores, axis=-1) @ v
         context = context.transpose(0, 2, 1, 3).reshape(batch * seq, width)
         h = _layer_norm(p, f"{a}.ln1", h + _linear(p, f"{a}.attn.o", context))
