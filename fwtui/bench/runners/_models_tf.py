@@ -189,6 +189,9 @@ class TensorFlowGeneration:
     def make_step(self, x: np.ndarray, y: np.ndarray | None = None) -> Callable[[], None]:
         return self.make_scenario_step(gpt2_spec.DECODE, x)
 
+    def compute_precision(self) -> str:
+        return str(self.params["wte"].dtype.name)  # every weight, activation and cache entry is in it
+
     def train_losses(self, x: np.ndarray, y: np.ndarray, steps: int) -> list[float]:
         raise NotImplementedError(gpt2_spec.TRAINING_REASON)
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from fwtui.bench import workloads
+from fwtui.bench import workload_data, workloads
 from fwtui.bench.runner import Runner, parse_device
 from fwtui.bench.runners import to_channels_last_input, to_channels_last_weight
 from fwtui.bench.workloads import BN_EPS, LN_EPS, WorkloadSpec
@@ -160,9 +160,19 @@ class TensorFlowPrepared:
     """One workload built for TensorFlow: variables on the device, forward and training step per variant."""
 
     def __init__(
-        self, spec: WorkloadSpec, weights: dict[str, np.ndarray], *, mode: str, variant: str, device: str
+        self,
+        spec: WorkloadSpec,
+        weights: dict[str, np.ndarray],
+        *,
+        mode: str,
+        variant: str,
+        device: str,
+        precision: str = "float32",
     ) -> None:
         self.spec = spec
+        # The mixed-precision policy's rule (Keras "mixed_bfloat16"/"mixed_float16"): float32 variables, each
+        # read cast to the compute dtype, so every matmul and convolution runs in it; the loss in float32.
+        compute = tf.bfloat16 if precision == "bfloat16" else tf.float16 if precision == "float16" else tf.float32
         self.mode = mode
         self.variant = variant
         self._device = _tf_device(device)
@@ -179,7 +189,15 @@ class TensorFlowPrepared:
             self._velocity = [tf.Variable(tf.zeros_like(v), trainable=False) for v in self._trainable]
             learning_rate = tf.constant(spec.learning_rate, tf.float32)
             momentum = tf.constant(spec.momentum, tf.float32)
-        forward, params, device_name = _FORWARDS[spec.name], self._params, self._device
+        raw_forward, params, device_name = _FORWARDS[spec.name], self._params, self._device
+
+        def cast(t: Any) -> Any:
+            return tf.cast(t, compute) if t.dtype.is_floating and compute != tf.float32 else t
+
+        def forward(spec: WorkloadSpec, p: Params, x: tf.Tensor, training: bool) -> tf.Tensor:
+            return raw_forward(spec, {n: cast(v) for n, v in p.items()}, cast(x), training)
+
+        self._forward = forward
 
         def infer(x: tf.Tensor) -> tf.Tensor:
             with tf.device(device_name):
@@ -188,7 +206,7 @@ class TensorFlowPrepared:
         def train_step(x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
             with tf.device(device_name):
                 with tf.GradientTape() as tape:
-                    logits = forward(spec, params, x, True)
+                    logits = tf.cast(forward(spec, params, x, True), tf.float32)
                     loss = tf.reduce_mean(
                         tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
                     )
@@ -231,7 +249,13 @@ class TensorFlowPrepared:
 
     def infer(self, x: np.ndarray) -> np.ndarray:
         x_dev, _ = self.put_input(x)
-        return np.asarray(self._infer(x_dev).numpy())
+        return np.asarray(tf.cast(self._infer(x_dev), tf.float32).numpy())
+
+    def compute_precision(self) -> str:
+        """The dtype the forward produces, run eagerly (a traced variant's first call stays untouched)."""
+        x_dev, _ = self.put_input(workload_data.make_batch(self.spec, 2)[0])
+        with tf.device(self._device):
+            return str(self._forward(self.spec, self._params, x_dev, self.mode == "training").dtype.name)
 
     def train_losses(self, x: np.ndarray, y: np.ndarray, steps: int) -> list[float]:
         """The loss before each of ``steps`` training steps, starting from the initial weights."""
@@ -335,5 +359,8 @@ class TensorFlowRunner(Runner):
         self, spec: WorkloadSpec, weights: dict[str, np.ndarray], *, mode: str, variant: str, device: str
     ) -> TensorFlowPrepared | TensorFlowGeneration:
         if spec.name == gpt2.NAME:
-            return TensorFlowGeneration(spec, weights, _tf_device(device), lambda fn: _compile(fn, variant))
-        return TensorFlowPrepared(spec, weights, mode=mode, variant=variant, device=device)
+            dtype = {"bfloat16": tf.bfloat16, "float16": tf.float16}.get(self.precision, tf.float32)
+            return TensorFlowGeneration(spec, weights, _tf_device(device), lambda fn: _compile(fn, variant), dtype)
+        return TensorFlowPrepared(
+            spec, weights, mode=mode, variant=variant, device=device, precision=self.precision
+        )
