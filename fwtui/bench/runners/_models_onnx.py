@@ -163,8 +163,8 @@ class _Loop:
 class OrtGeneration:
     """GPT-2 generating greedily in an inference session: each step is fed the previous step's present."""
 
-    def __init__(self, spec: WorkloadSpec, session: ort.InferenceSession) -> None:
-        self.spec, self.session = spec, session
+    def __init__(self, spec: WorkloadSpec, session: ort.InferenceSession, precision: str = "float32") -> None:
+        self.spec, self.session, self.precision = spec, session, precision
         self.outputs = [o.name for o in session.get_outputs()]
 
     def _feed(self, ids: np.ndarray, present: list[np.ndarray] | None) -> dict[str, np.ndarray]:
@@ -213,6 +213,9 @@ class OrtGeneration:
 
     def make_step(self, x: np.ndarray, y: np.ndarray | None = None) -> Callable[[], None]:
         return self.make_scenario_step(gpt2_spec.DECODE, x)
+
+    def compute_precision(self) -> str:
+        return self.precision
 
     def train_losses(self, x: np.ndarray, y: np.ndarray, steps: int) -> list[float]:
         raise NotImplementedError(gpt2_spec.TRAINING_REASON)

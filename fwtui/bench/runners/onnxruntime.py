@@ -192,6 +192,43 @@ def build_model_bytes(spec: WorkloadSpec, weights: dict[str, np.ndarray]) -> byt
     return bytes(model.SerializeToString())
 
 
+def convert(model_bytes: bytes, precision: str) -> tuple[bytes, str]:
+    """The model in ``precision`` the way ONNX Runtime users make one, and the precision its graph computes in:
+    float16 by onnxruntime's float16 converter (inputs and outputs kept float32), int8 by dynamic quantisation
+    (int8 weights; activations quantised per call), as ``onnxruntime.quantization.quantize_dynamic`` does."""
+    if precision == "float32":
+        return model_bytes, "float32"
+    model = onnx.load_from_string(model_bytes)
+    if precision == "float16":
+        from onnxruntime.transformers.float16 import convert_float_to_float16
+
+        converted = convert_float_to_float16(model, keep_io_types=True, disable_shape_infer=True)
+    elif precision == "int8":
+        import tempfile
+        from pathlib import Path
+
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "int8.onnx"
+            quantize_dynamic(model, out, weight_type=QuantType.QInt8)
+            converted = onnx.load(str(out))
+    else:
+        raise ValueError(f"ONNX Runtime has no {precision} path here")
+    return bytes(converted.SerializeToString()), graph_precision(converted)
+
+
+INT8_OPS = frozenset({"MatMulInteger", "ConvInteger", "DynamicQuantizeMatMul", "QLinearMatMul", "QLinearConv"})
+
+
+def graph_precision(model: Any) -> str:
+    """int8 when integer matmuls or convolutions are in the graph; float16 when its weights are float16."""
+    if any(node.op_type in INT8_OPS for node in model.graph.node):
+        return "int8"
+    types = {init.data_type for init in model.graph.initializer}
+    return "float16" if TensorProto.FLOAT16 in types and TensorProto.FLOAT not in types else "float32"
+
+
 def make_session(model_bytes: bytes, kind: str, index: int, intra_op_threads: int) -> ort.InferenceSession:
     """An inference session on the cpu or ``cuda:index``; raises when CUDA was asked for and is not in use."""
     options = ort.SessionOptions()
@@ -230,13 +267,18 @@ class OrtPrepared:
         device: str,
         intra_op_threads: int,
         cannot_train: str,
+        precision: str = "float32",
     ) -> None:
         self.cannot_train = cannot_train
         kind, index = parse_device(device)
         self.is_cuda = kind == "cuda"
         self.device_id = index
         self.input_dtype = np.int64 if spec.tokens else np.float32
-        self.session = make_session(build_model_bytes(spec, weights), kind, index, intra_op_threads)
+        model_bytes, self.precision = convert(build_model_bytes(spec, weights), precision)
+        self.session = make_session(model_bytes, kind, index, intra_op_threads)
+
+    def compute_precision(self) -> str:
+        return self.precision
 
     def infer(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(self.session.run(["y"], {"x": np.ascontiguousarray(x, dtype=self.input_dtype)})[0])
@@ -314,11 +356,13 @@ class OrtRunner(Runner):
             from fwtui.bench.runners._models_onnx import OrtGeneration
 
             kind, index = parse_device(device)
-            return OrtGeneration(spec, make_session(build_model_bytes(spec, weights), kind, index, self.intra_op_threads))
+            model_bytes, used = convert(build_model_bytes(spec, weights), self.precision)
+            return OrtGeneration(spec, make_session(model_bytes, kind, index, self.intra_op_threads), used)
         return OrtPrepared(
             spec,
             weights,
             device=device,
             intra_op_threads=self.intra_op_threads,
             cannot_train=self.framework.cannot_train or "",
+            precision=self.precision,
         )
