@@ -165,7 +165,10 @@ class TorchPrepared:
     def _precision(self) -> contextlib.AbstractContextManager[object]:
         if self.autocast_dtype is None:
             return contextlib.nullcontext()
-        return torch.autocast(self.device.type, dtype=self.autocast_dtype)
+        autocast: contextlib.AbstractContextManager[object] = torch.autocast(
+            self.device.type, dtype=self.autocast_dtype
+        )
+        return autocast
 
     def compute_precision(self) -> str:
         """What the timed path computes in: the quantised layers, or the dtype autocast gives the outputs."""
