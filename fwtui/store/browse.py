@@ -122,6 +122,7 @@ class Filters:
     mode: str | None = None
     scenario: str | None = None
     device: str | None = None
+    dtype: str | None = None  # the precision
     machine_id: str | None = None
     status: str | None = None
     run_id: str | None = None
@@ -148,7 +149,7 @@ class Filters:
         return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-FILTER_COLUMNS: tuple[str, ...] = ("framework", "workload", "mode", "scenario", "device", "status")
+FILTER_COLUMNS: tuple[str, ...] = ("framework", "workload", "mode", "scenario", "device", "dtype", "status")
 
 # The table's columns: (header, SQL expression). The first ones fit 80 columns and carry the essentials;
 # the rest are a pan to the right away, everything else is in the detail view.
@@ -182,6 +183,7 @@ GROUP_BY: dict[str, str] = {
     "machine": "coalesce(m.label, r.machine_id)",
     "scenario": "r.scenario",
     "device": "r.device",
+    "precision": "r.dtype",
     "variant": "r.framework || coalesce('/' || r.variant, '')",  # as fwtui.bench.spec.contender names it
 }
 GROUP_COLUMNS = ("group", "results", "ok", "median p50 ms", "best p50 ms", "best samples/s", "flagged")

@@ -26,7 +26,7 @@ from fwtui.bench.plan import (
     expand,
 )
 from fwtui.errors import FwtuiError
-from fwtui.frameworks import BENCHMARK_FRAMEWORKS, BY_NAME, installed_version
+from fwtui.frameworks import ALL_PRECISIONS, BENCHMARK_FRAMEWORKS, BY_NAME, installed_version
 
 SIZE_FROM_PRESET = "preset"
 SIZE_CHOICES: tuple[tuple[str, str], ...] = (
@@ -97,11 +97,17 @@ class BenchForm(Vertical):
             if hints:
                 yield Static(hints, id="bench-install-hints", markup=False)
             yield Label("Workloads")
-            yield SelectionList[str](*((w, w, w in TOY_WORKLOADS) for w in WORKLOADS), id="bench-workloads", compact=True)
+            yield SelectionList[str](
+                *((w, w, w in TOY_WORKLOADS) for w in WORKLOADS), id="bench-workloads", compact=True
+            )
             yield Label("Modes")
             yield SelectionList[str](*((m, m, True) for m in MODES), id="bench-modes", compact=True)
             yield Label("Variants")
             yield SelectionList[str](*self._variant_choices(), id="bench-variants", compact=True)
+            yield Label("Precisions")
+            yield SelectionList[str](
+                *((p, p, p == "float32") for p in ALL_PRECISIONS), id="bench-precisions", compact=True
+            )
             with Horizontal(classes="field"):
                 yield Label("Size")
                 yield Select(
@@ -185,7 +191,11 @@ class BenchForm(Vertical):
         if without:
             raise FwtuiError(f"choose a variant for {', '.join(without)}")
         size = self._value("size")
+        precisions = list(self._list("precisions").selected)
+        if not precisions:
+            raise FwtuiError("choose at least one precision")
         return Selection(
+            precisions=precisions,
             frameworks=frameworks,
             workloads=workloads,
             modes=modes,

@@ -21,6 +21,7 @@ SELECT_FILTERS: tuple[tuple[str, str], ...] = (
     ("scenario", "scenario"),
     ("device", "device"),
     ("machine", "machine_id"),
+    ("precision", "dtype"),
     ("status", "status"),
 )
 
