@@ -96,7 +96,8 @@ def test_unknown_name_exits_2_with_one_line() -> None:
     result = fwtui("bench", "--workload", "resnet", "--no-save")
     assert result.returncode == 2
     assert (
-        result.stderr.strip() == "fwtui: unknown workload 'resnet'; choose from mlp, cnn, transformer, gemm"
+        result.stderr.strip()
+        == "fwtui: unknown workload 'resnet'; choose from mlp, cnn, transformer, gemm, resnet50, bert-base, gpt2"
     )
     assert result.stdout == ""
 

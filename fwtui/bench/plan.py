@@ -116,6 +116,10 @@ class Selection:
     timeout_s: float | None = None
     memory_limit_mb: float | None = None
     precisions: list[str] | None = None  # None: float32
+    # Sweeps: every batch size (throughput and training batch) and thread count listed, one run each;
+    # they replace ``batch`` and ``threads`` when given.
+    batches: list[int] | None = None
+    thread_counts: list[int] | None = None
 
 
 def _names(values: list[str] | None, valid: tuple[str, ...], what: str) -> list[str] | None:
@@ -180,14 +184,17 @@ def expand(selection: Selection) -> list[RunSpec]:
     sizes = [selection.size] if selection.size else list(preset.sizes)
     if selection.device not in DEVICES:
         raise UsageError(f"unknown device {selection.device!r}; choose from {', '.join(DEVICES)}")
-    if selection.batch is not None and selection.batch < 1:
+    batches: list[int | None] = list(selection.batches) if selection.batches else [selection.batch]
+    if any(b is not None and b < 1 for b in batches):
         raise UsageError("--batch must be at least 1")
     if selection.threads is not None and selection.threads < 1:
+        raise UsageError("--threads must be at least 1")
+    thread_counts = list(selection.thread_counts or [selection.threads or default_threads()])
+    if any(t < 1 for t in thread_counts):
         raise UsageError("--threads must be at least 1")
     if selection.timeout_s is not None and selection.timeout_s <= 0:
         raise UsageError("--timeout must be positive")
     device = resolve_device(selection.device)
-    threads = selection.threads or default_threads()
 
     specs: list[RunSpec] = []
     for name in frameworks:
@@ -205,7 +212,9 @@ def expand(selection: Selection) -> list[RunSpec]:
                         status, reason = "unsupported", cannot_train
                     elif mode not in fw.modes and status is None:
                         status, reason = "unsupported", fw.cannot_train
-                    for variant, precision in itertools.product(chosen, precisions):
+                    for variant, precision, batch, threads in itertools.product(
+                        chosen, precisions, batches, thread_counts
+                    ):
                         # A precision the framework never runs is known here; one it cannot run for this
                         # workload, mode or device is found by its runner, in the child.
                         not_run = (status, reason)
@@ -220,7 +229,7 @@ def expand(selection: Selection) -> list[RunSpec]:
                                 size=size,
                                 device=device,
                                 threads=threads,
-                                batch=selection.batch,
+                                batch=batch,
                                 preset=preset.name,
                                 timeout_s=selection.timeout_s or preset.timeout_s,
                                 min_time_s=preset.min_time_s,

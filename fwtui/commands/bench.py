@@ -41,10 +41,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="NAME",
         help="float32 (default), bfloat16, float16, int8; a list runs each one",
     )
-    add("--batch", type=int, metavar="N", help="batch size for the throughput and training scenarios")
+    add(
+        "--batch",
+        type=_positive_list,
+        metavar="N[,N...]",
+        help="batch size for the throughput and training scenarios; a list sweeps them (1,2,4,8)",
+    )
     add("--size", choices=("small", "medium", "large"), help="workload size (default: the preset's; small, or large for models)")
     add("--device", default="auto", help="auto (cuda if an NVIDIA GPU is visible), cpu or cuda")
-    add("--threads", type=int, metavar="N", help="threads per framework (default: physical cores)")
+    add(
+        "--threads",
+        type=_positive_list,
+        metavar="N[,N...]",
+        help="threads per framework (default: physical cores); a list sweeps them (1,2)",
+    )
     add("--preset", default="quick", help="quick (about 2 min), standard, full or models")
     add("--db", metavar="PATH", help="results database (default: $FWTUI_DB or the data directory)")
     add("--no-save", action="store_true", help="do not write results to the database")
@@ -52,6 +62,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add("--memory-limit", type=float, metavar="MB", help="stop a benchmark process whose memory exceeds MB")
     add("--label", help="a label stored with the run")
     add("--json", action="store_true", help="print one JSON result record per line on stdout, nothing else")
+
+
+def _positive_list(text: str) -> list[int]:
+    """``"1,2,4"`` as ``[1, 2, 4]``; argparse turns the ValueError into a one-line usage error."""
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected whole numbers separated by commas, not {text!r}") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected numbers of at least 1, not {text!r}")
+    return list(dict.fromkeys(values))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -69,10 +90,10 @@ def run(args: argparse.Namespace) -> int:
         workloads=args.workload,
         modes=args.mode,
         variants=args.variant,
-        batch=args.batch,
+        batches=args.batch,
         size=args.size,
         device=args.device,
-        threads=args.threads,
+        thread_counts=args.threads,
         preset=args.preset,
         timeout_s=args.timeout,
         memory_limit_mb=args.memory_limit,
