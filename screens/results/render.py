@@ -20,6 +20,7 @@ from rich.text import Text
 from fwtui import units
 from fwtui.bench.spec import contender
 from fwtui.store.charts import ChartData
+from fwtui.store.curves import Curves, plot
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 FULL = "█"
@@ -233,8 +234,27 @@ def _ratio_text(a: dict[str, Any], b: dict[str, Any]) -> str:
     return f"{units.ratio(pb / pa)} slower" if pb > pa else "same"
 
 
-def chart_renderable(data: ChartData, width: int = 36) -> RenderableType:
-    """p50 latency and throughput per framework, and the latency percentiles, as bar charts."""
+def curves_renderable(curves: Curves) -> list[RenderableType]:
+    """A sweep's throughput and latency curves (plotext line charts) and where the leaders change."""
+    throughput, latency = plot(curves)
+    parts: list[RenderableType] = [
+        Text(f"Sweep over {curves.axis}: {curves.case}", style="bold underline"),
+        Text.from_ansi(throughput),
+        Text.from_ansi(latency),
+    ]
+    for c in curves.crossings:
+        parts.append(
+            Text(f"curves cross between {curves.axis} {c.x_low} and {c.x_high}: {c.before} leads below, {c.after} above")
+        )
+    return parts
+
+
+def chart_renderable(
+    data: ChartData, curves: Sequence[Curves | None] = (), width: int = 36
+) -> RenderableType:
+    """p50 latency and throughput per framework, and the latency percentiles, as bar charts; then any sweep's
+    curves against batch size and threads."""
+    sweeps = [part for c in curves if c is not None for part in [Text(""), *curves_renderable(c)]]
     if not data.rows:
         return Text("No valid results match the filters, so there is nothing to chart.", style="dim")
     heading = Text(
@@ -267,4 +287,4 @@ def chart_renderable(data: ChartData, width: int = 36) -> RenderableType:
             line.append(bar(value or 0.0, pct_max, width), style=style)
             line.append(f" {_ms(value)}")
             percentiles.append(line)
-    return Group(heading, Text(""), *latency, Text(""), *throughput, Text(""), *percentiles)
+    return Group(heading, Text(""), *latency, Text(""), *throughput, Text(""), *percentiles, *sweeps)

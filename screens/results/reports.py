@@ -20,6 +20,7 @@ from textual.widgets import Static
 from fwtui.errors import FwtuiError
 from fwtui.store.browse import Filters, result_detail, result_samples, results_by_ids
 from fwtui.store.charts import chart_data
+from fwtui.store.curves import AXES, curve_data
 from screens.results.reading import SourceReader
 from screens.results.render import chart_renderable, compare_renderable, detail_renderable
 
@@ -108,4 +109,8 @@ class ChartView(ReportView):
     kind = "chart"
 
     def show(self, filters: Filters) -> bool:
-        return self.build(lambda con: chart_renderable(chart_data(con, filters)))
+        return self.build(
+            lambda con: chart_renderable(
+                chart_data(con, filters), [curve_data(con, filters, axis) for axis in AXES]
+            )
+        )
