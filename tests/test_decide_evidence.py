@@ -393,3 +393,27 @@ def test_database_evidence_reaches_the_recommendation(tmp_path: Path) -> None:
     [reason] = [c for c in jax.contributions if c.source == "measured"]
     assert re.search(r"JAX 0\.41\d ms vs PyTorch 0\.82\d ms median per call \(2\.00×, p<0\.001\) on mlp latency", reason.text)
     assert any("flagged output_mismatch" in s.text for s in rec.skipped)
+
+
+# -- precision ----------------------------------------------------------------------------------------------
+
+
+def test_precision_evidence_counts_only_for_the_precision_the_user_will_use(db: EvidenceDb) -> None:
+    # In float32 PyTorch and JAX are close; in bfloat16 PyTorch is five times faster (the ranking flips).
+    db.add("torch32", "torch", 1.0, run_id="run-a", variant="compile")
+    db.add("jax32", "jax", 0.8, run_id="run-a", variant="jit")
+    db.add("torch16", "torch", 0.2, run_id="run-a", variant="compile", dtype="bfloat16")
+    db.add("jax16", "jax", 1.0, run_id="run-a", variant="jit", dtype="bfloat16")
+    rec = decide(db, {"precision": "bfloat16"})
+    by_dtype = {use.comparison.setting.dtype: use for use in rec.evidence}
+    assert set(by_dtype) == {"float32", "bfloat16"}  # never compared across precisions
+    bf16, fp32 = by_dtype["bfloat16"], by_dtype["float32"]
+    assert bf16.used and bf16.comparison.faster == "pytorch" and "bfloat16" in bf16.comparison.text
+    assert 4.5 < bf16.comparison.ratio < 5.5 and "PyTorch 0.200 ms vs JAX 1.00 ms" in bf16.comparison.text
+    assert not fp32.relevant and "measured in float32" in fp32.relevance and "bfloat16" in fp32.relevance
+    torch_points = sum(
+        c.delta for r in rec.ranking if r.id == "pytorch" for c in r.contributions if c.source == "measured"
+    )
+    assert torch_points > 0
+    unanswered = decide(db, {})
+    assert all(use.relevant for use in unanswered.evidence)  # no precision answered: every precision counts

@@ -60,7 +60,18 @@ def _compare(kb: KnowledgeBase, pair: Pair, names: Mapping[str, str]) -> Measure
 def relevance(
     kb: KnowledgeBase, comparison: MeasuredComparison, answers: Mapping[str, tuple[str, ...]]
 ) -> tuple[bool, str]:
-    """Whether a comparison speaks to these answers, and the sentence that says why (or why not)."""
+    """Whether a comparison speaks to these answers, and the sentence that says why (or why not).
+
+    Precision first: frameworks rank differently in bfloat16 than in float32 (one may run it several times
+    faster, another slower than its own float32), so when the user names the precisions they will use, only
+    measurements in one of them count."""
+    precisions = answers.get("precision", ())
+    dtype = comparison.setting.dtype
+    if precisions and dtype not in precisions:
+        return False, (
+            f"measured in {dtype}, but you will compute in {answer_text('precision', precisions)}: "
+            "frameworks rank differently by precision"
+        )
     workload = answers.get("workload", ())
     measured_on = comparison.workload
     if not workload:

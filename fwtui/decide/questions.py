@@ -197,6 +197,18 @@ QUESTIONS: tuple[Question, ...] = (
         relevant_when=("workload", ("vision", "nlp", "rl", "generative", "tabular")),
         noun="the benchmark results counted",
     ),
+    Question(
+        "precision",
+        "Precision you will compute in",
+        (
+            ("float32", "float32"),
+            ("bfloat16", "bfloat16 (mixed precision)"),
+            ("float16", "float16"),
+            ("int8", "int8 (quantised inference)"),
+        ),
+        multi=True,
+        noun="the precision",
+    ),
 )
 
 BY_KEY: dict[str, Question] = {q.key: q for q in QUESTIONS}
