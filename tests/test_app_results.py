@@ -416,6 +416,23 @@ async def test_results_changed_is_not_echoed_to_its_sender(tmp_path: Path) -> No
         assert len(log.of(ResultsTable.WindowShown)) == shown + 1  # another area's results: reloaded
 
 
+def test_sweep_charts_snapshot(snap_compare: Any, tmp_path: Path) -> None:
+    from results_fixtures import populate, sweep_items
+
+    db = tmp_path / "sweep.duckdb"
+    with open_store(db) as store:
+        populate(store, sweep_items())
+
+    async def charts(pilot: Pilot[Any]) -> None:
+        area = await _ready(pilot)
+        await pilot.press("p")
+        await settle(pilot, node=area)
+        text = _plain(area.query_one("#results-chart-body", Static).content)
+        assert "Sweep over batch" in text and "curves cross between batch 2 and 4" in text
+
+    assert snap_compare(_host(db, tmp_path), terminal_size=(100, 60), run_before=charts)
+
+
 def test_snapshot_80x24(snap_compare: Any, stored_db: Path, tmp_path: Path) -> None:
     async def settle(pilot: Pilot[Any]) -> None:
         await _ready(pilot)

@@ -3,11 +3,9 @@ DuckDB file written through the store, and where the throughput curves cross."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-import numpy as np
+from results_fixtures import populate, sweep_items
 from rich.console import Console
 
 from fwtui.store import open_store
@@ -15,43 +13,12 @@ from fwtui.store.browse import Filters
 from fwtui.store.charts import chart_data
 from fwtui.store.curves import crossings, curve_data, plot
 from screens.results.render import chart_renderable
-from tests.results_fixtures import BASE_TIME, MACHINES, _record, populate
-
-
-def _sweep_items() -> list[dict[str, Any]]:
-    """torch wins at small batches, onnxruntime at large ones (equal per-call time near batch 2.7, so they cross between 2 and 4); jax is swept over
-    threads; one bfloat16 series."""
-    rng = np.random.default_rng(3)
-    items: list[dict[str, Any]] = [{"kind": "machine", **MACHINES[0]}]
-    items.append({"kind": "run", "run_id": "sweep", "machine_id": "m-cpu-box", "started_at": BASE_TIME.isoformat(),
-                  "finished_at": BASE_TIME.isoformat(), "command": "fwtui bench", "preset": "quick",
-                  "size": "small", "device": "cpu", "threads": 2, "status": "complete", "environment": {}})
-    index = 0
-    per_sample = {("torch", "eager"): (0.20, 0.30), ("onnxruntime", "ort"): (0.60, 0.15)}  # fixed, per sample
-    for (framework, variant), (fixed, each) in per_sample.items():
-        for batch in (1, 2, 4, 8, 16):
-            record, samples = _record(rng, run_id="sweep", machine_id="m-cpu-box",
-                                      when=BASE_TIME + timedelta(seconds=index), framework=framework,
-                                      variant=variant, workload="mlp", mode="inference", scenario="throughput",
-                                      batch=batch, base_ms=fixed + each * batch, index=index)
-            items.append({"kind": "result", **record, "samples_ms": samples})
-            index += 1
-    for threads in (1, 2):
-        for dtype in ("float32", "bfloat16"):
-            record, samples = _record(rng, run_id="sweep", machine_id="m-cpu-box",
-                                      when=BASE_TIME + timedelta(seconds=index), framework="jax", variant="jit",
-                                      workload="cnn", mode="inference", scenario="throughput", batch=32,
-                                      base_ms=(4.0 if dtype == "float32" else 2.5) / threads, index=index)
-            record.update(threads=threads, dtype=dtype)
-            items.append({"kind": "result", **record, "samples_ms": samples})
-            index += 1
-    return items
 
 
 def _database(tmp_path: Path) -> Path:
     path = tmp_path / "sweep.duckdb"
     with open_store(path) as store:
-        populate(store, _sweep_items())
+        populate(store, sweep_items())
     return path
 
 

@@ -81,8 +81,10 @@ def curve_data(con: duckdb.DuckDBPyConnection, filters: Filters, axis: str) -> C
     if not series:
         return None
     other_name = "threads" if axis == "batch" else "batch"
+    label = fetch_one(con.execute("SELECT label FROM machines WHERE machine_id = ?", [case["machine"]]))
+    machine = str(label[0]) if label and label[0] else str(case["machine"])
     words = (
-        f"{case['machine']} · {case['workload']} {case['size'] or ''} {case['mode']} {case['scenario']} · "
+        f"{machine} · {case['workload']} {case['size'] or ''} {case['mode']} {case['scenario']} · "
         f"{case['device']} · {other_name} {case['other']}"
     )
     return Curves(axis, words, series, crossings(series))
