@@ -206,7 +206,6 @@ QUESTIONS: tuple[Question, ...] = (
             ("float16", "float16"),
             ("int8", "int8 (quantised inference)"),
         ),
-        multi=True,
         noun="the precision",
     ),
 )
