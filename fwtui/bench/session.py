@@ -48,13 +48,13 @@ PeakLookup = Callable[[str], "float | None"]
 _SAME_MEASUREMENT = ("workload", "size", "mode", "scenario", "batch_size", "device")
 
 
-def cached_peak_gflops(device: str) -> float | None:
-    """The measured peak for ``device`` from the hardware cache; None when never measured."""
+def cached_peak_gflops(device: str, dtype: str = "float32") -> float | None:
+    """The measured peak for ``device`` in ``dtype`` from the hardware cache; None when never measured."""
     try:
         from fwtui.hardware.peak import peak_gflops
 
         key = "cuda:0" if device == "cuda" else device
-        return peak_gflops(key, "float32")
+        return peak_gflops(key, dtype)
     except Exception:
         return None
 
@@ -177,9 +177,16 @@ class BenchSession:
         )
         self._finish_child(index, spec, outcome)
 
+    def _peak(self, spec: RunSpec) -> float | None:
+        """The peak of the precision in use: a reduced precision is only held to its own measured peak (a
+        bfloat16 step may well beat the float32 peak), and to none when that was never measured."""
+        if spec.precision == "float32":
+            return self.peak_lookup(spec.device)
+        return cached_peak_gflops(spec.device, spec.precision)
+
     def _record_result(self, index: int, spec: RunSpec, event: ChildResult) -> None:
         record, samples = measured_record(
-            spec, event, peak_gflops=self.peak_lookup(spec.device), run_id=self.run_id, machine_id=self.machine_id
+            spec, event, peak_gflops=self._peak(spec), run_id=self.run_id, machine_id=self.machine_id
         )
         baseline = self._baseline_for(record)
         if baseline is not None:
