@@ -99,6 +99,7 @@ def test_gpt2_cache_gives_what_recomputing_the_whole_sequence_gives() -> None:
     for i in range(spec.new_tokens):
         recomputed, _ = model_ref.gpt2_step(spec, weights, fed[:, : spec.seq_len + i], None)
         np.testing.assert_allclose(recomputed, logits[:, i], rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(model_ref.gpt2_teacher_forced(spec, weights, fed), logits, rtol=1e-10, atol=1e-10)
     assert next_token_agreement(logits, logits) == 1.0
     assert next_token_agreement(-logits, logits) < 1.0
 

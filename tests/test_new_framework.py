@@ -29,6 +29,7 @@ TOY_RUNNER = '''
 import numpy as np
 
 from fwtui.bench import reference
+from fwtui.bench.models.reference import gpt2_teacher_forced
 from fwtui.bench.runner import Runner
 
 
@@ -43,6 +44,8 @@ class ToyPrepared:
         self.velocity = {name: np.zeros_like(w) for name, w in self.weights.items()}
 
     def infer(self, x):
+        if self.spec.new_tokens:  # a generating model (gpt2): the logits of each token it is fed
+            return gpt2_teacher_forced(self.spec, self.weights, x).astype(np.float32)
         return reference.forward(self.spec, self.weights, x).astype(np.float32)
 
     def train_once(self, x, y):

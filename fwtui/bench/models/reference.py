@@ -209,6 +209,20 @@ def gpt2_generate(spec: WorkloadSpec, weights: dict[str, Array], prompt: Array) 
     return np.stack(found, axis=1)
 
 
+def gpt2_teacher_forced(spec: WorkloadSpec, weights: dict[str, Array], tokens: Array) -> Array:
+    """The logits of every new token when fed ``tokens`` (the prompt, then the tokens to feed): what a
+    generating model's ``infer`` returns for the correctness check, (batch, new_tokens, vocab)."""
+    w = {n: np.asarray(v, dtype=np.float64) for n, v in weights.items()}
+    ids = np.asarray(tokens, dtype=np.int64)
+    with ops.blas_threads_limited():
+        logits, cache = gpt2_step(spec, w, ids[:, : spec.seq_len], None)
+        found = [logits]
+        for i in range(spec.seq_len, ids.shape[1]):
+            logits, cache = gpt2_step(spec, w, ids[:, i : i + 1], cache)
+            found.append(logits)
+    return np.stack(found, axis=1)
+
+
 def teacher_forced_tokens(prompt: Array, logits: Array) -> Array:
     """The prompt and every generated token but the last, (batch, seq_len + new_tokens - 1): what a framework
     is fed to reproduce ``logits`` step by step, whatever tokens its own arithmetic would have chosen."""
