@@ -225,8 +225,9 @@ class ResultRecord:
 
     @property
     def name(self) -> str:
-        """``framework/variant``, as the summary names a contender."""
-        return contender(self.framework, self.variant)
+        """``framework/variant`` (and the precision when it is not float32), as the summary names a contender."""
+        name = contender(self.framework, self.variant)
+        return name if self.dtype in ("", "float32") else f"{name} {self.dtype}"
 
     @property
     def label(self) -> str:
