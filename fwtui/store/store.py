@@ -19,8 +19,10 @@ import duckdb
 from fwtui import __version__
 from fwtui.bench.result_record import ResultRecord
 from fwtui.store import schema
+from fwtui.store.catalog import check_catalog
 from fwtui.store.errors import DatabaseLocked, StoreError
 from fwtui.store.rows import insert_row, insert_samples, new_id, result_row, to_timestamp, utc_now
+from fwtui.terminal_text import printable
 
 _DUCKDB_MAGIC = b"DUCK"
 _MAGIC_OFFSET = 8
@@ -80,15 +82,20 @@ def looks_like_duckdb(path: Path) -> bool:
 
 def _read_version(con: duckdb.DuckDBPyConnection) -> int | None:
     """The schema version of an open database; None for an empty database."""
-    tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    tables = {
+        row[0]
+        for row in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+        ).fetchall()
+    }
     if "schema_info" in tables:
         row = fetch_one(con.execute("SELECT value FROM schema_info WHERE key = 'schema_version'"))
         if row is None:
             raise StoreError("schema_info has no schema_version")
-        try:
-            return int(row[0])
-        except ValueError as exc:
-            raise StoreError(f"unreadable schema_version {row[0]!r}") from exc
+        text = str(row[0]).strip() if row[0] is not None else ""
+        if not text.isascii() or not text.isdigit():
+            raise StoreError(f"its schema_version {printable(repr(row[0]), newlines=False)} is not a whole number")
+        return int(text)
     if "results" in tables:
         return 0
     if tables:
@@ -260,15 +267,9 @@ def open_store(path: str | Path, read_only: bool = False) -> Store:
     DuckDB, a corrupt database, one locked by another writer, or a schema this fwtui cannot write.
     """
     path = Path(path).expanduser()
-    if path.is_dir():
-        raise StoreError(f"{path} is a directory, not a DuckDB database")
-    exists = path.exists()
-    if not exists and read_only:
-        raise StoreError(f"no such database: {path}")
-    if exists and path.stat().st_size > 0 and not looks_like_duckdb(path):
-        raise StoreError(f"{path} is not a DuckDB database")
-    if exists and path.stat().st_size == 0:
-        raise StoreError(f"{path} is an empty file, not a DuckDB database")
+    exists = path.exists() and not path.is_dir()
+    if exists or read_only or path.is_dir():
+        check_database_file(path)
     if not exists:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -277,6 +278,9 @@ def open_store(path: str | Path, read_only: bool = False) -> Store:
 
     con = _connect(path, read_only)
     try:
+        if exists:  # before any of its data is read: a stored view or macro must never run
+            row = fetch_one(con.execute("SELECT current_database()"))
+            check_catalog(con, str(row[0]) if row else "", path)
         version = _checked_version(path, con)
         if version is None:
             if read_only:
@@ -303,6 +307,28 @@ def open_store(path: str | Path, read_only: bool = False) -> Store:
         con.close()
         raise
     return Store(path, con, read_only=read_only, version=version)
+
+
+def check_database_file(path: Path) -> None:
+    """Refuse, with one line, a path that is not an existing, plausible DuckDB file."""
+    shown = printable(path, newlines=False)
+    if path.is_dir():
+        raise StoreError(f"{shown} is a directory, not a DuckDB database")
+    if not path.exists():
+        raise StoreError(f"no such database: {shown}")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise StoreError(f"cannot read {shown}: {exc.strerror}") from None
+    if size == 0:
+        raise StoreError(f"{shown} is an empty file, not a DuckDB database")
+    if not looks_like_duckdb(path):
+        raise StoreError(f"{shown} is not a DuckDB database")
+
+
+def read_version(con: duckdb.DuckDBPyConnection, path: Path) -> int | None:
+    """The schema version of the connection's default database (None when empty), or a one-line error."""
+    return _checked_version(path, con)
 
 
 def _checked_version(path: Path, con: duckdb.DuckDBPyConnection) -> int | None:
