@@ -44,7 +44,9 @@ def build_app_parser() -> argparse.ArgumentParser:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"fwtui: {message}", file=sys.stderr)
+    from fwtui.terminal_text import printable
+
+    print(f"fwtui: {printable(message)}", file=sys.stderr)
     return code
 
 
@@ -68,6 +70,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `fwtui query ... | head` closes stdout early; that is not an error.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:  # a bug, or input nothing checked: one line still (FWTUI_TRACEBACK=1 shows it)
+        if os.environ.get("FWTUI_TRACEBACK"):
+            raise
+        text = str(exc).strip().splitlines()
+        return _fail(f"unexpected error: {type(exc).__name__}: {text[0] if text else ''}", 1)
 
 
 def _run_app(args: argparse.Namespace) -> int:

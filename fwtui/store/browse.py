@@ -342,6 +342,18 @@ def open_for_reading(db: str | Path | None) -> ResultsSource:
     return open_source(path)
 
 
+def query_path(db: str | Path | None) -> Path:
+    """What ``fwtui query`` reads: ``db``, or the local database (created or upgraded first when needed)."""
+    from fwtui.paths import default_db_path
+
+    if db is not None:
+        return Path(db).expanduser()
+    path = default_db_path()
+    if not path.exists() or _needs_upgrade(path):
+        open_store(path).close()
+    return path
+
+
 def _needs_upgrade(path: Path) -> bool:
     try:
         with open_store(path, read_only=True):

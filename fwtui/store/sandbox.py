@@ -116,18 +116,20 @@ def stream_query(
     params: Mapping[str, str] | None = None,
     *,
     chunk_rows: int = CHUNK_ROWS,
-    rollback: bool = True,
+    shared_handle: bool = True,
 ) -> Iterator[StreamedQuery]:
-    """Run ``text`` on a cursor of ``con`` and yield its rows in chunks; the cursor closes on exit.
+    """Run ``text`` and yield its rows in chunks.
 
-    ``rollback`` runs it inside a transaction that is always rolled back (the app's own handle).
+    ``shared_handle``: ``con`` also serves the app (its local database handle, or a browsed source), so the
+    query runs on a cursor of its own inside a transaction that is always rolled back. A sandbox of
+    :func:`open_sandbox` is used directly (its default database is set on that connection).
     """
     sql, bound = prepare_text(text, params)
-    cursor = con.cursor()
+    cursor = con.cursor() if shared_handle else con
     began = False
     try:
         try:
-            if rollback:
+            if shared_handle:
                 cursor.execute("BEGIN TRANSACTION")
                 began = True
             result = cursor.execute(sql, bound) if bound else cursor.execute(sql)
@@ -154,8 +156,9 @@ def stream_query(
         with contextlib.suppress(duckdb.Error):
             if began:
                 cursor.execute("ROLLBACK")
-        with contextlib.suppress(duckdb.Error):
-            cursor.close()
+        if shared_handle:
+            with contextlib.suppress(duckdb.Error):
+                cursor.close()
 
 
 def first_rows(
@@ -164,11 +167,13 @@ def first_rows(
     params: Mapping[str, str] | None = None,
     *,
     limit: int,
-    rollback: bool = True,
+    shared_handle: bool = True,
 ) -> tuple[tuple[str, ...], tuple[str, ...], list[tuple[Any, ...]], bool]:
     """Columns, types, at most ``limit`` rows, and whether there were more."""
     rows: list[tuple[Any, ...]] = []
-    with stream_query(con, text, params, chunk_rows=min(CHUNK_ROWS, limit + 1), rollback=rollback) as answer:
+    with stream_query(
+        con, text, params, chunk_rows=min(CHUNK_ROWS, limit + 1), shared_handle=shared_handle
+    ) as answer:
         for chunk in answer.chunks:
             rows.extend(chunk)
             if len(rows) > limit:

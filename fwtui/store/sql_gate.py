@@ -47,6 +47,12 @@ _parser_lock = threading.Lock()
 _parser: duckdb.DuckDBPyConnection | None = None
 
 
+class NothingToRun(StoreError):
+    """Empty text, ``;``, a comment alone, or more than one statement: a usage error."""
+
+    exit_code = 2
+
+
 @dataclass(frozen=True)
 class CheckedStatement:
     """One statement that passed the gate: its text, and whether it is an EXPLAIN."""
@@ -59,20 +65,20 @@ def check_sql(sql: str) -> CheckedStatement:
     """The one statement in ``sql`` if it only reads fwtui's tables; otherwise a one-line :class:`StoreError`."""
     statements = _statements(sql)
     if not statements:
-        raise StoreError("nothing to run: type a query (SELECT ..., DESCRIBE results, or a query name)")
+        raise NothingToRun("nothing to run: give a query (SELECT ..., DESCRIBE results, or a query name)")
     if len(statements) > 1:
-        raise StoreError(f"one statement at a time: this holds {len(statements)}")
+        raise NothingToRun(f"one statement at a time: this holds {len(statements)}")
     statement = statements[0]
     kind = str(statement.type).rsplit(".", 1)[-1]
     text = statement.query.strip().rstrip(";").strip()
     if kind == "EXPLAIN":
         inner = _EXPLAIN.sub("", text, count=1)
         if inner == text:
-            raise StoreError("the SQL console is read-only: this EXPLAIN form is not run here")
+            raise StoreError("typed SQL is read-only: this EXPLAIN form is not run")
         _check_select(inner)
         return CheckedStatement(text, explain=True)
     if kind != "SELECT":
-        raise StoreError(f"the SQL console is read-only: {kind} statements are not run here")
+        raise StoreError(f"typed SQL is read-only: {kind} statements are not run")
     _check_select(text)
     return CheckedStatement(text)
 
@@ -87,12 +93,12 @@ def _statements(sql: str) -> list[Any]:
 def _check_select(sql: str) -> None:
     inner = _statements(sql)
     if len(inner) != 1 or str(inner[0].type).rsplit(".", 1)[-1] != "SELECT":
-        raise StoreError("the SQL console is read-only: only SELECT statements (and EXPLAIN of them) run here")
+        raise StoreError("typed SQL is read-only: only SELECT statements (and EXPLAIN of them) run")
     tree = _serialise(sql)
     ctes = {str(name).lower() for name in _cte_names(tree)}
     for name in ctes:
         if not _IDENTIFIER.match(name):
-            raise StoreError(f"the SQL console reads fwtui's tables only: {name!r} is not a plain name")
+            raise StoreError(f"typed SQL reads fwtui's tables only: {name!r} is not a plain name")
     for node in _nodes(tree, 0):
         node_type = node.get("type")
         if node_type == "BASE_TABLE":
@@ -101,11 +107,11 @@ def _check_select(sql: str) -> None:
             function = node.get("function") or {}
             name = str(function.get("function_name", "")).lower()
             if name not in TABLE_FUNCTIONS:
-                raise StoreError(f"the SQL console reads fwtui's tables only: {name}() is not run here")
+                raise StoreError(f"typed SQL reads fwtui's tables only: {name}() is not allowed")
         elif node.get("class") == "FUNCTION":
             name = str(node.get("function_name", "")).lower()
             if name in DENIED_FUNCTIONS:
-                raise StoreError(f"the SQL console reads fwtui's tables only: {name}() is not run here")
+                raise StoreError(f"typed SQL reads fwtui's tables only: {name}() is not allowed")
 
 
 def _check_table(node: dict[str, Any], ctes: set[str]) -> None:
@@ -115,7 +121,7 @@ def _check_table(node: dict[str, Any], ctes: set[str]) -> None:
     if not _IDENTIFIER.match(table) or not allowed or catalog or schema_name not in ("", "main"):
         shown = ".".join(p for p in (catalog, schema_name, table) if p)
         raise StoreError(
-            f"the SQL console reads fwtui's tables only ({', '.join(sorted(READABLE_TABLES))}): "
+            f"typed SQL reads fwtui's tables only ({', '.join(sorted(READABLE_TABLES))}): "
             f"{shown!r} is not one of them"
         )
 
@@ -129,7 +135,7 @@ def _serialise(sql: str) -> dict[str, Any]:
     tree = json.loads(row[0]) if row else {"error": True, "error_message": "no parse"}
     if tree.get("error"):
         message = str(tree.get("error_message", "cannot parse")).splitlines()[0]
-        raise StoreError(f"the SQL console is read-only: {message}")
+        raise StoreError(f"typed SQL is read-only: {message}")
     return dict(tree)
 
 
