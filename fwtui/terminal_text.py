@@ -40,3 +40,16 @@ def printable(text: object, *, newlines: bool = True) -> str:
 def is_printable(text: str) -> bool:
     """Whether ``text`` holds nothing :func:`printable` would escape (newlines and tabs allowed)."""
     return not (_UNSAFE.search(text) or _MISLEADING.search(text))
+
+
+def printable_value(value: object) -> object:
+    """``value`` with every string in it (inside lists, tuples and dict values too) made :func:`printable`."""
+    if isinstance(value, str):
+        return printable(value, newlines=False)
+    if isinstance(value, list):
+        return [printable_value(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(printable_value(v) for v in value)
+    if isinstance(value, dict):
+        return {k: printable_value(v) for k, v in value.items()}
+    return value

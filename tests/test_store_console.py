@@ -57,7 +57,7 @@ def test_writes_are_refused_before_they_run(db: Path, tmp_path: Path, sql: str) 
     copy = tmp_path / "copy.duckdb"
     copy.write_bytes(db.read_bytes())
     with open_store(copy) as store:
-        with pytest.raises(StoreError, match="read-only|one statement at a time"):
+        with pytest.raises(StoreError, match=r"read-only|one statement at a time"):
             run_console_query(store.cursor(), sql)
         assert store.connection.execute("SELECT count(*) FROM results").fetchone() == (108,)
 

@@ -21,6 +21,7 @@ from fwtui.store.errors import StoreError
 from fwtui.store.importexport import parquet_relation
 from fwtui.store.rows import to_timestamp
 from fwtui.store.store import fetch_one, first_line, open_store
+from fwtui.terminal_text import printable_value
 
 _EMPTY_SCHEMA = "fwtui_empty"
 # DuckDB caches what it reads up to its memory limit (80% of RAM by default). Browsing needs only small
@@ -256,7 +257,7 @@ def fetch_window(
             f"SELECT r.* FROM results r {inner_join} {where} ORDER BY {order} {window}"
             f") r {join} ORDER BY {order}"
         )
-        return con.execute(sql, params).fetchall()
+        return [_shown(row) for row in con.execute(sql, params).fetchall()]
     order = f"{key} {direction} NULLS LAST, r.rowid"
     inner_join = join if "m." in key else ""
     rowids = [
@@ -275,7 +276,7 @@ def fetch_window(
     ).fetchall()
     position = {rowid: i for i, rowid in enumerate(rowids)}
     rows.sort(key=lambda row: position[row[-1]])
-    return [row[:-1] for row in rows]
+    return [_shown(row[:-1]) for row in rows]
 
 
 def group_rows(con: duckdb.DuckDBPyConnection, filters: Filters, by: str) -> list[tuple[Any, ...]]:
@@ -292,7 +293,12 @@ def group_rows(con: duckdb.DuckDBPyConnection, filters: Filters, by: str) -> lis
         {_from(where)}
         GROUP BY grp ORDER BY results DESC, grp
     """
-    return con.execute(sql, params).fetchall()
+    return [tuple(printable_value(row)) for row in con.execute(sql, params).fetchall()]  # type: ignore[arg-type]
+
+
+def _shown(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A table row for a terminal: every text cell :func:`printable`, the trailing result id kept exact."""
+    return (*(printable_value(v) for v in row[:-1]), row[-1])
 
 
 def result_detail(con: duckdb.DuckDBPyConnection, result_id: str) -> dict[str, Any] | None:
@@ -306,7 +312,8 @@ def result_detail(con: duckdb.DuckDBPyConnection, result_id: str) -> dict[str, A
     )
     columns = [d[0] for d in relation.description or []]
     row = fetch_one(relation)
-    return dict(zip(columns, row, strict=True)) if row else None
+    # For display: every text value made printable (stored text may hold terminal escape sequences).
+    return {c: printable_value(v) for c, v in zip(columns, row, strict=True)} if row else None
 
 
 def result_samples(con: duckdb.DuckDBPyConnection, result_id: str) -> np.ndarray:

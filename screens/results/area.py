@@ -151,7 +151,7 @@ class ResultsArea(Area):
 
     def on_load_failed(self, message: LoadFailed) -> None:
         if message.what in _NOTIFIED_FAILURES:
-            self.notify(message.error, severity="error", title="Results")
+            self.notify(message.error, severity="error", title="Results", markup=False)
         else:
             self.query_one(StatusLine).show_error(message.error)
 

@@ -20,6 +20,7 @@ from rich.text import Text
 from fwtui import units
 from fwtui.bench.spec import contender
 from fwtui.store.charts import ChartData
+from fwtui.terminal_text import printable
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 FULL = "█"
@@ -44,8 +45,8 @@ def value_text(value: Any) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value) or units.MISSING
-    return str(value)
+        return printable(", ".join(str(v) for v in value), newlines=False) or units.MISSING
+    return printable(str(value), newlines=False)
 
 
 def _ms(value: Any) -> str:
