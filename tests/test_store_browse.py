@@ -116,7 +116,9 @@ def test_filters_options_groups_and_charts(db: Path) -> None:
 
 
 def test_read_only_sql_check_and_dates() -> None:
-    validate_read_only_sql("SELECT 1; DESCRIBE results")
+    validate_read_only_sql("DESCRIBE results")
+    with pytest.raises(StoreError, match="one statement at a time"):
+        validate_read_only_sql("SELECT 1; DESCRIBE results")
     for statement in (
         "DELETE FROM results",
         "DROP TABLE runs",

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import math
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from fwtui import units
@@ -35,17 +39,44 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add("--workload", "-w", action="append", metavar="NAME", help="mlp, cnn, transformer, gemm")
     add("--mode", "-m", action="append", metavar="MODE", help="inference, training")
     add("--variant", action="append", metavar="NAME", help="eager, compile, function, xla, jit, ort")
-    add("--batch", type=int, metavar="N", help="batch size for the throughput and training scenarios")
+    add("--batch", type=_bounded_int(MAX_BATCH), metavar="N", help="batch size for the throughput and training scenarios")
     add("--size", choices=("small", "medium", "large"), help="workload size (default: the preset's, small)")
     add("--device", default="auto", help="auto (cuda if an NVIDIA GPU is visible), cpu or cuda")
-    add("--threads", type=int, metavar="N", help="threads per framework (default: physical cores)")
+    add("--threads", type=_bounded_int(MAX_THREADS), metavar="N", help="threads per framework (default: physical cores)")
     add("--preset", default="quick", help="quick (about 2 min), standard or full")
     add("--db", metavar="PATH", help="results database (default: $FWTUI_DB or the data directory)")
     add("--no-save", action="store_true", help="do not write results to the database")
-    add("--timeout", type=float, metavar="S", help="seconds each benchmark process may run")
-    add("--memory-limit", type=float, metavar="MB", help="stop a benchmark process whose memory exceeds MB")
+    add("--timeout", type=_positive_float, metavar="S", help="seconds each benchmark process may run")
+    add("--memory-limit", type=_positive_float, metavar="MB", help="stop a benchmark process whose memory exceeds MB")
     add("--label", help="a label stored with the run")
     add("--json", action="store_true", help="print one JSON result record per line on stdout, nothing else")
+
+
+MAX_BATCH = 1 << 20  # samples per batch; the store keeps batch sizes as 32-bit integers
+MAX_THREADS = 1024
+
+
+def _bounded_int(maximum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if not 1 <= value <= maximum:
+            raise argparse.ArgumentTypeError(f"expected 1 to {maximum:,}, got {text}")
+        return value
+
+    return parse
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number above 0, got {text}")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -113,26 +144,50 @@ def run(args: argparse.Namespace) -> int:
     # Waiting on an Event rather than Thread.join: an interrupted join can leave the thread looking finished.
     worker = threading.Thread(target=work, name="fwtui-bench", daemon=True)
     interrupted = False
-    try:
-        if live is not None:
-            live.start()
-        worker.start()
-        while not finished.is_set():
-            try:
-                finished.wait(timeout=0.2)
-            except KeyboardInterrupt:
-                interrupted = True
-                session.cancel_all()  # kills the running child's process group, keeps finished results
-    finally:
-        if live is not None:
-            live.stop()
-        if sink is not None and finished.is_set():
-            sink.close()
+    with _terminate_as_interrupt() as terminated:
+        try:
+            if live is not None:
+                live.start()
+            worker.start()
+            while not finished.is_set():
+                try:
+                    finished.wait(timeout=0.2)
+                except KeyboardInterrupt:
+                    interrupted = True
+                    session.cancel_all()  # kills the running child's process group, keeps finished results
+        finally:
+            if live is not None:
+                live.stop()
+            if sink is not None and finished.is_set():
+                sink.close()
     if failure:
         raise failure[0]
     if not args.json:
         _print_report(session)
-    return 130 if interrupted else 0
+    if interrupted:
+        return 143 if terminated else 130
+    return 0
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[list[int]]:
+    """SIGTERM (a service manager, ``kill``) stops the queue like Ctrl-C: the running child is killed, the
+    results so far and the run's end are saved, and the command exits 143 (128 + SIGTERM)."""
+    terminated: list[int] = []
+
+    def on_term(signum: int, frame: object) -> None:
+        terminated.append(signum)
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, on_term)
+    except ValueError:  # not the main thread: leave signals alone
+        yield terminated
+        return
+    try:
+        yield terminated
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _LiveProgress:

@@ -6,6 +6,7 @@ never leaves half a result behind.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import threading
@@ -21,6 +22,7 @@ from fwtui.bench.result_record import ResultRecord
 from fwtui.store import schema
 from fwtui.store.catalog import check_catalog
 from fwtui.store.errors import DatabaseLocked, StoreError
+from fwtui.store.liveness import mark_dead_runs, with_owner
 from fwtui.store.rows import insert_row, insert_samples, new_id, result_row, to_timestamp, utc_now
 from fwtui.terminal_text import printable
 
@@ -203,12 +205,14 @@ class Store:
         row.setdefault("status", "running")
         row.setdefault("source", "local")
         row.setdefault("fwtui_version", __version__)
+        if row["status"] == "running":  # found as interrupted later if this process dies first
+            row["environment"] = with_owner(row.get("environment"))
         with self.transaction() as con:
             insert_row(con, "runs", row)
         return str(row["run_id"])
 
     def finish_run(self, run_id: str, status: str) -> None:
-        if status not in ("complete", "cancelled", "failed", "running"):
+        if status not in ("complete", "cancelled", "failed", "running", "interrupted"):
             raise StoreError(f"unknown run status {status!r}")
         with self.transaction() as con:
             con.execute(
@@ -303,6 +307,9 @@ def open_store(path: str | Path, read_only: bool = False) -> Store:
                 )
             con = _migrate(path, con, version)
             version = schema.SCHEMA_VERSION
+        if not read_only:
+            with contextlib.suppress(duckdb.Error):  # a repair of the run list never blocks opening
+                mark_dead_runs(con)
     except BaseException:
         con.close()
         raise
