@@ -317,7 +317,10 @@ def result_detail(con: duckdb.DuckDBPyConnection, result_id: str) -> dict[str, A
 
 
 def result_samples(con: duckdb.DuckDBPyConnection, result_id: str) -> np.ndarray:
-    rows = con.execute("SELECT ms FROM samples WHERE result_id = ? ORDER BY seq", [result_id]).fetchall()
+    # A stored database may hold NULL or NaN samples: they are no measurement, so they are left out.
+    rows = con.execute(
+        "SELECT ms FROM samples WHERE result_id = ? AND ms IS NOT NULL AND isfinite(ms) ORDER BY seq", [result_id]
+    ).fetchall()
     return np.fromiter((r[0] for r in rows), dtype=np.float64, count=len(rows))
 
 

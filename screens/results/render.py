@@ -227,8 +227,11 @@ def compare_renderable(details: list[dict[str, Any]], samples: list[np.ndarray])
 
 def _ratio_text(a: dict[str, Any], b: dict[str, Any]) -> str:
     pa, pb = a.get("p50_ms"), b.get("p50_ms")
-    if not pa or not pb:
-        return "—"
+    # A stored database may hold NULL, NaN, zero or negative latencies: no ratio, never "nanx".
+    if not isinstance(pa, int | float) or not isinstance(pb, int | float):
+        return units.MISSING
+    if not (math.isfinite(pa) and math.isfinite(pb)) or pa <= 0 or pb <= 0:
+        return units.MISSING
     if pb < pa:
         return f"{units.ratio(pa / pb)} faster"
     return f"{units.ratio(pb / pa)} slower" if pb > pa else "same"
