@@ -74,14 +74,15 @@ def control_text_db(path: Path) -> Path:
     con = duckdb.connect(str(path))
     columns = con.execute(
         "SELECT table_name, column_name, data_type FROM duckdb_columns() "
-        "WHERE schema_name = 'main' AND table_name <> 'schema_info'"
+        "WHERE schema_name = 'main' AND table_name <> 'schema_info' AND database_name = current_database() "
+        "AND table_name IN (SELECT table_name FROM duckdb_tables() WHERE database_name = current_database())"
     ).fetchall()
     for table, column, data_type in columns:
         if data_type == "VARCHAR":
             con.execute(f'UPDATE {table} SET "{column}" = "{column}" || {sql_text(ESCAPES)}')
         elif data_type == "VARCHAR[]":
             con.execute(
-                f'UPDATE {table} SET "{column}" = list_transform("{column}", f -> f || {sql_text(ESCAPES)})'
+                f'UPDATE {table} SET "{column}" = list_transform("{column}", lambda f: f || {sql_text(ESCAPES)})'
             )
     con.close()
     return path
