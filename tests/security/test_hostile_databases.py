@@ -127,3 +127,10 @@ def test_import_refuses_text_with_escapes_and_export_keeps_it_exact(tmp_path: Pa
         f"SELECT label FROM read_parquet('{tmp_path / 'pq' / 'machines' / '**' / '*.parquet'}')"
     ).fetchall()
     assert exported and all(label.endswith(ESCAPES) for (label,) in exported)
+
+
+def test_recommend_shows_stored_text_escaped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = control_text_db(tmp_path / "escapes.duckdb")
+    assert cli.main(["recommend", "--no-hardware", "--db", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert terminal_safe(out + err)
