@@ -19,7 +19,8 @@ _EPILOG = """\
 Every NAME option is repeatable and accepts comma lists (--framework torch,jax).
 Unsupported combinations (ONNX Runtime training) are reported as unsupported with a reason, never as 0;
 frameworks that are not installed are reported as skipped with the command that installs them.
-Exit status: 0 when the run completed (even if some results failed), 1 on a fatal error, 2 on bad usage."""
+Exit status: 0 when the run completed (even if some results failed), 1 on a fatal error, 2 on bad usage,
+130 after Ctrl-C and 143 after SIGTERM (the running benchmark is stopped, finished results are kept)."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
