@@ -35,7 +35,7 @@ SELECT k.result_id, k.run_id, k.machine_id, k.machine_label, k.created_at, k.fra
        k.variant, k.workload, k.size, k.mode, k.scenario, k.batch_size, k.threads, k.device, k.dtype, k.p50_ms,
        k.flags,
        CASE WHEN k.excluded THEN NULL
-            ELSE (SELECT list(s.ms ORDER BY s.seq) FROM samples AS s WHERE s.result_id = k.result_id AND isfinite(s.ms))
+            ELSE (SELECT list(s.ms ORDER BY s.seq) FROM samples AS s WHERE s.result_id = k.result_id)
        END AS samples_ms,
        CASE WHEN k.recency = 1 THEN k.in_setting - least(k.in_setting, 5) ELSE 0 END AS older
 FROM ranked AS k
