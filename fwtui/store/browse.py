@@ -7,8 +7,9 @@ here writes: stored databases open read-only and Parquet directories become view
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,9 @@ class ResultsSource:
     writable: bool
     connect: Callable[[], duckdb.DuckDBPyConnection]
     release: Callable[[], None]
+    stored: bool = False  # a file from elsewhere: typed SQL runs in a locked sandbox of its own
+    _sandbox: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
+    _sandbox_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def connection(self) -> duckdb.DuckDBPyConnection:
@@ -88,10 +92,28 @@ class ResultsSource:
         """One cursor per thread; DuckDB connections are not shared across threads."""
         return self.connection.cursor()
 
+    def user_sql(self) -> duckdb.DuckDBPyConnection:
+        """Where typed SQL runs: for a stored database or Parquet directory, a locked sandbox on the same
+        files (``sandbox.open_sandbox``, opened on first use); for the local database, the app's handle, where
+        the gate and a rolled-back transaction hold (it must go on writing, so it cannot be locked)."""
+        if not self.stored:
+            return self.connection
+        from fwtui.store.sandbox import open_sandbox
+
+        with self._sandbox_lock:
+            if self._sandbox is None:
+                self._sandbox = open_sandbox(self.path)
+            return self._sandbox
+
     def close(self) -> None:
         """Close; a query still running in a worker thread at exit must not turn into an error."""
         with contextlib.suppress(duckdb.Error):
             self.release()
+        with self._sandbox_lock:
+            sandbox, self._sandbox = self._sandbox, None
+        if sandbox is not None:
+            with contextlib.suppress(duckdb.Error):
+                sandbox.close()
 
 
 def limit_memory(con: duckdb.DuckDBPyConnection) -> None:
@@ -103,10 +125,12 @@ def open_source(path: Path, *, read_only: bool = True) -> ResultsSource:
     path = Path(path).expanduser()
     if path.is_dir():
         con = connect_parquet(path)
-        source = ResultsSource(path, "parquet", False, lambda: con, con.close)
+        source = ResultsSource(path, "parquet", False, lambda: con, con.close, stored=True)
     else:
         store = open_store(path, read_only=read_only)
-        source = ResultsSource(path, "database", not read_only, lambda: store.connection, store.close)
+        source = ResultsSource(
+            path, "database", not read_only, lambda: store.connection, store.close, stored=read_only
+        )
     limit_memory(source.connection)
     return source
 

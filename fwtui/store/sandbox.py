@@ -5,9 +5,9 @@ attacks it names (``docs/security.md``):
 
 1. **The gate** (``sql_gate.check_sql``): DuckDB's parser decides that the text is one read-only statement
    that reads only fwtui's tables, at every nesting level. Shipped named queries skip it (they are ours).
-2. **A locked engine** (:func:`lock_down`) wherever the connection serves user SQL alone (``fwtui query``
-   always, through :func:`open_sandbox`): an in-memory DuckDB that attached the file read-only, checked its
-   catalog, then turned off file access (``enable_external_access``; a Parquet directory stays readable
+2. **A locked engine** (:func:`lock_down`) wherever the connection serves user SQL alone (``fwtui query``,
+   and the console on a stored database or Parquet directory, through :func:`open_sandbox`): an in-memory
+   DuckDB that attached the file read-only, checked its catalog, then turned off file access (``enable_external_access``; a Parquet directory stays readable
    through ``allowed_directories``), extension installing and loading, Python replacement scans, and locked
    its configuration, so no statement can ``ATTACH``, ``SET``, ``COPY`` or read a file afterwards.
    The app's own handle on its local database cannot be locked this way (it writes results, exports and
@@ -76,6 +76,7 @@ def open_sandbox(path: Path) -> duckdb.DuckDBPyConnection:
         check_catalog(con, SANDBOX_ALIAS, path)
         con.execute(f"USE {SANDBOX_ALIAS}")
         version = read_version(con, path)
+        con.execute("USE memory")
         if version is None:
             raise StoreError(f"{printable(path)} is not an fwtui results database (it is empty)")
         if version < SCHEMA_VERSION:
@@ -83,6 +84,13 @@ def open_sandbox(path: Path) -> duckdb.DuckDBPyConnection:
                 f"{printable(path)} uses an older schema ({version} < {SCHEMA_VERSION}); "
                 "open it read-write once (e.g. `fwtui import` it) to upgrade it"
             )
+        # Views in the in-memory catalog, not USE: every cursor of this connection (one per thread) starts
+        # there, and fwtui's queries resolve their functions there, never in the stored file.
+        tables = con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [SANDBOX_ALIAS]
+        ).fetchall()
+        for (table,) in tables:
+            con.execute(f'CREATE VIEW "{table}" AS SELECT * FROM {SANDBOX_ALIAS}.main."{table}"')
         lock_down(con)
     except BaseException:
         con.close()

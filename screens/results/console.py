@@ -79,7 +79,9 @@ class SqlConsole(Vertical):
             return
         self.query_one(HistoryInput).remember(text)
         self._message("running…")
-        self.reader.read(self, "sql", lambda con: run_console_query(con, text), _QueryDone)
+        source = self.reader.source
+        # Typed SQL runs where the source says: a locked sandbox for a stored file, else the gate on this handle.
+        self.reader.read(self, "sql", lambda _con: run_console_query(source.user_sql(), text), _QueryDone)
 
     @on(_QueryDone)
     def _done(self, message: _QueryDone) -> None:

@@ -222,3 +222,30 @@ def test_query_streams_and_stops_at_the_limit(world: World, capsys: pytest.Captu
     out, err = capsys.readouterr()
     assert out.splitlines()[1:] == [f"{i},{'x' * 100}" for i in range(5)]
     assert "stopped at --limit 5 rows" in err
+
+
+@pytest.mark.parametrize("which", ["stored", "parquet"])
+def test_the_engine_wall_holds_even_without_the_gate(world: World, which: str) -> None:
+    """The console on a stored file and `fwtui query` use a locked engine: statements the gate would refuse,
+    sent to it directly, still cannot read a file, write one, attach, or unlock it."""
+    import duckdb
+
+    source = open_source(world.stored if which == "stored" else world.parquet)
+    try:
+        con = source.user_sql().cursor()
+        assert con.execute("SELECT count(*) FROM results").fetchall() == [(108,)]
+        before = Snapshot.of(world.root)
+        for sql in (
+            f"SELECT * FROM read_text({sql_text(str(world.canary))})",
+            f"COPY (SELECT 1) TO {sql_text(str(world.out / 'x.csv'))}",
+            f"ATTACH {sql_text(str(world.stored))} AS rw (READ_WRITE)",
+            "SET enable_external_access = true",
+            "SET lock_configuration = false",
+            "LOAD httpfs",
+            "INSTALL httpfs",
+        ):
+            with pytest.raises(duckdb.Error):
+                con.execute(sql).fetchall()
+        _assert_untouched(world, before, "")
+    finally:
+        source.close()
