@@ -39,6 +39,7 @@ DENIED_FUNCTIONS = frozenset(
     {"getenv", "nextval", "setval", "currval", "query", "query_table", "current_setting", "read_text",
      "read_blob", "glob", "sql_auto_complete", "make_secret", "which_secret"}
 )  # fmt: skip
+_SHOW_SPECIAL = frozenset({"tables", "databases", "__show_tables_expanded"})
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _EXPLAIN = re.compile(r"^\s*EXPLAIN\s+(?:ANALY[SZ]E\s+|\(\s*[A-Za-z_ ,=']*\)\s*)?", re.IGNORECASE)
 _NESTING_LIMIT = 200  # a tree deeper than this is refused rather than walked
@@ -103,6 +104,8 @@ def _check_select(sql: str) -> None:
         node_type = node.get("type")
         if node_type == "BASE_TABLE":
             _check_table(node, ctes)
+        elif node_type == "SHOW_REF" and node.get("query") is None:
+            _check_show(node)
         elif node_type == "TABLE_FUNCTION":
             function = node.get("function") or {}
             name = str(function.get("function_name", "")).lower()
@@ -124,6 +127,13 @@ def _check_table(node: dict[str, Any], ctes: set[str]) -> None:
             f"typed SQL reads fwtui's tables only ({', '.join(sorted(READABLE_TABLES))}): "
             f"{shown!r} is not one of them"
         )
+
+
+def _check_show(node: dict[str, Any]) -> None:
+    """``SHOW name`` names its table directly (``DESCRIBE t`` carries a query, checked like any other)."""
+    name = str(node.get("table_name", "")).strip('"').lower()
+    if name not in READABLE_TABLES and name not in _SHOW_SPECIAL:
+        raise StoreError(f"typed SQL reads fwtui's tables only: SHOW {name!r} is not run")
 
 
 def _serialise(sql: str) -> dict[str, Any]:

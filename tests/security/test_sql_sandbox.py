@@ -76,6 +76,9 @@ class World:
             "SELECT nextval('s')",
             "SELECT current_setting('enable_external_access')",
             "SELECT * FROM duckdb_settings()",
+            f'SHOW "{self.canary}"',
+            f"DESCRIBE {c}",
+            f"SUMMARIZE {c}",
             "SELECT count(*) FROM results",
             "DESCRIBE results",
         ]
@@ -103,6 +106,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     return World(tmp_path_factory.mktemp("sandbox"))
 
 
+def test_every_attack_can_be_drawn(world: World) -> None:
+    assert len(world.attacks()) == 44  # attack_index draws 0..43
+
+
 def _statement(world: World, attack: int, wrapper: int, upper: bool) -> str:
     inner = world.attacks()[attack]
     sql = WRAPPERS[wrapper].replace("{}", inner)
@@ -126,7 +133,7 @@ def _assert_untouched(world: World, before: Snapshot, shown: str) -> None:
     assert CANARY_TEXT not in shown
 
 
-attack_index = st.integers(min_value=0, max_value=40)
+attack_index = st.integers(min_value=0, max_value=43)
 wrapper_index = st.integers(min_value=0, max_value=len(WRAPPERS) - 1)
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
