@@ -26,6 +26,7 @@ from typing import Any
 
 import duckdb
 
+from fwtui.errors import UsageError
 from fwtui.queries import bind_params, get_query, looks_like_name, sql_error_message
 from fwtui.store.catalog import check_catalog
 from fwtui.store.errors import StoreError
@@ -113,7 +114,7 @@ def prepare_text(text: str, params: Mapping[str, str] | None = None) -> tuple[st
         query = get_query(text.strip())
         return query.sql, bind_params(query, params or {})
     if params:
-        raise StoreError("--param is for named queries; typed SQL takes no parameters")
+        raise UsageError("--param is for named queries; typed SQL takes no parameters")
     return check_sql(text).sql, {}
 
 
