@@ -223,9 +223,12 @@ class Store:
         """Save one result record and its raw per-call samples atomically; returns the result id."""
         row = result_row(record.to_dict() if isinstance(record, ResultRecord) else record)
         samples = [float(x) for x in samples_ms]
-        with self.transaction() as con:
-            insert_row(con, "results", row)
-            insert_samples(con, row["result_id"], samples)
+        try:
+            with self.transaction() as con:
+                insert_row(con, "results", row)
+                insert_samples(con, row["result_id"], samples)
+        except duckdb.Error as exc:  # a value the schema cannot hold (a batch of 3e9): one line, nothing saved
+            raise StoreError(f"result not saved: {printable(first_line(exc), newlines=False)}") from None
         return str(row["result_id"])
 
     def delete_where_source(self, source: str) -> dict[str, int]:

@@ -156,3 +156,14 @@ def test_null_and_nan_samples_in_a_stored_database(tmp_path: Path) -> None:
         result = fwtui("recommend", "--no-hardware", "--db", str(path), "--json" if fmt == "json" else "--saved")
         assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
         assert "nanx" not in result.stdout
+
+
+def test_a_value_the_schema_cannot_hold_is_a_one_line_store_error(tmp_path: Path) -> None:
+    """However a batch of 3e9 got this far (the form, a script), saving it is one line and saves nothing."""
+    from fwtui.store import StoreError, open_store
+
+    with open_store(tmp_path / "db.duckdb") as store:
+        with pytest.raises(StoreError, match=r"^result not saved: Conversion Error") as caught:
+            store.save_result({"result_id": "r1", "framework": "torch", "workload": "mlp", "batch_size": 3_000_000_000})
+        assert "\n" not in str(caught.value)
+        assert store.connection.execute("SELECT count(*) FROM results").fetchall() == [(0,)]
