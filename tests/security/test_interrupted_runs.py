@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import psutil
+import pytest
 
 from fwtui.store import open_store
 from fwtui.store.liveness import OWNER_KEY
@@ -41,6 +42,7 @@ def _run_status(db: Path) -> str:
         con.close()
 
 
+@pytest.mark.slow
 def test_sigterm_stops_the_queue_like_ctrl_c(tmp_path: Path) -> None:
     db = tmp_path / "results.duckdb"
     proc, children = _bench_with_a_hanging_child(db)
@@ -52,6 +54,7 @@ def test_sigterm_stops_the_queue_like_ctrl_c(tmp_path: Path) -> None:
     assert _run_status(db) == "cancelled"
 
 
+@pytest.mark.slow
 def test_a_run_left_running_by_a_killed_process_reads_as_interrupted(tmp_path: Path) -> None:
     db = tmp_path / "results.duckdb"
     proc, children = _bench_with_a_hanging_child(db)
