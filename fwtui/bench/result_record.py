@@ -194,7 +194,10 @@ class ResultRecord:
     inner_iterations: int | None = None
     latency_ms: LatencyStats | None = None
     cv: float | None = None
-    ci95_ms: tuple[float, float] | None = None
+    ci95_ms: tuple[float, float] | None = None  # across processes (fwtui.bench.significance)
+    repetitions: int | None = None  # independent processes the result was measured in
+    process_p50_ms: tuple[float, ...] = ()  # each process's median per-call time, in the order they ran
+    process_cv: float | None = None  # between-process spread: CV of process_p50_ms
     throughput_samples_per_s: float | None = None
     gflops: float | None = None
     flops_per_sample: float | None = None
@@ -271,6 +274,9 @@ class ResultRecord:
             latency_ms=None if latency is None else LatencyStats.from_dict(latency),
             cv=f.opt_number("cv"),
             ci95_ms=(ci[0], ci[1]) if ci else None,
+            repetitions=f.opt_integer("repetitions"),
+            process_p50_ms=f.numbers("process_p50_ms"),
+            process_cv=f.opt_number("process_cv"),
             throughput_samples_per_s=f.opt_number("throughput_samples_per_s"),
             gflops=f.opt_number("gflops"),
             flops_per_sample=f.opt_number("flops_per_sample"),
