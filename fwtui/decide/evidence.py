@@ -47,6 +47,7 @@ class Measured:
     created_at: str = ""  # ISO 8601
     flags: tuple[str, ...] = ()
     older: int = 0  # earlier results with the same setting that were not read (superseded)
+    process_p50_ms: tuple[float, ...] = ()  # per-process medians: what the significance test compares
 
     @property
     def date(self) -> str:
@@ -152,7 +153,7 @@ def load_evidence(
 
 def _row(row: Sequence[object], this_machine_id: str | None) -> Measured:
     (result_id, run_id, machine_id, label, created, framework, version, variant, workload, size, mode, scenario,
-     batch, threads, device, dtype, p50, flags, samples, older) = row  # fmt: skip
+     batch, threads, device, dtype, p50, flags, samples, older, processes) = row  # fmt: skip
     return Measured(
         framework=str(framework),
         framework_version=str(version or ""),
@@ -175,6 +176,9 @@ def _row(row: Sequence[object], this_machine_id: str | None) -> Measured:
         created_at=created.isoformat() if isinstance(created, datetime) else str(created or ""),
         flags=tuple(str(f) for f in flags) if isinstance(flags, list) else (),
         older=int(older) if isinstance(older, int) else 0,
+        process_p50_ms=tuple(float(v) for v in processes if isinstance(v, int | float))
+        if isinstance(processes, list)
+        else (),
     )
 
 
