@@ -44,6 +44,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add("--no-save", action="store_true", help="do not write results to the database")
     add("--timeout", type=float, metavar="S", help="seconds each benchmark process may run")
     add("--memory-limit", type=float, metavar="MB", help="stop a benchmark process whose memory exceeds MB")
+    add("--repetitions", type=int, metavar="N",
+        help="independent processes per result (default: the preset's; significance needs at least 2)")  # fmt: skip
     add("--label", help="a label stored with the run")
     add("--json", action="store_true", help="print one JSON result record per line on stdout, nothing else")
 
@@ -70,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         preset=args.preset,
         timeout_s=args.timeout,
         memory_limit_mb=args.memory_limit,
+        repetitions=args.repetitions,
     )
     specs = expand(selection)
 
@@ -235,7 +238,10 @@ def _print_report(session: BenchSession) -> None:
         elif row.runner_up is None or row.speedup is None:
             lines.append(f"{where}: {row.winner} (only valid result)")
         else:
-            verdict = "significant" if row.significant else "not significant"
+            verdict = {True: "significant", False: "not significant"}.get(
+                row.significant, "not tested: fewer than 2 processes"
+            )
+            verdict += " across processes" if row.significant is not None else ""
             lines.append(
                 f"{where}: {row.winner} {units.latency_ms(row.winner_p50_ms)}, "
                 f"{units.ratio(row.speedup)} faster than "
