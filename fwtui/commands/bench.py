@@ -238,10 +238,10 @@ def _print_report(session: BenchSession) -> None:
         elif row.runner_up is None or row.speedup is None:
             lines.append(f"{where}: {row.winner} (only valid result)")
         else:
-            verdict = {True: "significant", False: "not significant"}.get(
-                row.significant, "not tested: fewer than 2 processes"
-            )
-            verdict += " across processes" if row.significant is not None else ""
+            if row.significant is None:
+                verdict = "not tested: fewer than 2 processes"
+            else:
+                verdict = ("significant" if row.significant else "not significant") + " across processes"
             lines.append(
                 f"{where}: {row.winner} {units.latency_ms(row.winner_p50_ms)}, "
                 f"{units.ratio(row.speedup)} faster than "
