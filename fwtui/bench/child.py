@@ -49,6 +49,7 @@ from fwtui.json_fields import JsonObject
 CHECK_BATCH = 4
 CHECK_TRAIN_STEPS = 3
 RECENT_SAMPLES = 64
+MIN_SAMPLES_PER_PROCESS = 3  # enough for a process's median to be more than one sample
 NO_SYNC = "no_sync"
 
 
@@ -289,10 +290,13 @@ def run(spec: RunSpec, out: Emitter, cache: RunnerCache | None = None) -> None:
     check_s = time.perf_counter() - t0
 
     resolution_ns = harness.timer_resolution_ns()
+    # A result's measurement budget is shared by its processes (each still warms up in full), so repeating
+    # across processes costs no more measuring than one process did.
+    share = max(1, spec.repetitions)
     config = harness.TimingConfig(
-        min_time_s=spec.min_time_s,
-        min_iterations=spec.min_iterations,
-        max_time_s=spec.max_time_s,
+        min_time_s=spec.min_time_s / share,
+        min_iterations=max(MIN_SAMPLES_PER_PROCESS, -(-spec.min_iterations // share)),
+        max_time_s=spec.max_time_s / share,
         warmup_s=spec.warmup_s,
     )
     for measurement in planned:

@@ -224,12 +224,13 @@ def estimate_seconds(specs: list[RunSpec]) -> float:
     for spec in specs:
         if spec.status is not None:
             continue
-        per_scenario = spec.warmup_s + spec.min_time_s + 0.1 + _FIRST_CALL_S.get(spec.variant, 1.0)
+        # Every process warms up and pays its first call; the measuring itself is shared between them.
+        per_process = spec.warmup_s + 0.1 + _FIRST_CALL_S.get(spec.variant, 1.0)
         build = _BUILD_CHECK_S.get(spec.workload, 0.5) * _SIZE_FACTOR.get(spec.size, 1.0)
         if spec.mode == "training":
             build *= 2  # a second build checks the losses
         repetitions = max(1, spec.repetitions)
-        total += (build + per_scenario * len(spec.scenarios)) * repetitions
+        total += (build + per_process * len(spec.scenarios)) * repetitions + spec.min_time_s * len(spec.scenarios)
         imports[spec.framework] = max(imports.get(spec.framework, 0), repetitions)
     for framework, repetitions in imports.items():
         total += (_PROCESS_START_S + _IMPORT_S.get(framework, 1.0)) * repetitions

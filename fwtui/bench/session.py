@@ -145,16 +145,16 @@ class BenchSession:
         self._begin()
         status = "failed"
         try:
-            pending: list[int] = []
+            # In queue order; a framework's runs all go when its first one is reached (they share children).
+            groups = self._groups([i for i, spec in enumerate(self.specs) if spec.status is None])
+            first_of = {group[0]: group for group in groups}
             for index, spec in enumerate(self.specs):
-                if spec.status is None:
-                    pending.append(index)
-                else:
-                    self._not_run(index, spec)
-            for group in self._groups(pending):
                 if self._cancel_all.is_set():
                     break
-                self._run_group(group)
+                if spec.status is not None:
+                    self._not_run(index, spec)
+                elif index in first_of:
+                    self._run_group(first_of[index])
             status = "cancelled" if self._cancel_all.is_set() else "complete"
         finally:
             if self.sink is not None:

@@ -74,7 +74,9 @@ class RunSpec:
     warmup_s: float = 0.1
     memory_limit_mb: float | None = None
     seed: int = 0  # of the weights; inputs have their own fixed seeds
-    repetitions: int = 1  # independent processes that measure this run (fwtui.bench.repetition)
+    # Independent processes that measure this run (fwtui.bench.repetition); min_time_s, min_iterations and
+    # max_time_s are the result's whole budget, shared between them.
+    repetitions: int = 1
     # Set when no child needs to run: the result is recorded with this status and reason directly.
     status: str | None = None  # None | "skipped" | "unsupported"
     reason: str | None = None
