@@ -20,7 +20,8 @@ import pytest
 from scipy import stats as scipy_stats
 
 from fwtui.bench import significance
-from fwtui.bench.events import RunStarted, SessionEvent
+from fwtui.bench.events import QueueStarted, RunStarted, SessionEvent
+from fwtui.bench.progress import BenchState
 from fwtui.bench.repetition import rotation
 from fwtui.bench.result_record import LatencyStats, ResultRecord
 from fwtui.bench.session import BenchSession
@@ -321,3 +322,15 @@ def test_decide_counts_a_difference_only_when_it_holds_across_processes() -> Non
     assert not one_process.counts and one_process.verdict.startswith("not tested: fewer than 2 processes")
     noisy = judge(fast, dataclasses.replace(slow, process_p50_ms=(0.6, 2.0, 3.4)), policy)
     assert not noisy.counts and noisy.verdict.startswith("not significant across processes")
+
+
+def test_the_live_panel_names_the_process_and_a_run_between_processes_says_so() -> None:
+    first, second = toy("mlp", repetitions=3), toy("gemm", repetitions=3)
+    state = BenchState()
+    state.apply(QueueStarted((first, second)))
+    state.apply(RunStarted(0, first, 1, 3))
+    assert state.live is not None and state.live.label == f"{first.label} · process 2 of 3"
+    state.apply(RunStarted(1, second, 1, 3))
+    assert state.items[0].status == "running" and state.items[0].phase == "waiting for its next process"
+    state.apply(RunStarted(0, first))
+    assert state.live is not None and state.live.label == first.label  # one process: nothing to count
