@@ -198,10 +198,12 @@ class BenchSession:
                     outcomes[index].append(outcome)
                     declined = bool(outcome.results) and all(r.status != "ok" for r in outcome.results)
                     if outcome.status == "cancelled" or (outcome.status == "ok" and declined):
-                        settled.add(index)
+                        settled.add(index)  # nothing more to measure: its records now, not at the end
+                        self._finish(index, self.specs[index], outcomes[index], repetitions)
                     todo.remove(index)
+        # The rest once every repetition is done (a compiled variant's break-even needs its baseline's record).
         for index in group:
-            if outcomes[index]:
+            if outcomes[index] and index not in settled:
                 self._finish(index, self.specs[index], outcomes[index], repetitions)
 
     def _launch(self, batch: list[int], repetition: int, repetitions: int) -> list[ChildOutcome]:
