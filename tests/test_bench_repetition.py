@@ -20,7 +20,7 @@ import pytest
 from scipy import stats as scipy_stats
 
 from fwtui.bench import significance
-from fwtui.bench.events import QueueStarted, RunStarted, SessionEvent
+from fwtui.bench.events import QueueStarted, RunResult, RunStarted, SessionEvent
 from fwtui.bench.progress import BenchState
 from fwtui.bench.repetition import rotation
 from fwtui.bench.result_record import LatencyStats, ResultRecord
@@ -157,18 +157,16 @@ def test_a_crash_restarts_the_child_and_the_remaining_configs_still_run() -> Non
         toy("gemm", fault="raise", fault_phase="check"),
         toy("mlp", batch=8),
     ]
-    records, _ = _run(specs)
-    by_run = {(r.workload, r.mode, r.batch_size, r.scenario): r for r in records}
-    crashed, raised = (r for r in records if r.workload == "gemm")  # records come in the order of the specs
+    _, events = _run(specs)
+    by_spec: dict[int, list[ResultRecord]] = {}
+    for event in events:
+        if isinstance(event, RunResult):
+            by_spec.setdefault(event.index, []).append(event.record)
+    [crashed], [raised] = by_spec[1], by_spec[3]
     assert crashed.status == "failed" and crashed.reason == "crashed with SIGSEGV in phase build"
     assert raised.status == "failed" and raised.reason == "RuntimeError: injected fault for testing (phase check)"
-    ok = [r for r in records if r.status == "ok"]
-    assert {(r.workload, r.mode, r.scenario) for r in ok} == {
-        ("mlp", "inference", "latency"), ("mlp", "inference", "throughput"), ("mlp", "training", "train")
-    }
-    first = records[0]  # mlp inference latency of the first spec
-    after_crash = next(r for r in records if r.mode == "training")
-    after_raise = by_run[("mlp", "inference", 8, "throughput")]
+    assert all(r.status == "ok" for i in (0, 2, 4) for r in by_spec[i])
+    first, after_crash, after_raise = by_spec[0][0], by_spec[2][0], by_spec[4][0]
     # The crash ended its child: the next run is in a new one; an exception does not end the child.
     assert _pid(after_crash) != _pid(first)
     assert _pid(after_raise) == _pid(after_crash)
@@ -334,3 +332,15 @@ def test_the_live_panel_names_the_process_and_a_run_between_processes_says_so() 
     assert state.items[0].status == "running" and state.items[0].phase == "waiting for its next process"
     state.apply(RunStarted(0, first))
     assert state.live is not None and state.live.label == first.label  # one process: nothing to count
+
+
+@pytest.mark.usefixtures("toy_framework")
+def test_a_run_that_crashed_is_not_repeated_and_the_others_are() -> None:
+    specs = [toy("gemm", fault="segfault", fault_phase="check", repetitions=2), toy("mlp", repetitions=2)]
+    records, events = _run(specs)
+    crashed, latency, _ = records
+    assert crashed.status == "failed"
+    assert crashed.reason == "crashed with SIGSEGV in phase check; in process 1 of 2"
+    assert latency.status == "ok" and latency.repetitions == 2
+    starts = [(e.index, e.repetition) for e in events if isinstance(e, RunStarted)]
+    assert starts == [(0, 0), (1, 0), (1, 1)]  # the crash is not run again

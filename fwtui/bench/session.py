@@ -185,7 +185,7 @@ class BenchSession:
         """Every repetition of one framework's runs, then each run's records from all its processes."""
         repetitions = max(1, self.specs[group[0]].repetitions)
         outcomes: dict[int, list[ChildOutcome]] = {index: [] for index in group}
-        settled: set[int] = set()  # cancelled, or declined by the runner (unsupported here): not repeated
+        settled: set[int] = set()  # failed, cancelled, or declined by the runner: not repeated
         for repetition in range(repetitions):
             todo = [group[k] for k in rotation(len(group), repetition, repetitions)]
             todo = [index for index in todo if index not in settled]
@@ -197,8 +197,10 @@ class BenchSession:
                 for index, outcome in zip(batch, self._launch(batch, repetition, repetitions), strict=False):
                     outcomes[index].append(outcome)
                     declined = bool(outcome.results) and all(r.status != "ok" for r in outcome.results)
-                    if outcome.status == "cancelled" or (outcome.status == "ok" and declined):
-                        settled.add(index)  # nothing more to measure: its records now, not at the end
+                    if outcome.status != "ok" or declined:
+                        # Failed, cancelled or declined: its record will say so whatever the other processes
+                        # measure, so it is not repeated (a hang would cost its timeout again) and ends now.
+                        settled.add(index)
                         self._finish(index, self.specs[index], outcomes[index], repetitions)
                     todo.remove(index)
         # The rest once every repetition is done (a compiled variant's break-even needs its baseline's record).
@@ -249,8 +251,8 @@ class BenchSession:
                 if failed == "ok":  # exited cleanly without reporting everything: a failure
                     failed, outcome.reason = "failed", "the benchmark process ended without reporting a result"
                 why = outcome.reason
-                if len(outcomes) > 1 or repetitions > 1:
-                    why = f"{why}; in process {number} of {len(outcomes)}"
+                if repetitions > 1:
+                    why = f"{why}; in process {number} of {repetitions}"
                 status = "cancelled" if outcome.status == "cancelled" else failed
                 reason = reason or outcome.reason
                 tail = outcome.stderr_tail[-2000:] if outcome.stderr_tail.strip() else None
