@@ -184,6 +184,9 @@ def test_a_hang_times_out_alone_and_each_run_has_its_own_memory_figure() -> None
     assert gemm.peak_rss_mb > HOG_MB
     # The hog belonged to gemm's run (in the same child before the hang): later runs are not charged for it.
     assert trained.peak_rss_mb < gemm.peak_rss_mb - HOG_MB / 2
+    # What was resident when each run started is recorded: the hog came and went inside gemm's run.
+    starts = [r.details.measurement.rss_at_start_mb for r in (gemm, trained) if r.details.measurement]
+    assert len(starts) == 2 and all(s is not None and s < gemm.peak_rss_mb - HOG_MB / 2 for s in starts)
 
 
 @pytest.mark.usefixtures("toy_framework")

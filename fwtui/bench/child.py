@@ -236,6 +236,7 @@ def timed_step(runner: Runner, prepared: Prepared, x: np.ndarray, y: np.ndarray 
 
 
 def run(spec: RunSpec, out: Emitter, cache: RunnerCache | None = None) -> None:
+    rss_at_start = _status_mb("VmRSS")
     wspec = get_spec(spec.workload, spec.size)
     planned = spec.measurements()
     mode, variant, device = spec.mode, spec.variant, spec.device
@@ -357,6 +358,7 @@ def run(spec: RunSpec, out: Emitter, cache: RunnerCache | None = None) -> None:
                     steady_call_ms=steady_ms,
                     load_average=tuple(os.getloadavg()),  # a busy machine explains noisy samples
                     tolerance_rel=wspec.tolerance_rel if mode == "inference" else wspec.train_tolerance_rel,
+                    rss_at_start_mb=rss_at_start,
                 ),
             )
         )

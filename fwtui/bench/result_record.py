@@ -89,6 +89,9 @@ class MeasurementDetails:
     steady_call_ms: float | None = None
     load_average: tuple[float, ...] | None = None  # a busy machine explains noisy samples
     tolerance_rel: float | None = None
+    # Resident memory when the run started: the rest of peak_rss_mb is what this run added (in a child that ran
+    # other runs before, this includes the framework and what its allocator kept from them).
+    rss_at_start_mb: float | None = None
 
     def to_dict(self) -> JsonObject:
         """Only what was reported: a child always reports every field."""
@@ -100,6 +103,7 @@ class MeasurementDetails:
             "steady_call_ms": self.steady_call_ms,
             "load_average": None if self.load_average is None else list(self.load_average),
             "tolerance_rel": self.tolerance_rel,
+            "rss_at_start_mb": self.rss_at_start_mb,
         }
         return {key: value for key, value in data.items() if value is not None}
 
@@ -114,6 +118,7 @@ class MeasurementDetails:
             steady_call_ms=f.opt_number("steady_call_ms"),
             load_average=f.numbers("load_average") if f.has("load_average") else None,
             tolerance_rel=f.opt_number("tolerance_rel"),
+            rss_at_start_mb=f.opt_number("rss_at_start_mb"),
         )
 
 
