@@ -18,11 +18,9 @@ of the real one. The engine must report every one of them.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import json
 import os
-import resource
 import sys
 import time
 from dataclasses import dataclass
@@ -40,6 +38,7 @@ from fwtui.bench.events import (
     ChildResult,
     ChildRunStart,
 )
+from fwtui.bench.memory import peak_rss_mb, reset_peak_rss, resident_mb
 from fwtui.bench.result_record import MeasurementDetails, Phases
 from fwtui.bench.runner import Prepared, Runner, Step, load_runner
 from fwtui.bench.spec import RunSpec
@@ -135,34 +134,6 @@ def inject_fault(kind: str) -> None:
         raise ValueError(f"unknown fault {kind!r}")
 
 
-def _status_mb(field: str) -> float | None:
-    """A ``kB`` field of /proc/self/status in MB (Linux), or None."""
-    with contextlib.suppress(OSError, ValueError), open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    return None
-
-
-def reset_peak_rss() -> bool:
-    """Reset the kernel's peak-RSS mark (VmHWM) so the next run's peak is its own; False where impossible."""
-    try:
-        with open("/proc/self/clear_refs", "w", encoding="ascii") as refs:
-            refs.write("5")
-        return True
-    except OSError:
-        return False
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory since the last :func:`reset_peak_rss` (Linux), else since the process started."""
-    since_reset = _status_mb("VmHWM")
-    if since_reset is not None:
-        return since_reset
-    usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return usage / (1024 * 1024) if sys.platform == "darwin" else usage / 1024
-
-
 @dataclass
 class Loaded:
     """What a persistent child keeps between runs: the imported runner, its settings and the import time."""
@@ -236,7 +207,7 @@ def timed_step(runner: Runner, prepared: Prepared, x: np.ndarray, y: np.ndarray 
 
 
 def run(spec: RunSpec, out: Emitter, cache: RunnerCache | None = None) -> None:
-    rss_at_start = _status_mb("VmRSS")
+    rss_at_start = resident_mb()
     wspec = get_spec(spec.workload, spec.size)
     planned = spec.measurements()
     mode, variant, device = spec.mode, spec.variant, spec.device
