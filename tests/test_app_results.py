@@ -195,6 +195,7 @@ async def test_detail_explains_every_flag_and_draws_the_histogram(stored_db: Pat
         assert "tensorflow/function · cnn small · inference/throughput · batch 256" in text
         assert FLAG_EXPLANATIONS["output_mismatch"][:60] in " ".join(text.split())
         assert "Latency histogram (40 raw per-call samples)" in text
+        assert "processes" in text and "p50 per process" in text and "between-process cv" in text
         assert "█" in text
         assert "blas" in text  # the run's environment
         await pilot.press("escape")
@@ -220,7 +221,7 @@ async def test_mark_and_compare_with_significance(stored_db: Path, tmp_path: Pat
         text = _plain(area.query_one("#results-compare-body", Static).content, width=140)
         assert "A: onnxruntime/ort" in text and "B: tensorflow/" in text
         assert "slower" in text  # TensorFlow eager is several times slower than ORT in the fixture
-        assert "significant (p<0.001)" in text
+        assert "across processes" in text and "significant (p<0.001)" in text  # Welch on per-process medians
 
 
 async def test_compare_needs_two_marks(stored_db: Path, tmp_path: Path) -> None:

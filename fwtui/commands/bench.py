@@ -49,12 +49,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add("--no-save", action="store_true", help="do not write results to the database")
     add("--timeout", type=_positive_float, metavar="S", help="seconds each benchmark process may run")
     add("--memory-limit", type=_positive_float, metavar="MB", help="stop a benchmark process whose memory exceeds MB")
+    add("--repetitions", type=_bounded_int(MAX_REPETITIONS), metavar="N",
+        help="independent processes per result (default: the preset's; significance needs at least 2)")  # fmt: skip
     add("--label", help="a label stored with the run")
     add("--json", action="store_true", help="print one JSON result record per line on stdout, nothing else")
 
 
 MAX_BATCH = 1 << 20  # samples per batch; the store keeps batch sizes as 32-bit integers
 MAX_THREADS = 1024
+MAX_REPETITIONS = 100
 
 
 def _bounded_int(maximum: int) -> Callable[[str], int]:
@@ -102,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
         preset=args.preset,
         timeout_s=args.timeout,
         memory_limit_mb=args.memory_limit,
+        repetitions=args.repetitions,
     )
     specs = expand(selection)
 
@@ -291,7 +295,10 @@ def _print_report(session: BenchSession) -> None:
         elif row.runner_up is None or row.speedup is None:
             lines.append(f"{where}: {row.winner} (only valid result)")
         else:
-            verdict = "significant" if row.significant else "not significant"
+            if row.significant is None:
+                verdict = "not tested: fewer than 2 processes"
+            else:
+                verdict = ("significant" if row.significant else "not significant") + " across processes"
             lines.append(
                 f"{where}: {row.winner} {units.latency_ms(row.winner_p50_ms)}, "
                 f"{units.ratio(row.speedup)} faster than "

@@ -48,6 +48,7 @@ class Measured:
     created_at: str = ""  # ISO 8601
     flags: tuple[str, ...] = ()
     older: int = 0  # earlier results with the same setting that were not read (superseded)
+    process_p50_ms: tuple[float, ...] = ()  # per-process medians: what the significance test compares
 
     @property
     def date(self) -> str:
@@ -153,7 +154,7 @@ def load_evidence(
 
 def _row(row: Sequence[object], this_machine_id: str | None) -> Measured:
     (result_id, run_id, machine_id, label, created, framework, version, variant, workload, size, mode, scenario,
-     batch, threads, device, dtype, p50, flags, samples, older) = row  # fmt: skip
+     batch, threads, device, dtype, p50, flags, samples, older, processes) = row  # fmt: skip
     return Measured(
         framework=_text(framework),
         framework_version=_text(version or ""),
@@ -176,6 +177,9 @@ def _row(row: Sequence[object], this_machine_id: str | None) -> Measured:
         created_at=created.isoformat() if isinstance(created, datetime) else str(created or ""),
         flags=tuple(_text(f) for f in flags) if isinstance(flags, list) else (),
         older=int(older) if isinstance(older, int) else 0,
+        process_p50_ms=tuple(float(v) for v in processes if isinstance(v, int | float))
+        if isinstance(processes, list)
+        else (),
     )
 
 

@@ -369,7 +369,7 @@ def _migrate(path: Path, con: duckdb.DuckDBPyConnection, version: int) -> duckdb
             step.apply(con)
             con.execute(
                 "INSERT OR REPLACE INTO schema_info VALUES ('schema_version', ?), ('migrated_from', ?)",
-                [str(step.to_version), str(step.from_version)],
+                [str(step.to_version), str(version)],  # the layout the file had before any step
             )
             con.execute("COMMIT")
         except duckdb.Error as exc:
