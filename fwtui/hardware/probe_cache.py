@@ -71,10 +71,18 @@ def relevant_environment(environ: Mapping[str, str] | None = None) -> dict[str, 
     }
 
 
-def _framework_facts(framework: Framework) -> JsonObject:
+def _installed(system: SystemInfo, framework: Framework) -> str | None:
+    """The framework's installed version: the system probe read it from metadata already (a framework the
+    probe does not report, one added by a plugin, is read here)."""
+    if framework.import_name in system.packages:
+        return system.packages[framework.import_name]
+    return installed_version(framework.distributions)
+
+
+def _framework_facts(system: SystemInfo, framework: Framework) -> JsonObject:
     return {
         "distributions": list(framework.distributions),
-        "version": installed_version(framework.distributions),
+        "version": _installed(system, framework),
         "probe": framework.probe,
         "runner": framework.runner,
     }
@@ -90,7 +98,7 @@ def cache_key(system: SystemInfo, frameworks: Iterable[Framework] = BENCHMARK_FR
         "fwtui_version": __version__,
         "python_executable": sys.executable,
         "python_version": platform.python_version(),
-        "frameworks": {fw.name: _framework_facts(fw) for fw in frameworks},
+        "frameworks": {fw.name: _framework_facts(system, fw) for fw in frameworks},
         "packages": to_json(dict(system.packages)),
         "nvidia": {
             "available": nvidia.available,
@@ -128,11 +136,11 @@ def _text_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _read_probe(framework: Framework, entry: object) -> FrameworkProbe | None:
+def _read_probe(system: SystemInfo, framework: Framework, entry: object) -> FrameworkProbe | None:
     """One framework's cached probe; None unless it is well formed and agrees with what is installed now."""
     data = json_object(_clean(entry))
     parsed = FrameworkProbe.from_dict(data, framework.name)
-    installed = installed_version(framework.distributions)
+    installed = _installed(system, framework)
     if data.get("status") != parsed.status or parsed.status in _TRANSIENT_STATUSES:
         return None
     if parsed.installed != (installed is not None) or (parsed.status == "not_installed") == (installed is not None):
@@ -168,7 +176,7 @@ def load(system: SystemInfo, *, now: datetime | None = None) -> CachedProbes | N
     entries = json_object(data.get("frameworks"))
     results: dict[str, FrameworkProbe] = {}
     for framework in BENCHMARK_FRAMEWORKS:
-        probe = _read_probe(framework, entries.get(framework.name))
+        probe = _read_probe(system, framework, entries.get(framework.name))
         if probe is None:
             return None
         results[framework.name] = probe
