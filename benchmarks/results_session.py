@@ -124,6 +124,7 @@ async def session(path: Path, minutes: float) -> bool:
         await pilot.pause()
         table.focus()
         await pilot.pause()
+        start_rss = process.memory_info().rss / 2**20
         print(f"session on {table.window.total:,} results for {minutes:g} min")
         framework = area.query_one("#filter-framework", Select)
         console_message = area.query_one("#results-sql-message", Static)
@@ -175,7 +176,7 @@ async def session(path: Path, minutes: float) -> bool:
             cycle += 1
         rss_mb = process.memory_info().rss / 2**20
     all_ok = True
-    print(f"{cycle} cycles")
+    print(f"{cycle} cycles; RSS with the first rows shown {start_rss:.1f} MB")
     for label, values in times.items():
         p95 = _p95(values)
         ok = p95 <= TARGET_MS

@@ -25,7 +25,7 @@ from fwtui.store.store import fetch_one, first_line, open_store
 _EMPTY_SCHEMA = "fwtui_empty"
 # DuckDB caches what it reads up to its memory limit (80% of RAM by default). Browsing needs only small
 # windows and aggregates, so a modest cap keeps the app's memory flat even on a million results.
-BROWSE_MEMORY_LIMIT = "96MB"
+BROWSE_MEMORY_LIMIT = "64MB"
 
 
 def connect_parquet(directory: Path) -> duckdb.DuckDBPyConnection:
