@@ -11,7 +11,7 @@ import signal
 import struct
 import termios
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import psutil
 
@@ -97,9 +97,11 @@ def sample_tree(
     env: dict[str, str] | None = None,
     quit_keys: bytes = b"\x11",
     keys: Sequence[tuple[float, bytes]] = (),
+    stop_when: Callable[[], bool] | None = None,
 ) -> tuple[float, int]:
-    """Run a terminal program for ``seconds`` (typing ``keys`` at their times) and return the CPU seconds its
-    whole process tree used and the most descendants it had at once; then quit it."""
+    """Run a terminal program for ``seconds`` (typing ``keys`` at their times; or until ``stop_when()``, asked
+    twice a second) and return the CPU seconds its whole process tree used and the most descendants it had at
+    once; then quit it."""
     pid, fd = pty.fork()
     if pid == 0:
         os.execvpe(argv[0], list(argv), {**os.environ, "TERM": "xterm-256color", **(env or {})})
@@ -109,8 +111,13 @@ def sample_tree(
     start = time.perf_counter()
     pending = sorted(keys)
     cpu, most = 0.0, 0
+    asked = 0.0
     try:
         while (now := time.perf_counter() - start) < seconds:
+            if stop_when is not None and now - asked >= 0.5:
+                asked = now
+                if stop_when():
+                    break
             while pending and pending[0][0] <= now:
                 os.write(fd, pending.pop(0)[1])
             ready, _, _ = select.select([fd], [], [], 0.05)

@@ -10,7 +10,7 @@ tenth of that, and on each runs, as a user would (a subprocess, output piped awa
 sampling the peak RSS of the command's process tree (psutil, every 10 ms). Memory is bounded when the peak on the
 big database is at most 1.25x the peak on the small one (ten times fewer rows) and at most 300 MB.
 
-    python benchmarks/query_export_memory.py [--rows 1000000] [--db-dir DIR]
+    python benchmarks/query_export_memory.py [--rows 1000000] [--db-dir DIR] [--only query|export|csv|...]
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--db-dir", type=Path, help="where the two databases are built or reused (default: temp)")
+    parser.add_argument("--only", nargs="*", metavar="WORD", help="run only the commands whose label has a WORD")
     args = parser.parse_args()
     folder = args.db_dir or Path(tempfile.mkdtemp(prefix="fwtui-qe-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -94,6 +95,8 @@ def main() -> int:
           f"(query flags: {' '.join(every_row) or 'none'})")
     all_ok = True
     for label, command in commands.items():
+        if args.only and not any(word in label for word in args.only):
+            continue
         peaks = {}
         for name, path in paths.items():
             out = folder / f"export-{name}"
