@@ -27,7 +27,7 @@ from fwtui.terminal_text import printable_value
 _EMPTY_SCHEMA = "fwtui_empty"
 # DuckDB caches what it reads up to its memory limit (80% of RAM by default). Browsing needs only small
 # windows and aggregates, so a modest cap keeps the app's memory flat even on a million results.
-BROWSE_MEMORY_LIMIT = "96MB"
+BROWSE_MEMORY_LIMIT = "64MB"
 
 
 def connect_parquet(directory: Path) -> duckdb.DuckDBPyConnection:
@@ -258,32 +258,54 @@ def fetch_window(
     descending: bool = True,
     offset: int = 0,
     limit: int = 200,
+    total: int | None = None,
 ) -> list[tuple[Any, ...]]:
     """Rows ``offset .. offset+limit`` of the filtered, sorted table; the last value is the result id.
 
     On a database table this runs in two steps: sort only (sort key, rowid) to find the window's rowids,
     then read the displayed columns of just those rows. Sorting every displayed column of a million rows
-    to keep 200 of them is what makes a naive ``ORDER BY ... LIMIT`` slow.
+    to keep 200 of them is what makes a naive ``ORDER BY ... LIMIT`` slow. When ``total`` (the filtered
+    count) is given and the window lies nearer the end, it is read from the end in the reverse order: a
+    top-N with a small offset instead of one with an offset of nearly every row.
     """
     if sort not in SORT_KEYS:
         raise StoreError(f"cannot sort by {sort!r}")
+    offset, limit = max(0, int(offset)), max(0, int(limit))
+    reverse = total is not None and offset > total - offset - limit
+    if reverse and total is not None:
+        # Positions offset .. end of this order are positions total - end .. total - offset of the reverse.
+        end = min(total, offset + limit)
+        offset, limit = total - end, max(0, end - offset)
+    rows = _window(con, filters, SORT_KEYS[sort], descending != reverse, reverse, offset, limit)
+    return rows[::-1] if reverse else rows
+
+
+def _window(
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    key: str,
+    descending: bool,
+    nulls_first: bool,
+    offset: int,
+    limit: int,
+) -> list[tuple[Any, ...]]:
     where, params = filters.where()
     direction = "DESC" if descending else "ASC"
-    key = SORT_KEYS[sort]
+    nulls = "NULLS FIRST" if nulls_first else "NULLS LAST"
+    tie = "DESC" if nulls_first else "ASC"  # reading from the end reverses the tie-breaker too
     select = ", ".join(expr for _, expr in TABLE_COLUMNS)
     join = "LEFT JOIN machines m ON m.machine_id = r.machine_id"
-    window = f"LIMIT {int(limit)} OFFSET {int(offset)}"
+    window = f"LIMIT {limit} OFFSET {offset}"
+    inner_join = join if "m." in key else ""
     if not _has_rowid(con):
-        order = f"{key} {direction} NULLS LAST, r.result_id"
-        inner_join = join if "m." in key else ""
+        order = f"{key} {direction} {nulls}, r.result_id {tie}"
         sql = (
             f"SELECT {select}, r.result_id FROM ("
             f"SELECT r.* FROM results r {inner_join} {where} ORDER BY {order} {window}"
             f") r {join} ORDER BY {order}"
         )
         return [_shown(row) for row in con.execute(sql, params).fetchall()]
-    order = f"{key} {direction} NULLS LAST, r.rowid"
-    inner_join = join if "m." in key else ""
+    order = f"{key} {direction} {nulls}, r.rowid {tie}"
     rowids = [
         r[0]
         for r in con.execute(
@@ -308,16 +330,38 @@ def group_rows(con: duckdb.DuckDBPyConnection, filters: Filters, by: str) -> lis
     if by not in GROUP_BY:
         raise StoreError(f"cannot group by {by!r}")
     where, params = filters.where()
-    sql = f"""
-        SELECT {GROUP_BY[by]} AS grp, count(*) AS results, count(*) FILTER (WHERE r.status = 'ok') AS ok,
+    aggregates = """count(*) AS results, count(*) FILTER (WHERE r.status = 'ok') AS ok,
                median(r.p50_ms) FILTER (WHERE r.status = 'ok') AS median_p50,
                min(r.p50_ms) FILTER (WHERE r.status = 'ok') AS best_p50,
                max(r.throughput_samples_per_s) FILTER (WHERE r.status = 'ok') AS best_throughput,
-               count(*) FILTER (WHERE len(coalesce(r.flags, [])) > 0) AS flagged
-        {_from(where)}
-        GROUP BY grp ORDER BY results DESC, grp
-    """
-    return [tuple(printable_value(row)) for row in con.execute(sql, params).fetchall()]  # type: ignore[arg-type]
+               count(*) FILTER (WHERE len(coalesce(r.flags, [])) > 0) AS flagged"""
+    # Group on the stored columns and name the groups afterwards: joining machines to every result (or
+    # concatenating framework and variant on every row) costs more than the aggregates themselves.
+    if by == "machine":
+        sql = f"""
+            SELECT coalesce(m.label, g.machine_id) AS grp, g.* EXCLUDE (machine_id)
+            FROM (SELECT r.machine_id, {aggregates} FROM results r {where} GROUP BY r.machine_id) g
+            LEFT JOIN machines m ON m.machine_id = g.machine_id
+        """
+    elif by == "variant":
+        sql = f"""
+            SELECT g.framework || coalesce('/' || g.variant, '') AS grp, g.* EXCLUDE (framework, variant)
+            FROM (SELECT r.framework, r.variant, {aggregates} FROM results r {where} GROUP BY ALL) g
+        """
+    else:
+        sql = f"SELECT {GROUP_BY[by]} AS grp, {aggregates} FROM results r {where} GROUP BY grp"
+    rows = con.execute(f"{sql} ORDER BY results DESC, grp", params).fetchall()
+    if len({row[0] for row in rows}) == len(rows):
+        return [_shown_group(row) for row in rows]
+    # Two machines share a label (or two framework/variant pairs one name): their medians cannot be merged,
+    # so group on the name itself, as rare as it is slow.
+    exact = f"SELECT {GROUP_BY[by]} AS grp, {aggregates} {_from(where)} GROUP BY grp ORDER BY results DESC, grp"
+    return [_shown_group(row) for row in con.execute(exact, params).fetchall()]
+
+
+def _shown_group(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A group row for a terminal: its name (stored text) :func:`printable`."""
+    return tuple(printable_value(row))  # type: ignore[arg-type]
 
 
 def _shown(row: tuple[Any, ...]) -> tuple[Any, ...]:
