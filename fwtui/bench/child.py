@@ -172,7 +172,7 @@ def run(spec: RunSpec, out: Emitter) -> None:
 
     out.enter("import")
     t0 = time.perf_counter()
-    runner = load_runner(spec.framework, spec.runner)
+    runner = load_runner(spec.framework, spec.runner, variant=variant)
     import_s = time.perf_counter() - t0
 
     def not_run(status: str, reason: str) -> None:
@@ -188,7 +188,7 @@ def run(spec: RunSpec, out: Emitter) -> None:
                 )
             )
 
-    reason = runner.unsupported_reason(mode, variant, device)
+    reason = runner.unsupported_reason(mode, variant, device) or runner.framework.workload_reason(wspec.name)
     if reason is None and mode == "training":
         reason = training_unsupported_reason(wspec)
     if reason:
