@@ -18,8 +18,8 @@ This module imports nothing heavy.
 from __future__ import annotations
 
 import importlib
-import os
 import importlib.util
+import os
 import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable

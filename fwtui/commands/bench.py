@@ -23,18 +23,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "bench",
         help="benchmark the frameworks on this machine",
         description=(
-            "Time PyTorch, TensorFlow, JAX and ONNX Runtime on the same workloads, each in its own process, "
+            "Time PyTorch, TensorFlow, JAX, ONNX Runtime, Keras 3 (on each backend) and scikit-learn on the same "
+            "workloads, each in its own process, "
             "after checking every framework's outputs against a NumPy reference. Results go to the results "
             "database unless --no-save."
         ),
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    from fwtui.frameworks import ALL_VARIANTS, BY_NAME
+
     add = parser.add_argument
-    add("--framework", "-f", action="append", metavar="NAME", help="torch, tensorflow, jax, onnxruntime")
+    add("--framework", "-f", action="append", metavar="NAME", help=", ".join(BY_NAME))
     add("--workload", "-w", action="append", metavar="NAME", help="mlp, cnn, transformer, gemm")
     add("--mode", "-m", action="append", metavar="MODE", help="inference, training")
-    add("--variant", action="append", metavar="NAME", help="eager, compile, function, xla, jit, ort")
+    add("--variant", action="append", metavar="NAME", help=", ".join(ALL_VARIANTS) + " (keras: its backend)")
     add("--batch", type=int, metavar="N", help="batch size for the throughput and training scenarios")
     add("--size", choices=("small", "medium", "large"), help="workload size (default: the preset's, small)")
     add("--device", default="auto", help="auto (cuda if an NVIDIA GPU is visible), cpu or cuda")

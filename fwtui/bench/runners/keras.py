@@ -16,6 +16,7 @@ settings.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -29,7 +30,7 @@ from fwtui.json_fields import JsonObject
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before the TensorFlow backend's import, as in its runner
 
-import keras  # noqa: E402  (the backend is chosen by $KERAS_BACKEND, set before this module is imported)
+import keras
 
 if TYPE_CHECKING:
     from fwtui.bench.workloads import WorkloadSpec
@@ -53,9 +54,22 @@ class KerasPrepared:
         self.mode = mode
         self.device = keras_device(device)
         self._weights = weights
-        with keras.device(self.device):
+        with self._scope():
             self.model = make_model(spec, weights)
             self._compile()
+
+    def _scope(self) -> Any:
+        """Where Keras places tensors. On torch a device scope around the model's construction makes its
+        variables non-leaf tensors that get no gradients, so the torch backend is pointed at the device
+        once instead (Keras reads ``DEFAULT_DEVICE`` whenever no scope is active; ``$KERAS_TORCH_DEVICE``
+        sets it at import)."""
+        if keras.backend.backend() != "torch":
+            return keras.device(self.device)
+        from keras.src.backend.torch import core
+
+        kind, _, index = self.device.partition(":")
+        core.DEFAULT_DEVICE = "cpu" if kind == "cpu" else f"cuda:{index}"
+        return contextlib.nullcontext()
 
     def _compile(self) -> None:
         # SGD with momentum, no nesterov: Keras' form (v = m v - lr g; w += v) is the canonical one for a
@@ -69,28 +83,28 @@ class KerasPrepared:
 
     def _tensor(self, array: np.ndarray, labels: bool = False) -> Any:
         value = array if labels else to_channels_last_input(self.spec, array)
-        with keras.device(self.device):
+        with self._scope():
             return keras.ops.convert_to_tensor(np.ascontiguousarray(value))
 
     def infer(self, x: np.ndarray) -> np.ndarray:
-        with keras.device(self.device):
+        with self._scope():
             return np.asarray(self.model.predict_on_batch(self._tensor(x)))
 
     def train_losses(self, x: np.ndarray, y: np.ndarray, steps: int) -> list[float]:
         if self.mode != "training":
             raise RuntimeError("built for inference; build with mode='training' to train")
         xd, yd = self._tensor(x), self._tensor(y, labels=True)
-        with keras.device(self.device):
+        with self._scope():
             # train_on_batch returns the loss of the batch before the update (metrics reset per call).
             return [float(np.asarray(self.model.train_on_batch(xd, yd))) for _ in range(steps)]
 
     def make_step(self, x: np.ndarray, y: np.ndarray | None) -> Callable[[], None]:
-        model, scope = self.model, self.device
+        model, scope = self.model, self._scope
         xd = self._tensor(x)
         if self.mode == "inference":
 
             def infer_step() -> None:
-                with keras.device(scope):
+                with scope():
                     model.predict_on_batch(xd)  # a NumPy array: the work is finished
 
             return infer_step
@@ -99,7 +113,7 @@ class KerasPrepared:
         yd = self._tensor(y, labels=True)
 
         def training_step() -> None:
-            with keras.device(scope):
+            with scope():
                 model.train_on_batch(xd, yd)  # returns the loss as a Python float: finished
 
         return training_step

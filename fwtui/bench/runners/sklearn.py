@@ -70,9 +70,10 @@ class SklearnPrepared:
             else:
                 estimator = MLPClassifier(
                     solver="sgd", learning_rate="constant", learning_rate_init=spec.learning_rate,
-                    momentum=spec.momentum, nesterovs_momentum=False, batch_size=self.batch, **common,
+                    momentum=spec.momentum, nesterovs_momentum=False, batch_size=classes, **common,
                 )  # fmt: skip
                 estimator.fit(x0, np.arange(classes))
+                estimator.set_params(batch_size=self.batch)  # one step per call on the timed batch
         _copy_weights(estimator, spec, self.weights)
         if self.mode == "training":
             del estimator._optimizer  # a fresh optimiser, zero velocity, on the next partial_fit
