@@ -19,7 +19,7 @@ from fwtui.hardware.framework_child import ChildReport
 from fwtui.json_fields import JsonObject
 
 BACKENDS = ("tensorflow", "jax", "torch")
-BACKEND_TIMEOUT_S = 90.0
+BACKEND_TIMEOUT_S = 50.0  # inside the probe child's own 60 s
 
 
 def _start(backend: str) -> subprocess.Popen[str]:
