@@ -19,7 +19,9 @@ pytest.importorskip("keras")
 
 REPO = Path(__file__).resolve().parents[1]
 BACKENDS = [
-    pytest.param(b, marks=pytest.mark.skipif(not installed_version(BY_NAME[b].distributions), reason=f"{b} missing"))
+    pytest.param(
+        b, marks=pytest.mark.skipif(not installed_version(BY_NAME[b].distributions), reason=f"{b} missing")
+    )
     for b in BY_NAME["keras"].variants
 ]
 
@@ -78,7 +80,9 @@ def test_the_cli_runs_keras_on_jax_beside_jax(tmp_path: Path) -> None:
     )  # fmt: skip
     records = [json.loads(line) for line in stdout.splitlines()]
     by = {(r["framework"], r["variant"], r["scenario"]): r for r in records}
-    assert set(by) == {(f, v, s) for f, v in (("keras", "jax"), ("jax", "jit")) for s in ("latency", "throughput")}
+    assert set(by) == {
+        (f, v, s) for f, v in (("keras", "jax"), ("jax", "jit")) for s in ("latency", "throughput")
+    }
     for record in records:
         assert record["status"] == "ok", record["reason"]
         assert record["max_abs_error"] <= record["tolerance"]

@@ -15,6 +15,11 @@ _EPILOG = """\
 Every NAME option is repeatable and accepts comma lists (--framework torch,jax).
 Unsupported combinations (ONNX Runtime training) are reported as unsupported with a reason, never as 0;
 frameworks that are not installed are reported as skipped with the command that installs them.
+--model PATH benchmarks your own model instead: a .keras file on each Keras backend and in ONNX Runtime
+(through Keras' ONNX export), an .onnx file in ONNX Runtime (each execution provider and optimisation level,
+an fp16 and an int8 copy), a torch.export .pt2 archive in PyTorch eager, torch.compile and ONNX Runtime.
+Inputs are seeded random data of the model's own signature; the engines' outputs are checked against each
+other. Model files are untrusted: nothing in them is unpickled or executed.
 Exit status: 0 when the run completed (even if some results failed), 1 on a fatal error, 2 on bad usage."""
 
 
@@ -49,9 +54,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add("--memory-limit", type=float, metavar="MB", help="stop a benchmark process whose memory exceeds MB")
     add("--label", help="a label stored with the run")
     add("--json", action="store_true", help="print one JSON result record per line on stdout, nothing else")
+    add("--model", metavar="PATH", help="benchmark your own model (.keras, .onnx or .pt2) in every engine that runs it")
+    add("--input-shape", action="append", metavar="NAME=DIMS",
+        help="with --model: fix an input's dynamic dimensions, e.g. x=1x3x224x224 (repeatable)")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.model is not None or args.input_shape:
+        from fwtui.commands.bench_model import run_model_command
+
+        return run_model_command(args)
     import json
     import sys
     import threading

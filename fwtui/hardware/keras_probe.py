@@ -45,9 +45,22 @@ def _collect(backend: str, process: subprocess.Popen[str]) -> JsonObject:
     return report
 
 
-def probe_keras() -> ChildReport:
-    import keras  # the default backend: its version is what every backend shares
+def default_backend() -> str:
+    """The backend Keras would start on here ($KERAS_BACKEND, else ~/.keras/keras.json, else tensorflow)."""
+    chosen = os.environ.get("KERAS_BACKEND")
+    if chosen:
+        return chosen
+    config = os.path.join(os.environ.get("KERAS_HOME") or os.path.expanduser("~/.keras"), "keras.json")
+    try:
+        with open(config, encoding="utf-8") as handle:
+            value = json.load(handle).get("backend")
+    except (OSError, ValueError, AttributeError):
+        value = None
+    return value if isinstance(value, str) and value else "tensorflow"
 
+
+def probe_keras() -> ChildReport:
+    # Keras itself is not imported here: it would start its default backend in this process for nothing.
     installed = [b for b in BACKENDS if installed_version(BY_NAME[b].distributions)]
     started = {b: _start(b) for b in installed}
     backends: JsonObject = {b: _collect(b, p) for b, p in started.items()}
@@ -58,13 +71,17 @@ def probe_keras() -> ChildReport:
     for report in backends.values():
         if isinstance(report, dict):
             found = report.get("devices")
-            devices += [d for d in found if isinstance(d, str) and d not in devices] if isinstance(found, list) else []
+            devices += (
+                [d for d in found if isinstance(d, str) and d not in devices]
+                if isinstance(found, list)
+                else []
+            )
             count = report.get("gpu_devices")
             gpus = max(gpus, count if isinstance(count, int) else 0)
     return {
-        "version": str(keras.__version__),
+        "version": installed_version("keras") or "unknown",
         "devices": devices or ["cpu"],
-        "details": {"backends": backends, "default_backend": keras.backend.backend(), "gpu_devices": gpus,
+        "details": {"backends": backends, "default_backend": default_backend(), "gpu_devices": gpus,
                     "cuda_build": None},
     }  # fmt: skip
 

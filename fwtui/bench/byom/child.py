@@ -14,25 +14,25 @@ import sys
 import time
 import traceback
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from fwtui.bench import harness
 from fwtui.bench.byom.loaders import NeedsInputShape, Unsupported, load, make_feeds
 from fwtui.bench.byom.model_file import Target
-from fwtui.json_fields import JsonObject
 
 
-def run(job: JsonObject) -> JsonObject:
+def run(job: dict[str, Any]) -> dict[str, Any]:
     target = Target(str(job["engine"]), str(job["variant"]))
     workdir = Path(str(job["workdir"]))
-    threads = int(str(job.get("threads", 1)))
+    threads = int(job.get("threads", 1))
     t0 = time.perf_counter()
     loaded = load(str(job["path"]), str(job["kind"]), target, workdir, threads)
     load_s = time.perf_counter() - t0
     raw_shapes = job.get("input_shapes") or {}
-    fixed = {str(k): tuple(int(d) for d in v) for k, v in dict(raw_shapes).items()}  # type: ignore[call-overload]
-    feeds = make_feeds(loaded.inputs, fixed, seed=int(str(job.get("seed", 0))))
+    fixed = {str(k): tuple(int(d) for d in v) for k, v in dict(raw_shapes).items()}
+    feeds = make_feeds(loaded.inputs, fixed, seed=int(job.get("seed", 0)))
 
     def step() -> None:
         loaded.forward(feeds)
@@ -42,10 +42,10 @@ def run(job: JsonObject) -> JsonObject:
     first_call_s = time.perf_counter() - t0
     np.savez(workdir / "outputs.npz", *outputs)
     config = harness.TimingConfig(
-        min_time_s=float(str(job.get("min_time_s", 0.3))),
-        min_iterations=int(str(job.get("min_iterations", 10))),
-        max_time_s=float(str(job.get("max_time_s", 3.0))),
-        warmup_s=float(str(job.get("warmup_s", 0.1))),
+        min_time_s=float(job.get("min_time_s", 0.3)),
+        min_iterations=int(job.get("min_iterations", 10)),
+        max_time_s=float(job.get("max_time_s", 3.0)),
+        warmup_s=float(job.get("warmup_s", 0.1)),
     )
     _, warm_ms = harness.warmup(step, config.warmup_s)
     inner = harness.calibrate(step, harness.target_sample_ns(harness.timer_resolution_ns()), warm_ms)

@@ -66,7 +66,9 @@ def make_feeds(inputs: list[InputSpec], fixed: dict[str, tuple[int, ...]], seed:
                     f"give --input-shape {spec.name}={example.replace('N', '1')}"
                 )
             shape = tuple(int(d) for d in spec.shape if d is not None)
-        elif len(shape) != len(spec.shape) or any(d is not None and d != s for d, s in zip(spec.shape, shape)):
+        elif len(shape) != len(spec.shape) or any(
+            d is not None and d != s for d, s in zip(spec.shape, shape, strict=True)
+        ):
             expected = "x".join("?" if d is None else str(d) for d in spec.shape)
             raise NeedsInputShape(f"--input-shape {spec.name}: {shape} does not fit the model's {expected}")
         dtype = np.dtype(spec.dtype)
@@ -142,9 +144,14 @@ def _keras_to_onnx(path: str, out: Path) -> None:
 
     model = _load_keras_model(path)
     try:
+        # Keras exports only a model that has been called: one call on zeros (dynamic dimensions as 1).
+        zeros = [np.zeros([d or 1 for d in t.shape], np.dtype(str(t.dtype))) for t in model.inputs]
+        model(zeros[0] if len(zeros) == 1 else zeros)
         model.export(str(out), format="onnx", verbose=False)
     except Exception as exc:
-        raise Unsupported(f"Keras ({keras.backend.backend()} backend) could not export it to ONNX: {_line(exc)}") from None
+        raise Unsupported(
+            f"Keras ({keras.backend.backend()} backend) could not export it to ONNX: {_line(exc)}"
+        ) from None
 
 
 # --- PyTorch ---------------------------------------------------------------------------------------------------
@@ -260,7 +267,9 @@ def _ort_file(path: str, variant: str, workdir: Path, threads: int) -> Loaded:
             model = float16.convert_float_to_float16(onnx.load(path), keep_io_types=True)
             onnx.save(model, str(converted))
         except ImportError:
-            raise Unsupported("the fp16 copy needs onnxconverter-common: pip install onnxconverter-common") from None
+            raise Unsupported(
+                "the fp16 copy needs onnxconverter-common: pip install onnxconverter-common"
+            ) from None
         except Exception as exc:
             raise Unsupported(f"the fp16 conversion failed: {_line(exc)}") from None
         loaded = _ort_session(str(converted), provider_of(provider_part), "all", threads)

@@ -57,7 +57,9 @@ def targets(kind: str, providers: tuple[str, ...] = ("CPUExecutionProvider",)) -
         ]
     if kind == "onnx":
         found = [
-            Target("onnxruntime", f"{_short(provider)}-{level}") for provider in providers for level in ORT_LEVELS
+            Target("onnxruntime", f"{_short(provider)}-{level}")
+            for provider in providers
+            for level in ORT_LEVELS
         ]
         return [*found, Target("onnxruntime", "cpu-fp16"), Target("onnxruntime", "cpu-int8")]
     if kind == "pt2":
@@ -109,7 +111,9 @@ def open_model_file(path: str | Path) -> ModelFile:
     if size == 0:
         raise ModelError(f"{p.name}: the file is empty")
     if size > MAX_BYTES:
-        raise ModelError(f"{p.name}: {size / 2**30:.1f} GiB is more than fwtui reads ({MAX_BYTES / 2**30:.0f} GiB)")
+        raise ModelError(
+            f"{p.name}: {size / 2**30:.1f} GiB is more than fwtui reads ({MAX_BYTES / 2**30:.0f} GiB)"
+        )
     try:
         with p.open("rb") as handle:
             head = handle.read(4)
@@ -125,7 +129,21 @@ def open_model_file(path: str | Path) -> ModelFile:
 
 def _protobuf_start(head: bytes) -> bool:
     """An ONNX ModelProto starts with one of its fields' tags (ir_version, producer, graph, opset...)."""
-    return bool(head) and head[0] in (0x08, 0x12, 0x1A, 0x22, 0x2A, 0x32, 0x3A, 0x42, 0x4A, 0x52, 0x5A, 0x62, 0x72)
+    return bool(head) and head[0] in (
+        0x08,
+        0x12,
+        0x1A,
+        0x22,
+        0x2A,
+        0x32,
+        0x3A,
+        0x42,
+        0x4A,
+        0x52,
+        0x5A,
+        0x62,
+        0x72,
+    )
 
 
 def _sha256(path: Path) -> str:

@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from fwtui.bench import stats
-from fwtui.bench.byom.model_file import ModelFile, Target, child_environment, targets
+from fwtui.bench.byom.model_file import ModelError, ModelFile, Target, child_environment, targets
 from fwtui.errors import UsageError
 from fwtui.frameworks import installed_version
-from fwtui.json_fields import JsonObject
+from fwtui.json_fields import JsonObject, JsonValue
 
 MISMATCH = "output_mismatch"
 # Agreement with the reference: max|out - ref| <= abs + rel * max|ref|, by the target's precision.
@@ -59,7 +59,7 @@ class ModelResult:
         return float(np.median(self.samples_ms)) if self.samples_ms else None
 
     def to_dict(self) -> JsonObject:
-        summary = stats.summarize(self.samples_ms) if self.samples_ms else None
+        summary: JsonObject | None = dict(stats.summarize(self.samples_ms)) if self.samples_ms else None
         return {
             "model": self.model.name,
             "model_sha256": self.model.sha256,
@@ -71,7 +71,7 @@ class ModelResult:
             "reason": self.reason,
             "precision": self.precision,
             "params": self.params,
-            "input_shapes": dict(self.input_shapes),
+            "input_shapes": {name: list[JsonValue](dims) for name, dims in self.input_shapes.items()},
             "latency_ms": summary,
             "first_call_s": self.first_call_s,
             "load_s": self.load_s,
@@ -120,6 +120,11 @@ def run_model(
             if out is not None:
                 outputs[target.name] = out
             results.append(result)
+    if not any(r.status == "ok" for r in results):
+        first = results[0].reason or results[0].status if results else "nothing ran"
+        raise ModelError(
+            f"{model.name}: none of {len(results)} engines could run it; {results[0].target.name}: {first}"
+        )
     checked = cross_check(results, outputs)
     for result in checked:
         if on_result is not None:
@@ -167,7 +172,8 @@ def _run_child(
 def cross_check(results: list[ModelResult], outputs: dict[str, list[np.ndarray]]) -> list[ModelResult]:
     """Each result's distance to the reference (the first float32 result); a disagreement flags them all."""
     reference = next(
-        (r for r in results if r.status == "ok" and r.precision == "float32" and r.target.name in outputs), None
+        (r for r in results if r.status == "ok" and r.precision == "float32" and r.target.name in outputs),
+        None,
     )
     if reference is None:
         return results
@@ -191,7 +197,11 @@ def cross_check(results: list[ModelResult], outputs: dict[str, list[np.ndarray]]
 
 
 def _max_abs_diff(got: list[np.ndarray], expected: list[np.ndarray]) -> float:
-    if len(got) != len(expected) or any(g.shape != e.shape for g, e in zip(got, expected)):
+    if len(got) != len(expected) or any(g.shape != e.shape for g, e in zip(got, expected, strict=True)):
         return float("inf")
-    diffs = [float(np.max(np.abs(g.astype(np.float64) - e.astype(np.float64)))) for g, e in zip(got, expected) if g.size]
+    diffs = [
+        float(np.max(np.abs(g.astype(np.float64) - e.astype(np.float64))))
+        for g, e in zip(got, expected, strict=True)
+        if g.size
+    ]
     return max(diffs, default=0.0) if all(np.isfinite(diffs)) else float("inf")

@@ -24,7 +24,12 @@ def _f32(value: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(value, dtype=np.float32)
 
 
-BN_PARTS = ("weight", "bias", "running_mean", "running_var")  # Keras' order: gamma, beta, moving mean, variance
+BN_PARTS = (
+    "weight",
+    "bias",
+    "running_mean",
+    "running_var",
+)  # Keras' order: gamma, beta, moving mean, variance
 
 
 class _Builder:
@@ -120,7 +125,9 @@ def make_model(spec: WorkloadSpec, weights: Weights) -> keras.Model:
             p = blk.prefix
             h = keras.layers.ReLU()(build.conv_bn(out, f"{p}.conv1", f"{p}.bn1", blk.stride))
             h = build.conv_bn(h, f"{p}.conv2", f"{p}.bn2", 1)
-            shortcut = build.conv_bn(out, f"{p}.proj", f"{p}.proj_bn", blk.stride) if blk.has_projection else out
+            shortcut = (
+                build.conv_bn(out, f"{p}.proj", f"{p}.proj_bn", blk.stride) if blk.has_projection else out
+            )
             out = keras.layers.ReLU()(keras.layers.Add()([h, shortcut]))
         out = build.dense(keras.layers.GlobalAveragePooling2D()(out), "fc")
     elif spec.name == "transformer":
