@@ -25,11 +25,11 @@ def run_model_command(args: argparse.Namespace) -> int:
             only = [resolve(name).name for value in args.framework for name in value.split(",") if name]
         except KeyError as exc:
             raise UsageError(str(exc.args[0])) from None
-    if not args.json:
-        print(f"{model.name} ({model.kind}, sha256 {model.short_hash}, {units.count(model.size_bytes)} bytes)",
-              file=sys.stderr)  # fmt: skip
+    header = [f"{model.name} ({model.kind}, sha256 {model.short_hash}, {units.count(model.size_bytes)} bytes)"]
 
     def show(result: ModelResult) -> None:
+        if not args.json and header:
+            print(header.pop())  # once, when results come (a failure stays one line)
         if args.json:
             sys.stdout.write(json.dumps(result.to_dict(), default=str) + "\n")
             sys.stdout.flush()
