@@ -205,3 +205,29 @@ def _max_abs_diff(got: list[np.ndarray], expected: list[np.ndarray]) -> float:
         if g.size
     ]
     return max(diffs, default=0.0) if all(np.isfinite(diffs)) else float("inf")
+
+
+def result_line(result: ModelResult) -> str:
+    """One target's result in one line, as the CLI and the Benchmark area show it."""
+    from fwtui import units
+
+    if result.status != "ok":
+        return f"{result.target.name}: {result.status}: {result.reason}"
+    flags = f"  [{', '.join(result.flags)}]" if result.flags else ""
+    return (
+        f"{result.target.name:<28} p50 {units.latency_ms(result.p50_ms):>12}  {result.precision:<8}"
+        f" max|Δ| {units.number(result.max_abs_diff)} (tolerance {units.number(result.tolerance)}){flags}"
+    )
+
+
+def summary_lines(model: ModelFile, results: list[ModelResult]) -> list[str]:
+    """The model, then every target's line, then its inputs, size and the reference."""
+    from fwtui import units
+
+    lines = [f"{model.name} ({model.kind}, sha256 {model.short_hash}, {units.count(model.size_bytes)} bytes)"]
+    lines += [f"  {result_line(r)}" for r in results]
+    first = next((r for r in results if r.status == "ok"), None)
+    if first is not None:
+        shapes = ", ".join(f"{k}={'x'.join(map(str, v))}" for k, v in first.input_shapes.items())
+        lines.append(f"inputs {shapes}; {units.count(first.params)} parameters; reference {first.target.name}")
+    return lines
