@@ -193,3 +193,16 @@ def test_a_torch_export_archive_end_to_end(tmp_path: Path) -> None:
             continue  # no C++ compiler here: said so, with the reason
         assert record["status"] == "ok", (name, record["reason"])
         assert record["params"] == 8 * 4 + 4 and record["flags"] == []
+
+
+@pytest.mark.slow
+def test_sample_data_writes_example_models(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, "-m", "fwtui", "sample-data", "models", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=900, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    for name, kind in (("tiny.onnx", "onnx"), ("tiny.keras", "keras"), ("tiny.pt2", "pt2")):
+        assert f"{name}: written" in done.stdout
+        assert open_model_file(tmp_path / name).kind == kind

@@ -98,6 +98,9 @@ def test_the_hardware_probe_shows_keras_per_backend() -> None:
     backends = report["details"]["backends"]
     assert set(backends) == {"tensorflow", "jax", "torch"}
     for name, seen in backends.items():
-        if installed_version(BY_NAME[name].distributions):
-            assert "cpu" in " ".join(seen["devices"]).lower(), (name, seen)
+        if "error" in seen:  # a backend too slow to start on a loaded machine says so; the others still show
+            assert seen["error"].strip() and "devices" not in seen, (name, seen)
+        else:
+            assert installed_version(BY_NAME[name].distributions) and "cpu" in " ".join(seen["devices"]).lower()
+    assert "devices" in backends["jax"] or not installed_version("jax")  # the quickest to start
     assert report["version"] and report["devices"]

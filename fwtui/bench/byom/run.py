@@ -229,5 +229,7 @@ def summary_lines(model: ModelFile, results: list[ModelResult]) -> list[str]:
     first = next((r for r in results if r.status == "ok"), None)
     if first is not None:
         shapes = ", ".join(f"{k}={'x'.join(map(str, v))}" for k, v in first.input_shapes.items())
-        lines.append(f"inputs {shapes}; {units.count(first.params)} parameters; reference {first.target.name}")
+        lines.append(
+            f"inputs {shapes}; {units.count(first.params)} parameters; reference {first.target.name}"
+        )
     return lines
