@@ -52,6 +52,13 @@ print(json.dumps(out))
 """
 
 
+def test_results_name_keras_by_its_backend() -> None:
+    from fwtui.bench.spec import contender, run_label
+
+    assert contender("keras", "jax") == "Keras (jax)" and contender("jax", "jit") == "jax/jit"
+    assert run_label("keras", "torch", "mlp", "small", "inference") == "Keras (torch) mlp/small inference"
+
+
 def _python(*args: str, timeout_s: float = 600) -> str:
     done = subprocess.run(
         [sys.executable, *args], cwd=REPO, capture_output=True, text=True, timeout=timeout_s

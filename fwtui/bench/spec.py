@@ -11,13 +11,18 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from fwtui.bench.workloads import get_spec
+from fwtui.frameworks import BY_NAME
 from fwtui.json_fields import Fields, JsonObject
 
 LATENCY, THROUGHPUT, TRAIN = "latency", "throughput", "train"
 
 
 def contender(framework: str, variant: str | None) -> str:
-    """A framework and variant as every list of results names them: ``torch/eager``."""
+    """A framework and variant as every list of results names them: ``torch/eager``; a framework whose
+    variants are the frameworks it runs on (Keras and its backends) as ``Keras (jax)``."""
+    entry = BY_NAME.get(framework)
+    if entry is not None and entry.variant_env and variant:
+        return f"{entry.display} ({variant})"
     return f"{framework}/{variant}" if variant else framework
 
 
