@@ -4,7 +4,7 @@ Keras fixes its backend when it is first imported, so each backend is probed in 
 (``python -m fwtui.hardware.keras_probe BACKEND``, started in parallel from the probe child): it imports
 Keras on that backend and reports the backend's devices through the backend's own probe. The report's
 ``details.backends`` holds one entry per backend (version and devices, or why it failed); its ``devices`` are
-every device some backend sees.
+what each backend sees, named by the backend (``jax: cuda:0 ...``).
 """
 
 from __future__ import annotations
@@ -68,9 +68,10 @@ def probe_keras() -> ChildReport:
         backends[missing] = {"error": f"not installed: {BY_NAME[missing].install_command}"}
     devices: list[str] = []
     gpus = 0
-    for report in backends.values():
+    for backend, report in backends.items():
         if isinstance(report, dict):
             found = report.get("devices")
+            found = [f"{backend}: {d}" for d in found] if isinstance(found, list) else found
             devices += (
                 [d for d in found if isinstance(d, str) and d not in devices]
                 if isinstance(found, list)
