@@ -36,7 +36,7 @@ class Preset:
 PRESETS: dict[str, Preset] = {
     "quick": Preset(
         "quick",
-        "main variant of each framework, small workloads, short measurements (about 2 minutes)",
+        "main variant of each framework, small workloads, short measurements (about 3 minutes)",
         # Keras on JAX, beside JAX itself: the cost of the Keras layer, and the quickest Keras backend to start
         {"torch": ("eager",), "tensorflow": ("function",), "jax": ("jit",), "onnxruntime": ("ort",),
          "keras": ("jax",), "sklearn": ("mlp",)},

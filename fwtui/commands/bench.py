@@ -47,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add("--size", choices=("small", "medium", "large"), help="workload size (default: the preset's, small)")
     add("--device", default="auto", help="auto (cuda if an NVIDIA GPU is visible), cpu or cuda")
     add("--threads", type=int, metavar="N", help="threads per framework (default: physical cores)")
-    add("--preset", default="quick", help="quick (about 2 min), standard or full")
+    add("--preset", default="quick", help="quick (about 3 min), standard or full")
     add("--db", metavar="PATH", help="results database (default: $FWTUI_DB or the data directory)")
     add("--no-save", action="store_true", help="do not write results to the database")
     add("--timeout", type=float, metavar="S", help="seconds each benchmark process may run")
