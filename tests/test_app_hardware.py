@@ -145,7 +145,9 @@ async def test_framework_results_fill_the_table_and_are_published(
     async with app.run_test(size=(100, 40)) as pilot:
         await _settle(pilot)
         table = app.query_one("#hw-framework-table", DataTable)
-        assert table.row_count == 4
+        assert table.row_count == 6
+        keras_row = [str(cell) for cell in table.get_row("keras")]
+        assert keras_row[2] == "ok" and "jax: cuda:0 NVIDIA H100" in keras_row[3]
         torch_row = [str(cell) for cell in table.get_row("torch")]
         assert torch_row == ["PyTorch", "2.5.1+cu124", "ok", "cpu, cuda:0 NVIDIA H100 80GB HBM3"]
         ort_row = [str(cell) for cell in table.get_row("onnxruntime")]
@@ -156,6 +158,7 @@ async def test_framework_results_fill_the_table_and_are_published(
         assert report.peak_gflops["cuda:0"]["bfloat16"] == 702000.0
         warnings = _text(app.query_one("#hw-warnings", Static))
         assert "TensorFlow sees no GPU" in warnings
+        assert "scikit-learn sees no GPU" not in warnings  # a CPU-only framework
         assert "NVIDIA H100 80GB HBM3" in _text(app.query_one("#hw-accelerators", Static))
 
 

@@ -146,16 +146,16 @@ class Loaded:
 
 
 class RunnerCache:
-    """Runners by (framework, runner target): one import per framework per child."""
+    """Runners by :attr:`RunSpec.process_key`: one import per framework per child."""
 
     def __init__(self) -> None:
-        self._loaded: dict[tuple[str, str | None], Loaded] = {}
+        self._loaded: dict[tuple[str, str | None, str | None], Loaded] = {}
 
     def get(self, spec: RunSpec) -> Loaded:
-        key = (spec.framework, spec.runner)
+        key = spec.process_key
         if key not in self._loaded:
             t0 = time.perf_counter()
-            runner = load_runner(spec.framework, spec.runner)
+            runner = load_runner(spec.framework, spec.runner, variant=spec.variant)
             self._loaded[key] = Loaded(runner, time.perf_counter() - t0)
         return self._loaded[key]
 
@@ -229,7 +229,7 @@ def run(spec: RunSpec, out: Emitter, cache: RunnerCache | None = None) -> None:
                 )
             )
 
-    reason = runner.unsupported_reason(mode, variant, device)
+    reason = runner.unsupported_reason(mode, variant, device) or runner.framework.workload_reason(wspec.name)
     if reason is None and mode == "training":
         reason = training_unsupported_reason(wspec)
     if reason:

@@ -180,6 +180,8 @@ def expand(selection: Selection) -> list[RunSpec]:
                         status, reason = "unsupported", GEMM_TRAINING_REASON
                     elif mode not in fw.modes and status is None:
                         status, reason = "unsupported", fw.cannot_train
+                    elif status is None and fw.workload_reason(workload):
+                        status, reason = "unsupported", fw.workload_reason(workload)
                     for variant in chosen:
                         specs.append(
                             RunSpec(
@@ -210,8 +212,8 @@ def expand(selection: Selection) -> list[RunSpec]:
 
 
 # Rough costs on a 2-core CPU, for the estimate shown before a run starts.
-_IMPORT_S = {"torch": 1.5, "tensorflow": 5.0, "jax": 0.8, "onnxruntime": 0.3}
-_FIRST_CALL_S = {"eager": 0.2, "compile": 25.0, "function": 1.5, "xla": 3.0, "jit": 1.0, "ort": 0.2}
+_IMPORT_S = {"torch": 1.5, "tensorflow": 5.0, "jax": 0.8, "onnxruntime": 0.3, "keras": 5.0, "sklearn": 0.8}
+_FIRST_CALL_S = {"eager": 0.2, "compile": 25.0, "function": 1.5, "xla": 3.0, "jit": 1.0, "ort": 0.2, "mlp": 0.1}
 _PROCESS_START_S = 0.4
 _BUILD_CHECK_S = {"mlp": 0.3, "cnn": 0.8, "transformer": 0.8, "gemm": 0.3}
 _SIZE_FACTOR = {"small": 1.0, "medium": 2.5, "large": 8.0}

@@ -163,11 +163,12 @@ class BenchSession:
         return self.records
 
     def _groups(self, indices: list[int]) -> list[list[int]]:
-        """Runs that can share a child: one framework (and runner, threads, repetitions), in queue order."""
+        """Runs that can share a child: one process key (framework, runner, Keras' backend), threads and
+        repetitions, in queue order."""
         groups: dict[tuple[object, ...], list[int]] = {}
         for index in indices:
             spec = self.specs[index]
-            key = (spec.framework, spec.runner, spec.threads, spec.repetitions)
+            key = (*spec.process_key, spec.threads, spec.repetitions)
             groups.setdefault(key, []).append(index)
         return list(groups.values())
 

@@ -11,13 +11,18 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from fwtui.bench.workloads import get_spec
+from fwtui.frameworks import BY_NAME
 from fwtui.json_fields import Fields, JsonObject
 
 LATENCY, THROUGHPUT, TRAIN = "latency", "throughput", "train"
 
 
 def contender(framework: str, variant: str | None) -> str:
-    """A framework and variant as every list of results names them: ``torch/eager``."""
+    """A framework and variant as every list of results names them: ``torch/eager``; a framework whose
+    variants are the frameworks it runs on (Keras and its backends) as ``Keras (jax)``."""
+    entry = BY_NAME.get(framework)
+    if entry is not None and entry.variant_env and variant:
+        return f"{entry.display} ({variant})"
     return f"{framework}/{variant}" if variant else framework
 
 
@@ -84,6 +89,14 @@ class RunSpec:
     fault: str | None = None
     fault_phase: str | None = None
     runner: str | None = None  # a Runner target ("module:Class" or "/path/file.py:Class") instead of the registry's
+
+    @property
+    def process_key(self) -> tuple[str, str | None, str | None]:
+        """What runs that share a child must have in common: the framework and runner, and for a framework
+        that picks what it runs on before its import (Keras' backend), the variant too."""
+        entry = BY_NAME.get(self.framework)
+        chosen_at_import = self.variant if entry is not None and entry.variant_env else None
+        return (self.framework, self.runner, chosen_at_import)
 
     @property
     def label(self) -> str:

@@ -19,6 +19,11 @@ _EPILOG = """\
 Every NAME option is repeatable and accepts comma lists (--framework torch,jax).
 Unsupported combinations (ONNX Runtime training) are reported as unsupported with a reason, never as 0;
 frameworks that are not installed are reported as skipped with the command that installs them.
+--model PATH benchmarks your own model instead: a .keras file on each Keras backend and in ONNX Runtime
+(through Keras' ONNX export), an .onnx file in ONNX Runtime (each execution provider and optimisation level,
+an fp16 and an int8 copy), a torch.export .pt2 archive in PyTorch eager, torch.compile and ONNX Runtime.
+Inputs are seeded random data of the model's own signature; the engines' outputs are checked against each
+other. Model files are untrusted: nothing in them is unpickled or executed.
 Exit status: 0 when the run completed (even if some results failed), 1 on a fatal error, 2 on bad usage,
 130 after Ctrl-C and 143 after SIGTERM (the running benchmark is stopped, finished results are kept)."""
 
@@ -28,23 +33,26 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "bench",
         help="benchmark the frameworks on this machine",
         description=(
-            "Time PyTorch, TensorFlow, JAX and ONNX Runtime on the same workloads, each in its own process, "
+            "Time PyTorch, TensorFlow, JAX, ONNX Runtime, Keras 3 (on each backend) and scikit-learn on the same "
+            "workloads, each in its own process, "
             "after checking every framework's outputs against a NumPy reference. Results go to the results "
             "database unless --no-save."
         ),
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    from fwtui.frameworks import ALL_VARIANTS, BY_NAME
+
     add = parser.add_argument
-    add("--framework", "-f", action="append", metavar="NAME", help="torch, tensorflow, jax, onnxruntime")
+    add("--framework", "-f", action="append", metavar="NAME", help=", ".join(BY_NAME))
     add("--workload", "-w", action="append", metavar="NAME", help="mlp, cnn, transformer, gemm")
     add("--mode", "-m", action="append", metavar="MODE", help="inference, training")
-    add("--variant", action="append", metavar="NAME", help="eager, compile, function, xla, jit, ort")
+    add("--variant", action="append", metavar="NAME", help=", ".join(ALL_VARIANTS) + " (keras: its backend)")
     add("--batch", type=_bounded_int(MAX_BATCH), metavar="N", help="batch size for the throughput and training scenarios")
     add("--size", choices=("small", "medium", "large"), help="workload size (default: the preset's, small)")
     add("--device", default="auto", help="auto (cuda if an NVIDIA GPU is visible), cpu or cuda")
     add("--threads", type=_bounded_int(MAX_THREADS), metavar="N", help="threads per framework (default: physical cores)")
-    add("--preset", default="quick", help="quick (about 2 min), standard or full")
+    add("--preset", default="quick", help="quick (about a minute), standard or full")
     add("--db", metavar="PATH", help="results database (default: $FWTUI_DB or the data directory)")
     add("--no-save", action="store_true", help="do not write results to the database")
     add("--timeout", type=_positive_float, metavar="S", help="seconds each benchmark process may run")
@@ -53,6 +61,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="independent processes per result (default: the preset's; significance needs at least 2)")  # fmt: skip
     add("--label", help="a label stored with the run")
     add("--json", action="store_true", help="print one JSON result record per line on stdout, nothing else")
+    add("--model", metavar="PATH", help="benchmark your own model (.keras, .onnx or .pt2) in every engine that runs it")
+    add("--input-shape", action="append", metavar="NAME=DIMS",
+        help="with --model: fix an input's dynamic dimensions, e.g. x=1x3x224x224 (repeatable)")  # fmt: skip
 
 
 MAX_BATCH = 1 << 20  # samples per batch; the store keeps batch sizes as 32-bit integers
@@ -84,6 +95,10 @@ def _positive_float(text: str) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.model is not None or args.input_shape:
+        from fwtui.commands.bench_model import run_model_command
+
+        return run_model_command(args)
     import json
     import sys
     import threading
