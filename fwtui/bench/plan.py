@@ -39,7 +39,9 @@ PRESETS: dict[str, Preset] = {
     "quick": Preset(
         "quick",
         "main variant of each framework, small workloads, short measurements, 3 processes (about a minute)",
-        {"torch": ("eager",), "tensorflow": ("function",), "jax": ("jit",), "onnxruntime": ("ort",)},
+        # Keras on JAX, beside JAX itself: the cost of the Keras layer, and the quickest Keras backend to start
+        {"torch": ("eager",), "tensorflow": ("function",), "jax": ("jit",), "onnxruntime": ("ort",),
+         "keras": ("jax",), "sklearn": ("mlp",)},
         ("small",),
         min_time_s=0.2,
         min_iterations=10,
