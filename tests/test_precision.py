@@ -48,6 +48,13 @@ def test_each_precision_runs_in_it_or_says_why(runner: Runner, precision: str, w
     spec = get_spec(workload)
     reason = runner.precision_reason(spec, precision, mode="inference", device="cpu")
     weights = make_weights(spec)
+    never = runner.framework.workload_reason(workload)
+    if never is not None:
+        # A workload the framework never runs is refused for that reason first, whatever the precision.
+        with pytest.raises(ValueError, match=re.escape(never)):
+            runner.build(spec, weights, mode="inference", variant=runner.variants[0], device="cpu",
+                         precision=precision)
+        return
     if reason is not None:
         # Not declared by the framework, or not for this model (PyTorch's int8 covers linear layers only).
         assert reason.strip()

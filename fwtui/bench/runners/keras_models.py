@@ -122,7 +122,8 @@ class PositionEmbedding(keras.layers.Layer):  # type: ignore[misc]
         self.table = self.add_weight(shape=(self.positions, self.width), initializer="zeros", name="table")
 
     def call(self, x: Any) -> Any:
-        return x + keras.ops.slice(self.table, (0, 0), (x.shape[1], self.width))
+        # .value: the variable as the backend sees it (jax traces it inside a stateless scope)
+        return x + keras.ops.slice(self.table.value, (0, 0), (x.shape[1], self.width))
 
 
 class FirstToken(keras.layers.Layer):  # type: ignore[misc]
