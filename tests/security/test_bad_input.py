@@ -49,6 +49,12 @@ def assert_one_line(result: subprocess.CompletedProcess[str], code: int, *fragme
         (["--timeout", "inf"], "--timeout"),
         (["--threads", "4096"], "--threads"),
         (["--threads", "3e9"], "--threads"),
+        # A sweep's list is range-checked value by value.
+        (["--batch", "1,3000000000"], "--batch"),
+        (["--batch", "4,0"], "--batch"),
+        (["--batch", ","], "--batch"),
+        (["--threads", "1,4096"], "--threads"),
+        (["--threads", "2,x"], "--threads"),
     ],
 )
 def test_bench_refuses_impossible_numbers_before_running(args: list[str], fragment: str) -> None:
