@@ -65,18 +65,12 @@ def open_browsed(context: AppContext, *, retry: bool) -> SourceOpened:
 def _open_local(database: LocalDatabase, *, retry: bool) -> tuple[ResultsSource, LocalOpened]:
     """The local database through the app's one handle; ``retry`` opens it again when another process held
     it. Browsing only reads, apart from the sample data loaded on the first launch."""
-    from fwtui.store.sample import ensure_first_launch
+    from fwtui.store.sample import ensure_first_launch_in
 
     before = database.current()
     access = database.reopen() if retry else database.access()
     if not access.readable:
         raise StoreError(access.describe())
-    sample = None
-    if access.writable:
-        writer = database.writer()
-        try:
-            sample = ensure_first_launch(writer)
-        finally:
-            writer.close()
+    sample = ensure_first_launch_in(database)
     changed = before is not None and before != access
     return database.results_source(), LocalOpened(access, changed, sample)
