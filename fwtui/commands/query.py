@@ -21,8 +21,10 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("query", nargs="?", help="a query name (leaderboard, speedup, ...) or SQL text")
     parser.add_argument(
-        "--db", help="a results database or Parquet export directory (default: the local one)"
+        "--db",
+        help="a results database, Parquet export directory or fleet store (s3://bucket/prefix); default: the local one",
     )
+    parser.add_argument("--endpoint-url", help="an S3-compatible endpoint (default: $AWS_ENDPOINT_URL)")
     parser.add_argument(
         "--param",
         "-p",
@@ -38,13 +40,13 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from fwtui.queries import load_queries, parse_params, run_text
-    from fwtui.store.browse import open_for_reading
+    from fwtui.store.fleet_read import open_any
 
     if not args.query:
         _print_catalogue(load_queries())
         return 0
     params = parse_params(args.param)
-    source = open_for_reading(args.db)
+    source = open_any(args.db, args.endpoint_url)
     try:
         result = run_text(source.cursor(), args.query, params)
     finally:

@@ -7,7 +7,7 @@ here writes: stored databases open read-only and Parquet directories become view
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from pathlib import Path
@@ -36,14 +36,30 @@ def connect_parquet(directory: Path) -> duckdb.DuckDBPyConnection:
     directory = Path(directory).expanduser()
     if parquet_relation(directory, "results") is None:
         raise StoreError(f"{directory} is not a directory of fwtui Parquet exports (no results/*.parquet)")
+    relations = {table: parquet_relation(directory, table) for table in schema.TABLE_COLUMNS}
+    return connect_relations(relations, f"the Parquet exports in {directory}")
+
+
+def connect_relations(
+    relations: Mapping[str, str | None],
+    where: str,
+    *,
+    prepare: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+    materialise: Collection[str] = (),
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory database with each table over its relation (a ``read_parquet`` expression, None for an
+    empty table), in the current schema. ``prepare`` runs first (a filesystem to register); the tables in
+    ``materialise`` are read once into memory instead of on every query (object storage)."""
     con = duckdb.connect()
     try:
+        if prepare is not None:
+            prepare(con)
         con.execute(f"CREATE SCHEMA {_EMPTY_SCHEMA}; SET schema = '{_EMPTY_SCHEMA}'")
         schema.create_current(con, "parquet export")
         con.execute("SET schema = 'main'")
         con.execute(f"CREATE VIEW schema_info AS SELECT * FROM {_EMPTY_SCHEMA}.schema_info")
         for table in schema.TABLE_COLUMNS:
-            relation = parquet_relation(directory, table)
+            relation = relations.get(table)
             if relation is None:
                 con.execute(f"CREATE VIEW {table} AS SELECT * FROM {_EMPTY_SCHEMA}.{table}")
                 continue
@@ -58,10 +74,11 @@ def connect_parquet(directory: Path) -> duckdb.DuckDBPyConnection:
                 f"CAST({c} AS {types[c]}) AS {c}" if c in present else f"CAST(NULL AS {types[c]}) AS {c}"
                 for c in schema.TABLE_COLUMNS[table]
             )
-            con.execute(f"CREATE VIEW {table} AS SELECT {projection} FROM {relation}")
+            kind = "TABLE" if table in materialise else "VIEW"
+            con.execute(f"CREATE {kind} {table} AS SELECT {projection} FROM {relation}")
     except duckdb.Error as exc:
         con.close()
-        raise StoreError(f"cannot read the Parquet exports in {directory}: {first_line(exc)}") from None
+        raise StoreError(f"cannot read {where}: {first_line(exc)}") from None
     return con
 
 

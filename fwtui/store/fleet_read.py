@@ -1,0 +1,102 @@
+"""Reading a fleet store: browse or query it (DuckDB over the registered fsspec filesystem), or import it.
+
+The one place an ``s3://`` (or ``gs://``, ``az://``) location is resolved for reading: ``open_any`` is what
+``fwtui query --db`` and ``fwtui export --db`` call, ``open_remote_source`` what the Results area calls, and
+``import_remote`` what ``fwtui import`` calls. Only the files a manifest lists are read (``fleet.py``).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from fwtui.errors import UsageError
+from fwtui.store.browse import ResultsSource, connect_relations, limit_memory, open_for_reading
+from fwtui.store.errors import StoreError
+from fwtui.store.fleet import FleetListing, describe_ignored, read_listing, relation_sql
+from fwtui.store.importexport import TABLES, ImportReport, import_into
+from fwtui.store.remote import RemoteLocation, is_remote_url, open_filesystem, parse_remote, remote_errors
+
+if TYPE_CHECKING:
+    from fsspec import AbstractFileSystem
+
+    from fwtui.store.store import Store
+
+# Reading many small objects is network-bound: more DuckDB threads overlap the waits.
+READ_THREADS = 16
+# Raw samples are read into memory with the rest when they are small, else on demand (the detail view).
+SAMPLES_IN_MEMORY_BYTES = 64 * 2**20
+
+
+def fleet_listing(location: RemoteLocation, fs: AbstractFileSystem | None = None) -> FleetListing:
+    """The checked listing of ``location``; an error when it holds no complete export at all."""
+    fs = fs or open_filesystem(location)
+    listing = read_listing(fs, location)
+    if not listing.of("results"):
+        why = describe_ignored(listing)
+        raise StoreError(
+            f"{location.url}: no fwtui export here (no manifest lists any results)" + (f"; {why}" if why else "")
+        )
+    return listing
+
+
+def connect_remote(
+    location: RemoteLocation, fs: AbstractFileSystem | None = None
+) -> tuple[duckdb.DuckDBPyConnection, FleetListing]:
+    """An in-memory database over the fleet store: machines, runs and results read once into memory (so
+    browsing is as quick as on a local file), samples too when small, else read through the filesystem."""
+    fs = fs or open_filesystem(location)
+    listing = fleet_listing(location, fs)
+    relations = {t: relation_sql(location, files) if (files := listing.of(t)) else None for t in TABLES}
+    sample_bytes = sum(listing.sizes.get(f.path, 0) for f in listing.of("samples"))
+    materialise = {"machines", "runs", "results"} | ({"samples"} if sample_bytes <= SAMPLES_IN_MEMORY_BYTES else set())
+
+    def prepare(con: duckdb.DuckDBPyConnection) -> None:
+        con.register_filesystem(fs)
+        con.execute(f"SET threads = {READ_THREADS}")
+
+    with remote_errors(location, "cannot read the fleet store"):
+        con = connect_relations(relations, location.url, prepare=prepare, materialise=materialise)
+    con.execute("RESET threads")
+    return con, listing
+
+
+def open_remote_source(location: RemoteLocation) -> ResultsSource:
+    """The fleet store as a read-only Results source."""
+    con, _ = connect_remote(location)
+    source = ResultsSource(Path(location.key()), "object store", False, lambda: con, con.close)
+    limit_memory(con)
+    return source
+
+
+def open_any(db: str | None, endpoint_url: str | None = None) -> ResultsSource:
+    """What a read-only command works on: a fleet store URL, a database or Parquet directory, or the local one."""
+    if db is not None and is_remote_url(db):
+        return open_remote_source(parse_remote(db, endpoint_url))
+    if endpoint_url:
+        raise UsageError("--endpoint-url applies to s3:// locations only")
+    return open_for_reading(db)
+
+
+def import_remote(store: Store, location: RemoteLocation, *, source_label: str | None = "import") -> ImportReport:
+    """Merge the fleet store into ``store``: the listed files are fetched, then imported like a local export."""
+    fs = open_filesystem(location)
+    listing = fleet_listing(location, fs)
+    with tempfile.TemporaryDirectory(prefix="fwtui-import-") as tmp:
+        local: list[str] = []
+        remote: list[str] = []
+        for index, item in enumerate(sorted(listing.files, key=lambda f: f.path)):
+            # A flat layout: the machine is a column of every file, not read from the folder name.
+            folder = Path(tmp) / item.table
+            folder.mkdir(exist_ok=True)
+            local.append(str(folder / f"{index:06d}.parquet"))
+            remote.append(location.key(item.path))
+        with remote_errors(location, "cannot fetch the fleet store"):
+            fs.get(remote, local)
+        try:
+            return import_into(store, Path(tmp), source_label=source_label)
+        except StoreError as exc:
+            raise StoreError(str(exc).replace(tmp, location.url)) from None
