@@ -169,7 +169,7 @@ def list_objects(fs: AbstractFileSystem, location: RemoteLocation) -> dict[str, 
 
 def read_listing(fs: AbstractFileSystem, location: RemoteLocation) -> FleetListing:
     """The manifests under ``location`` and the data files they list, each checked."""
-    with remote_errors(location, "cannot read the fleet store"):
+    with remote_errors(location):
         sizes = list_objects(fs, location)
         manifest_paths = sorted(p for p in sizes if p.startswith(MANIFEST_DIR + "/"))
         ignored = [f"{printable(p)}: not a manifest path" for p in manifest_paths if not _MANIFEST_PATH.match(p)]

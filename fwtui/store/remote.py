@@ -150,7 +150,7 @@ def describe_failure(location: RemoteLocation, exc: BaseException) -> str:
     if isinstance(exc, PermissionError):
         return f"{where}: access denied ({detail}); check the credentials and the bucket's permissions"
     if isinstance(exc, FileNotFoundError) and "bucket" in detail.lower():
-        return f"{where}: the bucket {location.bucket!r} does not exist ({detail})"
+        return f"{where}: the bucket {location.bucket!r} does not exist"
     if isinstance(exc, FileNotFoundError):
         return f"{where}: not found ({detail})"
     if name in _UNREACHABLE or isinstance(exc, ConnectionError | TimeoutError):
