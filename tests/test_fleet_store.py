@@ -103,6 +103,8 @@ def test_two_machines_push_to_one_prefix_and_never_rewrite_each_other(
         {"machine_id": CPU, "n": counts(cpu)["results"]},
         {"machine_id": GPU, "n": counts(machine_database(tmp_path / "g2.duckdb", GPU))["results"]},
     ]
+    side_by_side = _query_json(capsys, url, "fleet_machines")
+    assert [(r["machine_id"], r["runs"]) for r in side_by_side] == [(CPU, 2), (GPU, 1)]
     # No row is read twice although both manifests list the CPU box's files.
     total = _query_json(capsys, url, "SELECT count(*) AS n, count(DISTINCT result_id) AS ids FROM results")
     assert total[0]["n"] == total[0]["ids"]
