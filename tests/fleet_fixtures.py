@@ -82,11 +82,15 @@ def machine_database(path: Path, machine_id: str) -> Path:
 def counts(path: Path) -> dict[str, int]:
     with open_store(path, read_only=True) as store:
         con = store.connection
-        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in ("machines", "runs", "results", "samples")}
+        return {
+            t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
+            for t in ("machines", "runs", "results", "samples")
+        }
 
 
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
+# Imported by the test modules under these names; the fixtures themselves are moto_endpoint and bucket.
+@pytest.fixture(scope="session", name="moto_endpoint")
+def moto_endpoint_fixture() -> Iterator[str]:
     pytest.importorskip("moto.server")
     pytest.importorskip("s3fs")
     server, endpoint = start_moto()
@@ -96,8 +100,8 @@ def moto_endpoint() -> Iterator[str]:
         server.stop()
 
 
-@pytest.fixture
-def bucket(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
+@pytest.fixture(name="bucket")
+def bucket_fixture(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """A fresh bucket, with the credentials and endpoint in the environment."""
     for name, value in credentials_env(moto_endpoint).items():
         monkeypatch.setenv(name, value)

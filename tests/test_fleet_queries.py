@@ -28,7 +28,9 @@ def fleet_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with open_store(path) as store:
         populate(store, _dataset())
         # Data from elsewhere is untrusted: a peak of the wrong shape reads as no peak, never as an error.
-        store.connection.execute("UPDATE machines SET peak_gflops = '\"fast\"' WHERE machine_id = 'm-gpu-box'")
+        store.connection.execute(
+            "UPDATE machines SET peak_gflops = '\"fast\"' WHERE machine_id = 'm-gpu-box'"
+        )
     return path
 
 
@@ -54,7 +56,9 @@ def test_machines_side_by_side(fleet_db: Path) -> None:
 
 
 def test_one_framework_across_machines_with_fraction_of_peak(fleet_db: Path) -> None:
-    rows = _rows(fleet_db, "fleet_compare", framework="torch", variant="eager", workload="mlp", scenario="latency")
+    rows = _rows(
+        fleet_db, "fleet_compare", framework="torch", variant="eager", workload="mlp", scenario="latency"
+    )
     assert {r["machine"] for r in rows} == {"cpu-box (EPYC 7B13, 2 cores)", "gpu-box (A100)"}
     assert min(r["ratio_to_fastest"] for r in rows) == 1.0
     for row in rows:

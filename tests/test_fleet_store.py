@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from fleet_fixtures import bucket, counts, list_keys, machine_database, moto_endpoint  # noqa: F401
+from fleet_fixtures import bucket_fixture, counts, list_keys, machine_database, moto_endpoint_fixture  # noqa: F401
 
 from fwtui.cli import main
 from fwtui.store import StoreError, open_store
@@ -32,7 +32,9 @@ def _query_json(capsys: pytest.CaptureFixture[str], url: str, sql: str) -> list[
     return list(json.loads(out))
 
 
-def test_push_then_query_browse_and_import(bucket: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_push_then_query_browse_and_import(
+    bucket: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     cpu = machine_database(tmp_path / "cpu.duckdb", CPU)
     url = f"s3://{bucket}/fleet"
     code, out, err = _run(capsys, "export", "--db", str(cpu), "--format", "parquet", "--out", url)
@@ -67,7 +69,9 @@ def list_keys_env(bucket: str) -> dict[str, object]:
     return dict(list_keys(os.environ["AWS_ENDPOINT_URL"], bucket))
 
 
-def test_a_repeated_push_changes_nothing(bucket: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_repeated_push_changes_nothing(
+    bucket: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     cpu = machine_database(tmp_path / "cpu.duckdb", CPU)
     url = f"s3://{bucket}/p"
     assert _run(capsys, "export", "--db", str(cpu), "--out", url)[0] == 0
@@ -91,7 +95,7 @@ def test_two_machines_push_to_one_prefix_and_never_rewrite_each_other(
     cpu_objects = {k: v for k, v in list_keys_env(bucket).items() if f"machine_id={CPU}/" in k}
     # The GPU box first takes in the CPU box's results, then pushes: the CPU box's files must stay as they were.
     assert _run(capsys, "import", url, "--db", str(gpu))[0] == 0
-    code, out, err = _run(capsys, "export", "--db", str(gpu), "--out", url)
+    code, _, err = _run(capsys, "export", "--db", str(gpu), "--out", url)
     assert code == 0, err
     after = list_keys_env(bucket)
     assert {k: v for k, v in after.items() if f"machine_id={CPU}/" in k} == cpu_objects
@@ -110,7 +114,9 @@ def test_two_machines_push_to_one_prefix_and_never_rewrite_each_other(
     assert total[0]["n"] == total[0]["ids"]
 
 
-def test_a_partial_upload_is_never_visible(bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_partial_upload_is_never_visible(
+    bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cpu = machine_database(tmp_path / "cpu.duckdb", CPU)
     location = parse_remote(f"s3://{bucket}/partial")
     fs = open_filesystem(location)
@@ -130,13 +136,19 @@ def test_a_partial_upload_is_never_visible(bucket: str, tmp_path: Path, monkeypa
     assert len(fleet_listing(location).of("results")) == 2
 
 
-def test_hostile_manifests_are_left_out(bucket: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_hostile_manifests_are_left_out(
+    bucket: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     cpu = machine_database(tmp_path / "cpu.duckdb", CPU)
     url = f"s3://{bucket}/h"
     assert _run(capsys, "export", "--db", str(cpu), "--out", url)[0] == 0
     fs = open_filesystem(parse_remote(url))
     bad = {
-        "evil/x.json": {"format": "fwtui-fleet", "version": 1, "files": [{"path": "../../etc/passwd", "rows": 1}]},
+        "evil/x.json": {
+            "format": "fwtui-fleet",
+            "version": 1,
+            "files": [{"path": "../../etc/passwd", "rows": 1}],
+        },
         "evil/y.json": {"format": "fwtui-fleet", "version": 99, "files": []},
         "evil/z.json": "not a manifest",
     }
@@ -150,11 +162,18 @@ def test_hostile_manifests_are_left_out(bucket: str, tmp_path: Path, capsys: pyt
     assert _query_json(capsys, url, "SELECT count(*) AS n FROM results") == [{"n": counts(cpu)["results"]}]
 
 
-def test_a_missing_bucket_is_one_line(bucket: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_missing_bucket_is_one_line(
+    bucket: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     cpu = machine_database(tmp_path / "cpu.duckdb", CPU)
     url = "s3://no-such-bucket-here/prefix"
-    for args in (("query", "machines", "--db", url), ("import", url), (url,), ("export", "--db", str(cpu), "--out", url)):
-        code, out, err = _run(capsys, *args)
+    for args in (
+        ("query", "machines", "--db", url),
+        ("import", url),
+        (url,),
+        ("export", "--db", str(cpu), "--out", url),
+    ):
+        code, _, err = _run(capsys, *args)
         assert code == 1, args
         assert err.count("\n") == 1 and "does not exist" in err, (args, err)
 
@@ -176,9 +195,15 @@ def test_wrong_credentials_are_one_line(bucket: str, tmp_path: Path, capsys: pyt
 
 @pytest.mark.parametrize(
     ("url", "words"),
-    [("s3:///prefix", "no valid bucket"), ("ftp://host/x", "unsupported URL scheme"), ("s3://b/../x", "'..'")],
+    [
+        ("s3:///prefix", "no valid bucket"),
+        ("ftp://host/x", "unsupported URL scheme"),
+        ("s3://b/../x", "'..'"),
+    ],
 )
-def test_malformed_locations_are_usage_errors(url: str, words: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_malformed_locations_are_usage_errors(
+    url: str, words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _, err = _run(capsys, "query", "machines", "--db", url)
     assert code == 2
     assert words in err and err.count("\n") == 1

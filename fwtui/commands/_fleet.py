@@ -29,7 +29,10 @@ def push_export(args: argparse.Namespace) -> int:
     finally:
         source.close()
     if report.skipped_rows:
-        print(f"fwtui: {report.skipped_rows} rows left out: their machine id cannot be a file name", file=sys.stderr)
+        print(
+            f"fwtui: {report.skipped_rows} rows left out: their machine id cannot be a file name",
+            file=sys.stderr,
+        )
     print(report.summary())
     return 0
 

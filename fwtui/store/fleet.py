@@ -172,7 +172,9 @@ def read_listing(fs: AbstractFileSystem, location: RemoteLocation) -> FleetListi
     with remote_errors(location):
         sizes = list_objects(fs, location)
         manifest_paths = sorted(p for p in sizes if p.startswith(MANIFEST_DIR + "/"))
-        ignored = [f"{printable(p)}: not a manifest path" for p in manifest_paths if not _MANIFEST_PATH.match(p)]
+        ignored = [
+            f"{printable(p)}: not a manifest path" for p in manifest_paths if not _MANIFEST_PATH.match(p)
+        ]
         wanted = [p for p in manifest_paths if _MANIFEST_PATH.match(p) and sizes[p] <= MAX_MANIFEST_BYTES]
         ignored += [f"{p}: too large" for p in manifest_paths if _MANIFEST_PATH.match(p) and p not in wanted]
         contents: dict[str, bytes] = fs.cat([location.key(p) for p in wanted]) if wanted else {}
@@ -222,7 +224,9 @@ def _write_local(con: duckdb.DuckDBPyConnection, out: Path) -> tuple[list[tuple[
     for table in TABLES:
         select = _PUSH_SELECTS[table]
         safe = f"regexp_full_match(machine_id, '{_NAME}')"
-        row = con.execute(f"SELECT count(*) FILTER (WHERE NOT coalesce({safe}, false)) FROM ({select})").fetchone()
+        row = con.execute(
+            f"SELECT count(*) FILTER (WHERE NOT coalesce({safe}, false)) FROM ({select})"
+        ).fetchone()
         skipped += int(row[0]) if row else 0
         groups = con.execute(
             f"SELECT machine_id, _fleet_file, count(*) FROM ({select}) WHERE {safe} GROUP BY ALL"
@@ -239,13 +243,17 @@ def _write_local(con: duckdb.DuckDBPyConnection, out: Path) -> tuple[list[tuple[
             folder = target / f"_fleet_machine={machine}" / f"_fleet_file={name}"
             parts = sorted(folder.glob("*.parquet"))
             if len(parts) != 1:
-                raise StoreError(f"unexpected local layout for {table} of {machine}/{name}: {len(parts)} files")
+                raise StoreError(
+                    f"unexpected local layout for {table} of {machine}/{name}: {len(parts)} files"
+                )
             written.append((FleetFile(table, str(machine), str(name), int(rows)), parts[0]))
     return written, skipped
 
 
 def _own_machines(con: duckdb.DuckDBPyConnection) -> list[str]:
-    rows = con.execute("SELECT machine_id FROM machines WHERE source = 'local' ORDER BY last_seen DESC NULLS LAST")
+    rows = con.execute(
+        "SELECT machine_id FROM machines WHERE source = 'local' ORDER BY last_seen DESC NULLS LAST"
+    )
     return [str(r[0]) for r in rows.fetchall() if r[0] is not None and _SAFE.match(str(r[0]))]
 
 
@@ -284,7 +292,9 @@ def push(
                 fs.put([str(local) for _, local in upload], [location.key(item.path) for item, _ in upload])
             already = manifest.path in existing and not upload
             if manifest.path not in existing or upload:
-                fs.pipe(location.key(manifest.path), manifest.to_json().encode())  # last: makes the push visible
+                fs.pipe(
+                    location.key(manifest.path), manifest.to_json().encode()
+                )  # last: makes the push visible
     return PushReport(
         location.url,
         manifest.path,

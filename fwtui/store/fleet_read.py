@@ -38,7 +38,8 @@ def fleet_listing(location: RemoteLocation, fs: AbstractFileSystem | None = None
     if not listing.of("results"):
         why = describe_ignored(listing)
         raise StoreError(
-            f"{location.url}: no fwtui export here (no manifest lists any results)" + (f"; {why}" if why else "")
+            f"{location.url}: no fwtui export here (no manifest lists any results)"
+            + (f"; {why}" if why else "")
         )
     return listing
 
@@ -52,7 +53,9 @@ def connect_remote(
     listing = fleet_listing(location, fs)
     relations = {t: relation_sql(location, files) if (files := listing.of(t)) else None for t in TABLES}
     sample_bytes = sum(listing.sizes.get(f.path, 0) for f in listing.of("samples"))
-    materialise = {"machines", "runs", "results"} | ({"samples"} if sample_bytes <= SAMPLES_IN_MEMORY_BYTES else set())
+    materialise = {"machines", "runs", "results"} | (
+        {"samples"} if sample_bytes <= SAMPLES_IN_MEMORY_BYTES else set()
+    )
 
     def prepare(con: duckdb.DuckDBPyConnection) -> None:
         con.register_filesystem(fs)
@@ -81,7 +84,9 @@ def open_any(db: str | None, endpoint_url: str | None = None) -> ResultsSource:
     return open_for_reading(db)
 
 
-def import_remote(store: Store, location: RemoteLocation, *, source_label: str | None = "import") -> ImportReport:
+def import_remote(
+    store: Store, location: RemoteLocation, *, source_label: str | None = "import"
+) -> ImportReport:
     """Merge the fleet store into ``store``: the listed files are fetched, then imported like a local export."""
     fs = open_filesystem(location)
     listing = fleet_listing(location, fs)

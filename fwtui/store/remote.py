@@ -123,7 +123,11 @@ def open_filesystem(location: RemoteLocation) -> AbstractFileSystem:
         options: dict[str, object] = {"skip_instance_cache": True}
         if protocol == "s3":
             # Fail in seconds, not minutes, when the endpoint is wrong or down.
-            options["config_kwargs"] = {"connect_timeout": 5, "read_timeout": 60, "retries": {"max_attempts": 2}}
+            options["config_kwargs"] = {
+                "connect_timeout": 5,
+                "read_timeout": 60,
+                "retries": {"max_attempts": 2},
+            }
             if location.endpoint_url:
                 options["client_kwargs"] = {"endpoint_url": location.endpoint_url}
         fs = fsspec.filesystem(protocol, **options)
