@@ -7,10 +7,9 @@ shared bucket, so stored text is cut to one printable line and put into ``Text``
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
-
-import math
 
 import duckdb
 from rich import box
