@@ -15,7 +15,10 @@ _EPILOG = """\
 Every NAME option is repeatable and accepts comma lists (--framework torch,jax).
 Unsupported combinations (ONNX Runtime training) are reported as unsupported with a reason, never as 0;
 frameworks that are not installed are reported as skipped with the command that installs them.
-Exit status: 0 when the run completed (even if some results failed), 1 on a fatal error, 2 on bad usage."""
+Exit status: 0 when the run completed (even if some results failed), 1 on a fatal error, 2 on bad usage,
+3 with --fail-on-error when a benchmark failed, timed out or was skipped (a scheduler can retry it), 130 on Ctrl-C.
+FWTUI_MACHINE_NAME names this machine in the results (default: the hostname): set it to the node's name
+where the hostname changes with every job (a Kubernetes pod)."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,6 +49,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add("--memory-limit", type=float, metavar="MB", help="stop a benchmark process whose memory exceeds MB")
     add("--label", help="a label stored with the run")
     add("--json", action="store_true", help="print one JSON result record per line on stdout, nothing else")
+    add(
+        "--fail-on-error",
+        action="store_true",
+        help="exit 3 when any benchmark failed, timed out or was skipped (for schedulers and CI)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,7 +92,11 @@ def run(args: argparse.Namespace) -> int:
         None if args.json or not sys.stderr.isatty() else _LiveProgress(len(specs), estimate_seconds(specs))
     )
 
+    failed: list[str] = []  # benchmarks that ended neither ok nor unsupported, for --fail-on-error
+
     def on_event(event: SessionEvent) -> None:
+        if isinstance(event, RunEnded) and event.status not in _FINE:
+            failed.append(f"{specs[event.index].label}: {event.status}")
         if args.json and isinstance(event, RunResult):
             sys.stdout.write(json.dumps(event.record.to_dict(), default=str) + "\n")
             sys.stdout.flush()
@@ -132,7 +144,17 @@ def run(args: argparse.Namespace) -> int:
         raise failure[0]
     if not args.json:
         _print_report(session)
-    return 130 if interrupted else 0
+    if interrupted:
+        return 130
+    if args.fail_on_error and failed:
+        print(f"fwtui: {len(failed)} of {len(specs)} benchmarks did not complete ({failed[0]})", file=sys.stderr)
+        return FAILED_EXIT
+    return 0
+
+
+# What --fail-on-error accepts: a measurement, or a combination that cannot run anywhere (ONNX Runtime training).
+_FINE = frozenset({"ok", "unsupported"})
+FAILED_EXIT = 3
 
 
 class _LiveProgress:
