@@ -16,8 +16,8 @@ import duckdb
 from fwtui.errors import UsageError
 from fwtui.store.browse import ResultsSource, connect_relations, limit_memory, open_for_reading
 from fwtui.store.errors import StoreError
-from fwtui.store.fleet import FleetListing, describe_ignored, read_listing, relation_sql
-from fwtui.store.importexport import TABLES, ImportReport, import_into
+from fwtui.store.fleet import FleetFile, FleetListing, describe_ignored, read_listing, relation_sql
+from fwtui.store.importexport import TABLES, ImportReport, import_into, sql_literal
 from fwtui.store.remote import RemoteLocation, is_remote_url, open_filesystem, parse_remote, remote_errors
 
 if TYPE_CHECKING:
@@ -25,10 +25,11 @@ if TYPE_CHECKING:
 
     from fwtui.store.store import Store
 
-# Reading many small objects is network-bound: more DuckDB threads overlap the waits.
-READ_THREADS = 16
-# Raw samples are read into memory with the rest when they are small, else on demand (the detail view).
-SAMPLES_IN_MEMORY_BYTES = 64 * 2**20
+# The tables every view joins are fetched at open, all at once (many small objects: concurrent requests, not
+# one after another), and held in memory; raw samples, the bulk, are read on demand through the filesystem
+# registered with DuckDB (a detail view reads one result's samples).
+EAGER_TABLES = ("machines", "runs", "results")
+FETCH_BATCH = 256
 
 
 def fleet_listing(location: RemoteLocation, fs: AbstractFileSystem | None = None) -> FleetListing:
@@ -47,24 +48,44 @@ def fleet_listing(location: RemoteLocation, fs: AbstractFileSystem | None = None
 def connect_remote(
     location: RemoteLocation, fs: AbstractFileSystem | None = None
 ) -> tuple[duckdb.DuckDBPyConnection, FleetListing]:
-    """An in-memory database over the fleet store: machines, runs and results read once into memory (so
-    browsing is as quick as on a local file), samples too when small, else read through the filesystem."""
+    """An in-memory database over the fleet store: machines, runs and results fetched once into memory (so
+    browsing is as quick as on a local file); samples read through the filesystem registered with DuckDB."""
     fs = fs or open_filesystem(location)
     listing = fleet_listing(location, fs)
-    relations = {t: relation_sql(location, files) if (files := listing.of(t)) else None for t in TABLES}
-    sample_bytes = sum(listing.sizes.get(f.path, 0) for f in listing.of("samples"))
-    materialise = {"machines", "runs", "results"} | (
-        {"samples"} if sample_bytes <= SAMPLES_IN_MEMORY_BYTES else set()
-    )
+    with tempfile.TemporaryDirectory(prefix="fwtui-fleet-") as tmp:
+        relations: dict[str, str | None] = {}
+        for table in TABLES:
+            files = listing.of(table)
+            if not files:
+                relations[table] = None
+            elif table in EAGER_TABLES:
+                relations[table] = _local_relation(fs, location, files, Path(tmp) / table)
+            else:
+                relations[table] = relation_sql(location, files)
 
-    def prepare(con: duckdb.DuckDBPyConnection) -> None:
-        con.register_filesystem(fs)
-        con.execute(f"SET threads = {READ_THREADS}")
+        def prepare(con: duckdb.DuckDBPyConnection) -> None:
+            con.register_filesystem(fs)
 
-    with remote_errors(location, "cannot read the fleet store"):
-        con = connect_relations(relations, location.url, prepare=prepare, materialise=materialise)
-    con.execute("RESET threads")
+        with remote_errors(location):
+            con = connect_relations(relations, location.url, prepare=prepare, materialise=EAGER_TABLES)
     return con, listing
+
+
+def _local_relation(fs: AbstractFileSystem, location: RemoteLocation, files: list[FleetFile], folder: Path) -> str:
+    """Fetch ``files`` concurrently into ``folder``; a ``read_parquet`` over the local copies."""
+    folder.mkdir(parents=True)
+    keys = [location.key(f.path) for f in sorted(files, key=lambda f: f.path)]
+    local: list[str] = []
+    with remote_errors(location):
+        for start in range(0, len(keys), FETCH_BATCH):
+            batch = keys[start : start + FETCH_BATCH]
+            contents = fs.cat(batch)
+            for key in batch:
+                path = folder / f"{len(local):06d}.parquet"
+                path.write_bytes(contents[key])
+                local.append(str(path))
+    listed = ", ".join(sql_literal(p) for p in local)
+    return f"read_parquet([{listed}], union_by_name = true, hive_partitioning = false)"
 
 
 def open_remote_source(location: RemoteLocation) -> ResultsSource:
