@@ -54,6 +54,10 @@ def test_push_then_query_browse_and_import(
     named = _query_json(capsys, url, "machines")
     assert [r["machine_id"] for r in named] == [CPU]
 
+    local_copy = tmp_path / "copy"  # a fleet store exports to a local directory like any database
+    assert _run(capsys, "export", "--db", url, "--format", "csv", "--out", str(local_copy))[0] == 0
+    assert len((local_copy / "results.csv").read_text().splitlines()) == expected["results"] + 1
+
     target = tmp_path / "merged.duckdb"
     code, out, err = _run(capsys, "import", url, "--db", str(target))
     assert code == 0, err

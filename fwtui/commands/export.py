@@ -35,10 +35,10 @@ def run(args: argparse.Namespace) -> int:
         from fwtui.commands._fleet import push_export
 
         return push_export(args)
-    from fwtui.store.browse import open_for_reading
+    from fwtui.store.fleet_read import open_any
     from fwtui.store.importexport import export_database
 
-    source = open_for_reading(args.db)
+    source = open_any(args.db, args.endpoint_url)
     try:
         written = export_database(source.cursor(), Path(args.out), args.format)
     finally:
