@@ -89,3 +89,18 @@ async def test_browse_a_fleet_store_and_compare_machines(fleet_url: tuple[str, i
         assert "The fleet's best framework per workload" in text
         await pilot.press("escape")
         assert area.view == "results-table"
+
+        # A machine pushes while the store is open: f5 fetches the store again and shows its results too.
+        items = machine_items("m-cpu-box")
+        for item in items:
+            for key in ("machine_id", "run_id", "result_id"):
+                if isinstance(item.get(key), str):
+                    item[key] = item[key].replace("cpu-box", "laptop")
+        path = tmp_path / "laptop.duckdb"
+        with open_store(path) as store:
+            populate(store, items)
+        with open_store(path, read_only=True) as store:
+            push(store.connection, parse_remote(url))
+        await pilot.press("f5")
+        await settle(pilot, node=area)
+        assert grid.total == total + counts(path)["results"]

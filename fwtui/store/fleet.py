@@ -315,9 +315,12 @@ def describe_ignored(listing: FleetListing, limit: int = 3) -> str | None:
 
 
 def relation_sql(location: RemoteLocation, files: list[FleetFile]) -> str:
-    """A ``read_parquet`` over the listed files, as DuckDB reads them through the registered filesystem."""
+    """A ``read_parquet`` over the listed files, as DuckDB reads them through the registered filesystem.
+
+    Not ``union_by_name``: that reads every file's footer when the view is created, one request each; a
+    fleet's files of one table share their columns, and a query reads only the files it needs."""
     urls = ", ".join(sql_literal(location.url_of(f.path)) for f in sorted(files, key=lambda f: f.path))
-    return f"read_parquet([{urls}], union_by_name = true, hive_partitioning = false)"
+    return f"read_parquet([{urls}], hive_partitioning = false)"
 
 
 def dump_listing(listing: FleetListing) -> dict[str, Any]:

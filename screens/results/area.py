@@ -51,7 +51,7 @@ fetches more as you scroll, so it stays quick with millions of results.
 | `/` | SQL console (read-only; `↑` `↓` recall earlier queries; a query name such as `leaderboard` runs it) |
 | `x` | export the database (Parquet, CSV or JSON) |
 | `a` | show all runs (clear the run filter) |
-| `f5` | reload (and open the local database again if another process held it) |
+| `f5` | reload (and open the local database again if another process held it; a fleet store: fetch it again) |
 | `escape` | back to the table |
 
 **Filters** (top two rows): framework, workload, scenario, device, machine, status and a date range
@@ -308,6 +308,9 @@ class ResultsArea(Area):
         source = self.reader.source
         if source is None or (not self.context.browsing_stored and not source.writable):
             self._open_source(retry=True)  # whatever held the database may have let go of it
+        elif self.context.browse_remote is not None:
+            self.reader.close()
+            self._open_source()  # a fleet store: read what has been pushed since
         else:
             self.query_one(FilterBar).reload_options()
             self._reload_rows(keep_position=True)
