@@ -53,13 +53,16 @@ def connect_remote(
     fs = fs or open_filesystem(location)
     listing = fleet_listing(location, fs)
     with tempfile.TemporaryDirectory(prefix="fwtui-fleet-") as tmp:
+        eager = [f for f in sorted(listing.files, key=lambda f: f.path) if f.table in EAGER_TABLES]
+        local = _fetch(fs, location, eager, Path(tmp))
         relations: dict[str, str | None] = {}
         for table in TABLES:
             files = listing.of(table)
             if not files:
                 relations[table] = None
             elif table in EAGER_TABLES:
-                relations[table] = _local_relation(fs, location, files, Path(tmp) / table)
+                paths = ", ".join(sql_literal(local[f.path]) for f in eager if f.table == table)
+                relations[table] = f"read_parquet([{paths}], union_by_name = true, hive_partitioning = false)"
             else:
                 relations[table] = relation_sql(location, files)
 
@@ -71,21 +74,20 @@ def connect_remote(
     return con, listing
 
 
-def _local_relation(fs: AbstractFileSystem, location: RemoteLocation, files: list[FleetFile], folder: Path) -> str:
-    """Fetch ``files`` concurrently into ``folder``; a ``read_parquet`` over the local copies."""
-    folder.mkdir(parents=True)
-    keys = [location.key(f.path) for f in sorted(files, key=lambda f: f.path)]
-    local: list[str] = []
+def _fetch(
+    fs: AbstractFileSystem, location: RemoteLocation, files: list[FleetFile], folder: Path
+) -> dict[str, str]:
+    """Fetch ``files`` into ``folder``, many requests at a time; each file's local path by its store path."""
+    local: dict[str, str] = {}
     with remote_errors(location):
-        for start in range(0, len(keys), FETCH_BATCH):
-            batch = keys[start : start + FETCH_BATCH]
-            contents = fs.cat(batch)
-            for key in batch:
+        for start in range(0, len(files), FETCH_BATCH):
+            batch = files[start : start + FETCH_BATCH]
+            contents = fs.cat([location.key(f.path) for f in batch])
+            for item in batch:
                 path = folder / f"{len(local):06d}.parquet"
-                path.write_bytes(contents[key])
-                local.append(str(path))
-    listed = ", ".join(sql_literal(p) for p in local)
-    return f"read_parquet([{listed}], union_by_name = true, hive_partitioning = false)"
+                path.write_bytes(contents[location.key(item.path)])
+                local[item.path] = str(path)
+    return local
 
 
 def open_remote_source(location: RemoteLocation) -> ResultsSource:
