@@ -18,6 +18,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -139,7 +140,9 @@ def _report(name: str, times_ms: list[float]) -> bool:
     return ok
 
 
-async def time_screen(location: RemoteLocation, repeats: int) -> bool:
+async def time_screen(location: RemoteLocation, repeats: int, local_copy: Path | None = None) -> float:
+    """Open the Results area on the store (or, as the baseline, on ``local_copy``, the same files on local
+    disk) and time the round trips; returns the opening time in seconds."""
     from textual import events
     from textual.app import App, ComposeResult
     from textual.message import Message
@@ -153,7 +156,10 @@ async def time_screen(location: RemoteLocation, repeats: int) -> bool:
 
     class ResultsOnly(App[None]):
         def compose(self) -> ComposeResult:
-            yield ResultsArea(AppContext(db_path=local, browse_remote=location))
+            if local_copy is not None:
+                yield ResultsArea(AppContext(db_path=local, browse_path=local_copy))
+            else:
+                yield ResultsArea(AppContext(db_path=local, browse_remote=location))
 
     windows: list[ResultsTable.WindowShown] = []
     announced = asyncio.Event()
@@ -181,7 +187,7 @@ async def time_screen(location: RemoteLocation, repeats: int) -> bool:
         await wait_for_rows(0)
         opened = time.perf_counter() - started
         ok = opened <= TARGET_OPEN_S
-        print(f"screen ({table.window.total:,} results of {location.url}):")
+        print(f"screen ({table.window.total:,} results of {local_copy or location.url}):")
         print(f"  {'open: app start -> first rows':<34} {opened:7.2f} s  target <= {TARGET_OPEN_S:.0f} s  "
               f"ratio {opened / TARGET_OPEN_S:5.2f}  {'OK' if ok else 'OVER'}")  # fmt: skip
         all_ok &= ok
@@ -212,7 +218,7 @@ async def time_screen(location: RemoteLocation, repeats: int) -> bool:
             "scroll: jump to first/last row",
             [await round_trip(lambda t=(0 if k % 2 else -1): table.jump_to(t)) for k in range(repeats)],
         )
-    return all_ok
+    return opened if all_ok else -opened
 
 
 def main() -> int:
@@ -232,7 +238,13 @@ def main() -> int:
     try:
         generate(location, args.machines, args.runs, args.results, args.samples)
         ok = time_library(location)
-        ok &= asyncio.run(time_screen(location, args.repeats))
+        remote = asyncio.run(time_screen(location, args.repeats))
+        with tempfile.TemporaryDirectory() as tmp:
+            # Baseline, in the same run: the same exports copied to local disk, browsed as a directory.
+            open_filesystem(location).get(location.key() + "/", tmp, recursive=True)
+            local = asyncio.run(time_screen(location, args.repeats, Path(tmp)))
+        ok &= remote > 0 and local > 0
+        print(f"open from the store / open from local disk: {abs(remote) / abs(local):.2f}")
     finally:
         server.terminate()
         server.wait(timeout=30)
