@@ -224,3 +224,12 @@ def test_the_command_line_never_shows_a_traceback(bucket: str, moto_endpoint: st
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("fwtui: s3://") and "does not exist" in result.stderr
+
+
+def test_no_credentials_at_all_is_one_line(bucket: str, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    code, _, err = _run(capsys, "query", "machines", "--db", f"s3://{bucket}/p")
+    assert code == 1
+    assert err.count("\n") == 1 and "no credentials found" in err
