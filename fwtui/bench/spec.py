@@ -74,6 +74,9 @@ class RunSpec:
     warmup_s: float = 0.1
     memory_limit_mb: float | None = None
     seed: int = 0  # of the weights; inputs have their own fixed seeds
+    # Independent processes that measure this run (fwtui.bench.repetition); min_time_s, min_iterations and
+    # max_time_s are the result's whole budget, shared between them.
+    repetitions: int = 1
     # Set when no child needs to run: the result is recorded with this status and reason directly.
     status: str | None = None  # None | "skipped" | "unsupported"
     reason: str | None = None
@@ -141,6 +144,7 @@ class RunSpec:
             warmup_s=f.number("warmup_s", d.warmup_s),
             memory_limit_mb=f.opt_number("memory_limit_mb"),
             seed=f.integer("seed", 0),
+            repetitions=f.integer("repetitions", 1),
             status=f.opt_text("status"),
             reason=f.opt_text("reason"),
             fault=f.opt_text("fault"),

@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
         return push_export(args)
     from fwtui.store.fleet_read import open_any
     from fwtui.store.importexport import export_database
+    from fwtui.terminal_text import printable
 
     source = open_any(args.db, args.endpoint_url)
     try:
@@ -44,5 +45,5 @@ def run(args: argparse.Namespace) -> int:
     finally:
         source.close()
     for path in written:
-        print(path)
+        print(printable(path))
     return 0

@@ -29,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from fwtui.paths import default_db_path
     from fwtui.store import open_store
     from fwtui.store.importexport import import_into
+    from fwtui.terminal_text import printable
 
     remote = import_location(args)  # None unless PATH is a fleet store URL
     target = Path(args.db).expanduser() if args.db else default_db_path()
@@ -39,5 +40,5 @@ def run(args: argparse.Namespace) -> int:
             report = import_remote(store, remote)
         else:
             report = import_into(store, Path(args.path))
-    print(f"imported {args.path} into {target}: {report.summary()}")
+    print(printable(f"imported {args.path} into {target}: {report.summary()}"))
     return 0

@@ -34,7 +34,7 @@ import duckdb
 
 from fwtui import __version__
 from fwtui.store.errors import StoreError
-from fwtui.store.importexport import TABLES, sql_literal
+from fwtui.store.importexport import TABLES, export_database, sql_literal
 from fwtui.store.remote import RemoteLocation, open_filesystem, printable, remote_errors
 from fwtui.store.store import first_line
 
@@ -250,6 +250,24 @@ def _write_local(con: duckdb.DuckDBPyConnection, out: Path) -> tuple[list[tuple[
     return written, skipped
 
 
+def _stage(con: duckdb.DuckDBPyConnection, folder: Path) -> tuple[list[tuple[FleetFile, Path]], int]:
+    """The push's files, written locally: first the database exported by ``export_database`` (streaming,
+    bounded memory, atomic: the same code as a local export), then that export split into the fleet
+    layout's one file per table, machine and run. Only the second step's files are uploaded."""
+    from fwtui.store.browse import connect_parquet
+
+    exported = folder / "export"
+    export_database(con, exported, "parquet")
+    staged = connect_parquet(exported)
+    try:
+        (folder / "fleet").mkdir()
+        return _write_local(staged, folder / "fleet")
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot prepare the push: {printable(first_line(exc))}") from None
+    finally:
+        staged.close()
+
+
 def _own_machines(con: duckdb.DuckDBPyConnection) -> list[str]:
     rows = con.execute(
         "SELECT machine_id FROM machines WHERE source = 'local' ORDER BY last_seen DESC NULLS LAST"
@@ -271,10 +289,7 @@ def push(
     fs = fs or open_filesystem(location)
     own = set(_own_machines(con) if own_machines is None else own_machines)
     with tempfile.TemporaryDirectory(prefix="fwtui-push-") as tmp:
-        try:
-            files, skipped = _write_local(con, Path(tmp))
-        except duckdb.Error as exc:
-            raise StoreError(f"cannot prepare the push: {first_line(exc)}") from None
+        files, skipped = _stage(con, Path(tmp))
         if not any(f.table == "results" for f, _ in files):
             raise StoreError("nothing to push: the database holds no measured results")
         manifest = Manifest(sorted(own)[0] if own else "shared", tuple(f for f, _ in files))

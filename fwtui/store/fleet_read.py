@@ -54,7 +54,7 @@ def connect_remote(
     listing = fleet_listing(location, fs)
     with tempfile.TemporaryDirectory(prefix="fwtui-fleet-") as tmp:
         eager = [f for f in sorted(listing.files, key=lambda f: f.path) if f.table in EAGER_TABLES]
-        local = _fetch(fs, location, eager, Path(tmp))
+        local = fetch_files(fs, location, eager, Path(tmp))
         relations: dict[str, str | None] = {}
         for table in TABLES:
             files = listing.of(table)
@@ -74,7 +74,7 @@ def connect_remote(
     return con, listing
 
 
-def _fetch(
+def fetch_files(
     fs: AbstractFileSystem, location: RemoteLocation, files: list[FleetFile], folder: Path
 ) -> dict[str, str]:
     """Fetch ``files`` into ``folder``, many requests at a time; each file's local path by its store path."""
@@ -92,8 +92,19 @@ def _fetch(
 
 def open_remote_source(location: RemoteLocation) -> ResultsSource:
     """The fleet store as a read-only Results source."""
+    from fwtui.store.fleet_sandbox import open_fleet_sandbox
+
     con, _ = connect_remote(location)
-    source = ResultsSource(Path(location.key()), "object store", False, lambda: con, con.close)
+    # Typed SQL never runs on ``con`` (it has the store's filesystem registered): it gets a locked copy.
+    source = ResultsSource(
+        Path(location.key()),
+        "object store",
+        False,
+        lambda: con,
+        con.close,
+        stored=True,
+        sandbox_factory=lambda samples: open_fleet_sandbox(location, samples=samples),
+    )
     limit_memory(con)
     return source
 
