@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from fwtui.store.fleet import FleetListing
 
-_SAMPLES = re.compile("samples", re.IGNORECASE)
+_SAMPLES = re.compile(r"\bsamples\b", re.IGNORECASE)  # the table, not throughput_samples_per_s
 
 
 def needs_samples(text: str) -> bool:
