@@ -1,8 +1,9 @@
-"""Reading a fleet store: browse or query it (DuckDB over the registered fsspec filesystem), or import it.
+"""Reading a fleet store: browse it (DuckDB over the registered fsspec filesystem), or import it.
 
-The one place an ``s3://`` (or ``gs://``, ``az://``) location is resolved for reading: ``open_any`` is what
-``fwtui query --db`` and ``fwtui export --db`` call, ``open_remote_source`` what the Results area calls, and
-``import_remote`` what ``fwtui import`` calls. Only the files a manifest lists are read (``fleet.py``).
+The one place an ``s3://`` (or ``gs://``, ``az://``) location is resolved for reading by fwtui's own code:
+``open_any`` is what ``fwtui export --db`` calls, ``open_remote_source`` what the Results area calls, and
+``import_remote`` what ``fwtui import`` calls. Only the files a manifest lists are read (``fleet.py``). User
+SQL never runs on these connections: it gets a locked copy of the tables (``fleet_sandbox.py``).
 """
 
 from __future__ import annotations
@@ -137,5 +138,5 @@ def import_remote(
             fs.get(remote, local)
         try:
             return import_into(store, Path(tmp), source_label=source_label)
-        except StoreError as exc:
+        except StoreError as exc:  # the message names the fetched copy; name the store instead
             raise StoreError(str(exc).replace(tmp, location.url)) from None
