@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 from app_helpers import settle
-from fleet_fixtures import bucket_fixture, counts, machine_items, moto_endpoint_fixture  # noqa: F401
+from fleet_fixtures import bucket_fixture, counts, list_keys, machine_items, moto_endpoint_fixture  # noqa: F401
 from results_fixtures import populate
 from rich.console import Console
 from textual.app import App, ComposeResult
-from textual.widgets import Static
+from textual.widgets import DataTable, Input, Static
 
 from fwtui.store import open_store
 from fwtui.store.fleet import push
-from fwtui.store.remote import parse_remote
+from fwtui.store.remote import open_filesystem, parse_remote
 from screens.context import AppContext
 from screens.results.area import ResultsArea
 from screens.results.grid import ResultsGrid
@@ -104,3 +104,42 @@ async def test_browse_a_fleet_store_and_compare_machines(fleet_url: tuple[str, i
         await pilot.press("f5")
         await settle(pilot, node=area)
         assert grid.total == total + counts(path)["results"]
+
+
+async def test_the_sql_console_on_a_fleet_store_reads_its_tables_only(
+    fleet_url: tuple[str, int], tmp_path: Path, moto_endpoint: str
+) -> None:
+    """Typed SQL runs in a locked copy of the store's tables: other objects of the bucket stay out of reach."""
+    url, total = fleet_url
+    location = parse_remote(url)
+    bucket = location.bucket
+    open_filesystem(location).pipe(f"{bucket}/other/secret.csv", b"secret\nCANARY-fleet-console\n")
+    before = list_keys(moto_endpoint, bucket)
+    context = AppContext(db_path=tmp_path / "local.duckdb", browse_remote=location)
+    async with ResultsHost(context).run_test(size=(160, 40)) as pilot:
+        area = pilot.app.query_one(ResultsArea)
+        await settle(pilot, node=area)
+        await pilot.press("slash")
+        sql_input = area.query_one("#results-sql-input", Input)
+        message = area.query_one("#results-sql-message", Static)
+
+        async def run(text: str) -> str:
+            sql_input.value = text
+            await pilot.press("enter")
+            await settle(pilot, node=area)
+            return str(message.content)
+
+        table = area.query_one("#results-sql-table", DataTable)
+        assert (await run("SELECT count(*) AS n FROM results")).startswith("1 row")
+        assert int(str(table.get_row_at(0)[0])) == total
+        assert (await run("SELECT count(*) AS n FROM samples")).startswith("1 row")
+        assert int(str(table.get_row_at(0)[0])) > 0  # the samples are copied once a statement asks for them
+        for attack in (
+            f"SELECT * FROM read_csv('s3://{bucket}/other/secret.csv')",
+            f"SELECT * FROM 's3://{bucket}/other/secret.csv'",
+            f"COPY results TO 's3://{bucket}/fleet/leak.csv'",
+        ):
+            shown = await run(attack)
+            assert message.has_class("error") and "CANARY" not in shown, shown
+    assert list_keys(moto_endpoint, bucket) == before
+    assert not (tmp_path / "local.duckdb").exists()

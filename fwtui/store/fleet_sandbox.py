@@ -62,9 +62,7 @@ def open_fleet_sandbox(
 
     fs = fs or open_filesystem(location)
     listing = listing or fleet_listing(location, fs)
-    wanted = sorted(
-        (f for f in listing.files if samples or f.table != "samples"), key=lambda f: f.path
-    )
+    wanted = sorted((f for f in listing.files if samples or f.table != "samples"), key=lambda f: f.path)
     with tempfile.TemporaryDirectory(prefix="fwtui-fleet-sql-") as tmp:
         local = fetch_files(fs, location, wanted, Path(tmp))
         relations: dict[str, str | None] = {}

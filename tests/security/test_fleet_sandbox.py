@@ -49,7 +49,9 @@ class Fleet:
         fs.pipe(f"{bucket}/other/secret.txt", CANARY_TEXT.encode())
         table = duckdb.connect()
         path = root / "secret.parquet"
-        table.execute(f"COPY (SELECT {sql_text(CANARY_TEXT)} AS secret) TO {sql_text(str(path))} (FORMAT parquet)")
+        table.execute(
+            f"COPY (SELECT {sql_text(CANARY_TEXT)} AS secret) TO {sql_text(str(path))} (FORMAT parquet)"
+        )
         table.close()
         fs.put(str(path), f"{bucket}/other/secret.parquet")
         path.unlink()
@@ -132,9 +134,9 @@ def test_the_engine_wall_holds_on_a_browsed_store_even_without_the_gate(fleet: F
     try:
         # Why it matters: fwtui's own browse connection can read any object of the bucket.
         browse = source.cursor()
-        assert browse.execute(f"SELECT secret FROM read_parquet({sql_text(fleet.secret_parquet)})").fetchall() == [
-            (CANARY_TEXT,)
-        ]
+        assert browse.execute(
+            f"SELECT secret FROM read_parquet({sql_text(fleet.secret_parquet)})"
+        ).fetchall() == [(CANARY_TEXT,)]
         con = source.user_sql("SELECT count(*) FROM samples").cursor()
         assert con.execute("SELECT count(*) FROM samples").fetchall() == [(fleet.samples,)]
         assert fleet.samples > 0
