@@ -13,6 +13,7 @@ from textual.message import Message
 from fwtui.errors import FwtuiError
 from fwtui.store.browse import ResultsSource, filter_options, open_source
 from fwtui.store.errors import StoreError
+from fwtui.store.fleet_read import open_remote_source
 from fwtui.store.local import DatabaseAccess, LocalDatabase
 from screens.context import AppContext
 
@@ -47,7 +48,9 @@ def open_browsed(context: AppContext, *, retry: bool) -> SourceOpened:
     handle) and its filter options."""
     try:
         local: LocalOpened | None = None
-        if context.browsing_stored:
+        if context.browse_remote is not None:
+            source = open_remote_source(context.browse_remote)
+        elif context.browsing_stored:
             source = open_source(context.results_source, read_only=True)
         else:
             source, local = _open_local(context.database, retry=retry)
@@ -59,7 +62,8 @@ def open_browsed(context: AppContext, *, retry: bool) -> SourceOpened:
     except FwtuiError:
         raise
     except Exception as exc:  # said in one line, with the path
-        raise FwtuiError(f"cannot open {context.results_source}: {exc}") from None
+        where = context.browse_remote.url if context.browse_remote else context.results_source
+        raise FwtuiError(f"cannot open {where}: {exc}") from None
 
 
 def _open_local(database: LocalDatabase, *, retry: bool) -> tuple[ResultsSource, LocalOpened]:
