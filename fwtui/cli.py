@@ -47,8 +47,10 @@ def build_app_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "database",
         nargs="?",
-        help="a results database (.duckdb, opened read-only) or a directory of Parquet exports to browse",
+        help="a results database (.duckdb, opened read-only), a directory of Parquet exports, or a fleet store "
+        "(s3://bucket/prefix) to browse",
     )
+    parser.add_argument("--endpoint-url", help="an S3-compatible endpoint for s3:// (default: $AWS_ENDPOINT_URL)")
     parser.add_argument("--db", dest="db", help="the read-write results database (default: $FWTUI_DB or the data directory)")
     return parser
 
@@ -89,6 +91,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run_app(args: argparse.Namespace) -> int:
     database = args.database
+    from fwtui.store.remote import is_remote_url
+
+    if is_remote_url(database):
+        return _run_app_on_store(database, args)
+    if args.endpoint_url:
+        return _fail("--endpoint-url applies to s3:// locations only", 2)
     if database is not None and not os.path.exists(database):
         if os.sep not in database and "." not in database:
             return _fail(f"unknown command {database!r} (commands: {', '.join(COMMANDS)})", 2)
@@ -98,6 +106,18 @@ def _run_app(args: argparse.Namespace) -> int:
     from screens.launch import run_app  # the only place fwtui/ reaches into the UI layer
 
     return run_app(database=database, db=args.db)
+
+
+def _run_app_on_store(url: str, args: argparse.Namespace) -> int:
+    """Browse a fleet store; a missing bucket, bad credentials or no export is said before the app starts."""
+    from fwtui.store.fleet_read import fleet_listing
+    from fwtui.store.remote import parse_remote
+
+    location = parse_remote(url, args.endpoint_url)
+    fleet_listing(location)
+    from screens.launch import run_app
+
+    return run_app(remote=location, db=args.db)
 
 
 def _check_readable(database: str) -> None:

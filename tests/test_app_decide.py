@@ -339,3 +339,19 @@ def test_snapshot_80x24(snap_compare: Any, tmp_path: Path) -> None:
 
     # The area's share of an 80x24 terminal once the header, tabs and footer are drawn.
     assert snap_compare(DecideHost(tmp_path / "results.duckdb"), terminal_size=(80, 20), run_before=ready)
+
+
+async def test_decide_opened_first_loads_the_first_launch_sample_data(tmp_path: Path) -> None:
+    """Areas are built on first visit: Decide may be the first to open a new local database, and the first
+    launch's sample data must be there for it as it is for Results."""
+    import duckdb
+
+    db = tmp_path / "fresh" / "results.duckdb"
+    app = DecideHost(db)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot, node=_area(app))
+        count = app.context.database.cursor().execute("SELECT count(*) FROM results WHERE source = 'sample'")
+        row = count.fetchone()
+        assert row is not None and row[0] > 8
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM results").fetchone()[0] > 8  # type: ignore[index]

@@ -25,7 +25,10 @@ an fp16 and an int8 copy), a torch.export .pt2 archive in PyTorch eager, torch.c
 Inputs are seeded random data of the model's own signature; the engines' outputs are checked against each
 other. Model files are untrusted: nothing in them is unpickled or executed.
 Exit status: 0 when the run completed (even if some results failed), 1 on a fatal error, 2 on bad usage,
-130 after Ctrl-C and 143 after SIGTERM (the running benchmark is stopped, finished results are kept)."""
+3 with --fail-on-error when a benchmark failed, timed out or was skipped (a scheduler can retry it), 130 after
+Ctrl-C and 143 after SIGTERM (the running benchmark is stopped, finished results are kept).
+FWTUI_MACHINE_NAME names this machine in the results (default: the hostname): set it to the node's name
+where the hostname changes with every job (a Kubernetes pod)."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -70,6 +73,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add("--model", metavar="PATH", help="benchmark your own model (.keras, .onnx or .pt2) in every engine that runs it")
     add("--input-shape", action="append", metavar="NAME=DIMS",
         help="with --model: fix an input's dynamic dimensions, e.g. x=1x3x224x224 (repeatable)")  # fmt: skip
+    add(
+        "--fail-on-error",
+        action="store_true",
+        help="exit 3 when any benchmark failed, timed out or was skipped (for schedulers and CI)",
+    )
 
 
 MAX_BATCH = 1 << 20  # samples per batch; the store keeps batch sizes as 32-bit integers
@@ -156,7 +164,11 @@ def run(args: argparse.Namespace) -> int:
         None if args.json or not sys.stderr.isatty() else _LiveProgress(len(specs), estimate_seconds(specs))
     )
 
+    failed: list[str] = []  # benchmarks that ended neither ok nor unsupported, for --fail-on-error
+
     def on_event(event: SessionEvent) -> None:
+        if isinstance(event, RunEnded) and event.status not in _FINE:
+            failed.append(f"{specs[event.index].label}: {event.status}")
         if args.json and isinstance(event, RunResult):
             sys.stdout.write(json.dumps(event.record.to_dict(), default=str) + "\n")
             sys.stdout.flush()
@@ -207,7 +219,15 @@ def run(args: argparse.Namespace) -> int:
         _print_report(session)
     if interrupted:
         return 143 if terminated else 130
+    if args.fail_on_error and failed:
+        print(f"fwtui: {len(failed)} of {len(specs)} benchmarks did not complete ({failed[0]})", file=sys.stderr)
+        return FAILED_EXIT
     return 0
+
+
+# What --fail-on-error accepts: a measurement, or a combination that cannot run anywhere (ONNX Runtime training).
+_FINE = frozenset({"ok", "unsupported"})
+FAILED_EXIT = 3
 
 
 @contextmanager

@@ -20,17 +20,26 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--db", help="the database to export (default: the local one)")
     parser.add_argument("--format", "-f", choices=FORMATS, default="parquet", help="default: parquet")
-    parser.add_argument("--out", "-o", required=True, help="output directory")
+    parser.add_argument(
+        "--out", "-o", required=True, help="output directory, or s3://bucket/prefix to push to a fleet store"
+    )
+    parser.add_argument("--endpoint-url", help="an S3-compatible endpoint (default: $AWS_ENDPOINT_URL)")
 
 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from fwtui.store.browse import open_for_reading
+    from fwtui.store.remote import is_remote_url
+
+    if is_remote_url(args.out):  # a fleet store: the push has its own layout and rules
+        from fwtui.commands._fleet import push_export
+
+        return push_export(args)
+    from fwtui.store.fleet_read import open_any
     from fwtui.store.importexport import export_database
     from fwtui.terminal_text import printable
 
-    source = open_for_reading(args.db)
+    source = open_any(args.db, args.endpoint_url)
     try:
         written = export_database(source.cursor(), Path(args.out), args.format)
     finally:

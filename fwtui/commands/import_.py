@@ -15,20 +15,30 @@ def register(subparsers: Any) -> None:
             "database. Rows already present (same ids) are skipped, so importing twice adds nothing."
         ),
     )
-    parser.add_argument("path", help="a results database or a Parquet export directory")
+    parser.add_argument(
+        "path", help="a results database, a Parquet export directory, or a fleet store (s3://bucket/prefix)"
+    )
     parser.add_argument("--db", help="the database to merge into (default: the local one)")
+    parser.add_argument("--endpoint-url", help="an S3-compatible endpoint (default: $AWS_ENDPOINT_URL)")
 
 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from fwtui.commands._fleet import import_location
     from fwtui.paths import default_db_path
     from fwtui.store import open_store
     from fwtui.store.importexport import import_into
     from fwtui.terminal_text import printable
 
+    remote = import_location(args)  # None unless PATH is a fleet store URL
     target = Path(args.db).expanduser() if args.db else default_db_path()
     with open_store(target) as store:
-        report = import_into(store, Path(args.path))
+        if remote is not None:
+            from fwtui.store.fleet_read import import_remote
+
+            report = import_remote(store, remote)
+        else:
+            report = import_into(store, Path(args.path))
     print(printable(f"imported {args.path} into {target}: {report.summary()}"))
     return 0

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fwtui import units
 from fwtui.terminal_text import printable
+
+if TYPE_CHECKING:
+    import duckdb
 
 FORMATS = ("table", "csv", "json")
 DEFAULT_LIMIT = 10_000
@@ -30,8 +33,10 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("query", nargs="?", help="a query name (leaderboard, speedup, ...) or SQL text")
     parser.add_argument(
-        "--db", help="a results database or Parquet export directory (default: the local one)"
+        "--db",
+        help="a results database, Parquet export directory or fleet store (s3://bucket/prefix); default: the local one",
     )
+    parser.add_argument("--endpoint-url", help="an S3-compatible endpoint (default: $AWS_ENDPOINT_URL)")
     parser.add_argument(
         "--param",
         "-p",
@@ -51,6 +56,24 @@ def register(subparsers: Any) -> None:
     )
 
 
+def _open_sandbox(db: str | None, endpoint_url: str | None, text: str) -> duckdb.DuckDBPyConnection:
+    """The locked engine the query runs in: on a fleet store, a copy of its tables made by fwtui's own reads
+    (``fleet_sandbox``); on a database or Parquet directory, ``sandbox.open_sandbox``."""
+    from fwtui.errors import UsageError
+    from fwtui.store.remote import is_remote_url, parse_remote
+
+    if db is not None and is_remote_url(db):
+        from fwtui.store.fleet_sandbox import needs_samples, open_fleet_sandbox
+
+        return open_fleet_sandbox(parse_remote(db, endpoint_url), samples=needs_samples(text))
+    if endpoint_url:
+        raise UsageError("--endpoint-url applies to s3:// locations only")
+    from fwtui.store.browse import query_path
+    from fwtui.store.sandbox import open_sandbox
+
+    return open_sandbox(query_path(db))
+
+
 def _limit(text: str) -> int:
     try:
         value = int(text)
@@ -64,8 +87,7 @@ def _limit(text: str) -> int:
 def run(args: argparse.Namespace) -> int:
     from fwtui.errors import UsageError
     from fwtui.queries import load_queries, looks_like_name, parse_params
-    from fwtui.store.browse import query_path
-    from fwtui.store.sandbox import open_sandbox, stream_query
+    from fwtui.store.sandbox import stream_query
     from fwtui.store.sql_gate import check_sql
 
     if args.query is None:
@@ -76,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     params = parse_params(args.param)
     if not looks_like_name(args.query):
         check_sql(args.query)  # refused before any database is opened
-    con = open_sandbox(query_path(args.db))
+    con = _open_sandbox(args.db, args.endpoint_url, args.query)
     try:
         with stream_query(con, args.query, params, shared_handle=False) as answer:
             rows = _limited(answer.chunks, args.limit)

@@ -5,12 +5,24 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
+import re
 import threading
 
 from fwtui.hardware.model import SystemInfo
 from fwtui.json_fields import to_json
 
 GIB = 1024**3
+# Names this machine instead of its hostname, in its id and label: schedulers give a job's container a new
+# hostname each time (a Kubernetes pod), while the node it runs on stays the same.
+MACHINE_NAME_VARIABLE = "FWTUI_MACHINE_NAME"
+_NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9._:@+-]+")
+
+
+def machine_name(system: SystemInfo) -> str:
+    """``$FWTUI_MACHINE_NAME`` (printable characters only, at most 100) when set, else the hostname."""
+    override = _NAME_CHARACTERS.sub("-", os.environ.get(MACHINE_NAME_VARIABLE, "")).strip("-")[:100]
+    return override or system.hostname
 
 
 def machine_id(system: SystemInfo) -> str:
@@ -20,7 +32,7 @@ def machine_id(system: SystemInfo) -> str:
     driver versions are left out), so a driver upgrade does not orphan earlier results.
     """
     facts = {
-        "hostname": system.hostname,
+        "hostname": machine_name(system),
         "os": system.os.name,
         "arch": system.os.arch,
         "cpu": system.cpu.brand,
@@ -63,7 +75,7 @@ def machine_record(system: SystemInfo | None = None) -> dict[str, object]:
     peak = load_peak(machine=mid)
     return {
         "machine_id": mid,
-        "label": system.hostname,
+        "label": machine_name(system),
         "hostname": system.hostname,
         "os": f"{system.os.name} ({system.os.arch})".strip(),
         "kernel": system.os.kernel,

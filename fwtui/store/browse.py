@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
@@ -38,14 +38,30 @@ def connect_parquet(directory: Path) -> duckdb.DuckDBPyConnection:
     directory = Path(directory).expanduser()
     if parquet_relation(directory, "results") is None:
         raise StoreError(f"{directory} is not a directory of fwtui Parquet exports (no results/*.parquet)")
+    relations = {table: parquet_relation(directory, table) for table in schema.TABLE_COLUMNS}
+    return connect_relations(relations, f"the Parquet exports in {directory}")
+
+
+def connect_relations(
+    relations: Mapping[str, str | None],
+    where: str,
+    *,
+    prepare: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+    materialise: Collection[str] = (),
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory database with each table over its relation (a ``read_parquet`` expression, None for an
+    empty table), in the current schema. ``prepare`` runs first (a filesystem to register); the tables in
+    ``materialise`` are read once into memory instead of on every query (object storage)."""
     con = duckdb.connect()
     try:
+        if prepare is not None:
+            prepare(con)
         con.execute(f"CREATE SCHEMA {_EMPTY_SCHEMA}; SET schema = '{_EMPTY_SCHEMA}'")
         schema.create_current(con, "parquet export")
         con.execute("SET schema = 'main'")
         con.execute(f"CREATE VIEW schema_info AS SELECT * FROM {_EMPTY_SCHEMA}.schema_info")
         for table in schema.TABLE_COLUMNS:
-            relation = parquet_relation(directory, table)
+            relation = relations.get(table)
             if relation is None:
                 con.execute(f"CREATE VIEW {table} AS SELECT * FROM {_EMPTY_SCHEMA}.{table}")
                 continue
@@ -60,10 +76,11 @@ def connect_parquet(directory: Path) -> duckdb.DuckDBPyConnection:
                 f"CAST({c} AS {types[c]}) AS {c}" if c in present else f"CAST(NULL AS {types[c]}) AS {c}"
                 for c in schema.TABLE_COLUMNS[table]
             )
-            con.execute(f"CREATE VIEW {table} AS SELECT {projection} FROM {relation}")
+            kind = "TABLE" if table in materialise else "VIEW"
+            con.execute(f"CREATE {kind} {table} AS SELECT {projection} FROM {relation}")
     except duckdb.Error as exc:
         con.close()
-        raise StoreError(f"cannot read the Parquet exports in {directory}: {first_line(exc)}") from None
+        raise StoreError(f"cannot read {where}: {first_line(exc)}") from None
     return con
 
 
@@ -81,7 +98,10 @@ class ResultsSource:
     connect: Callable[[], duckdb.DuckDBPyConnection]
     release: Callable[[], None]
     stored: bool = False  # a file from elsewhere: typed SQL runs in a locked sandbox of its own
+    # A fleet store: builds its locked copy (with samples or not); None: ``sandbox.open_sandbox(path)``.
+    sandbox_factory: Callable[[bool], duckdb.DuckDBPyConnection] | None = field(default=None, repr=False)
     _sandbox: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
+    _sandbox_samples: bool = field(default=False, repr=False)
     _sandbox_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -92,16 +112,28 @@ class ResultsSource:
         """One cursor per thread; DuckDB connections are not shared across threads."""
         return self.connection.cursor()
 
-    def user_sql(self) -> duckdb.DuckDBPyConnection:
-        """Where typed SQL runs: for a stored database or Parquet directory, a locked sandbox on the same
-        files (``sandbox.open_sandbox``, opened on first use); for the local database, the app's handle, where
-        the gate and a rolled-back transaction hold (it must go on writing, so it cannot be locked)."""
+    def user_sql(self, text: str = "") -> duckdb.DuckDBPyConnection:
+        """Where typed SQL (``text``) runs: for a stored database or Parquet directory, a locked sandbox on
+        the same files (``sandbox.open_sandbox``, opened on first use); for a fleet store, a locked copy of
+        its tables (``fleet_sandbox``; rebuilt with samples the first time ``text`` may read them); for the
+        local database, the app's handle, where the gate and a rolled-back transaction hold (it must go on
+        writing, so it cannot be locked)."""
         if not self.stored:
             return self.connection
         from fwtui.store.sandbox import open_sandbox
 
         with self._sandbox_lock:
-            if self._sandbox is None:
+            if self.sandbox_factory is not None:
+                from fwtui.store.fleet_sandbox import needs_samples
+
+                wants = needs_samples(text)
+                if self._sandbox is not None and wants and not self._sandbox_samples:
+                    with contextlib.suppress(duckdb.Error):
+                        self._sandbox.close()
+                    self._sandbox = None
+                if self._sandbox is None:
+                    self._sandbox, self._sandbox_samples = self.sandbox_factory(wants), wants
+            elif self._sandbox is None:
                 self._sandbox = open_sandbox(self.path)
             return self._sandbox
 

@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -27,6 +27,9 @@ from fwtui.store.errors import StoreError
 from fwtui.store.importexport import import_into, is_parquet_export
 from fwtui.store.rows import insert_row, insert_samples, result_row, to_timestamp, utc_now
 from fwtui.store.store import Store, fetch_one
+
+if TYPE_CHECKING:
+    from fwtui.store.local import LocalDatabase
 
 STATE_KEY = "sample_data"  # 'loaded' | 'removed'; absent = never loaded
 RUNS_KEY = "sample_data_runs"  # JSON list of the run ids sample data added
@@ -223,9 +226,23 @@ def ensure_first_launch(store: Store, directory: Path | None = None) -> SampleRe
     return load_sample_data(store, directory)
 
 
+def ensure_first_launch_in(database: LocalDatabase) -> SampleReport | None:
+    """:func:`ensure_first_launch` through the app's one handle, whichever area opens it first (the areas are
+    built on first visit, so Decide may read the database before Results does)."""
+    access = database.access()
+    if not access.writable:
+        return None
+    writer = database.writer()
+    try:
+        return ensure_first_launch(writer)
+    finally:
+        writer.close()
+
+
 __all__ = [
     "SampleReport",
     "ensure_first_launch",
+    "ensure_first_launch_in",
     "load_sample_data",
     "remove_sample_data",
     "sample_sources",

@@ -180,8 +180,11 @@ class DecideArea(Area):
     @work(thread=True, exclusive=True, exit_on_error=False, group="decide-evidence")
     def _load_evidence(self) -> None:
         """Evidence read through a cursor of the app's one database handle."""
+        from fwtui.store.sample import ensure_first_launch_in
+
         database = self.context.database
         try:
+            ensure_first_launch_in(database)
             cursor = database.cursor()
         except StoreError as exc:
             evidence = EvidenceLoad(note=f"no measured evidence: {exc}", db_path=database.path)

@@ -24,6 +24,7 @@ from screens.results.export import Exporter
 from screens.results.filters import FilterBar
 from screens.results.grid import ResultsGrid
 from screens.results.groups import GroupsView
+from screens.results.machines import MachinesView
 from screens.results.opening import SourceOpened, open_browsed
 from screens.results.reading import LoadFailed, SourceReader, run_read
 from screens.results.reports import ChartView, CompareView, DetailView, ReportView
@@ -46,10 +47,11 @@ fetches more as you scroll, so it stays quick with millions of results.
 | `o` / `r` | sort by the next column / reverse the order (or click a column header) |
 | `g` | group by framework, workload, machine, scenario, device or variant (enter drills in) |
 | `p` | charts: p50 and throughput per framework, and the latency percentiles |
+| `m` | machines side by side: hardware, peaks, versions; one framework across machines (fraction of peak) and the fleet's best framework per workload |
 | `/` | SQL console (read-only; `↑` `↓` recall earlier queries; a query name such as `leaderboard` runs it) |
 | `x` | export the database (Parquet, CSV or JSON) |
 | `a` | show all runs (clear the run filter) |
-| `f5` | reload (and open the local database again if another process held it) |
+| `f5` | reload (and open the local database again if another process held it; a fleet store: fetch it again) |
 | `escape` | back to the table |
 
 **Filters** (top two rows): framework, workload, scenario, device, machine, status and a date range
@@ -57,11 +59,12 @@ fetches more as you scroll, so it stays quick with millions of results.
 not be trusted; the detail view explains each. Results marked *external* are published numbers kept for
 reference, never measured here.
 
-Headless: `fwtui query NAME|SQL`, `fwtui export`, `fwtui import`, `fwtui sample-data`.
+Headless: `fwtui query NAME|SQL` (`fleet_machines`, `fleet_compare`, `fleet_best` for machines side by side),
+`fwtui export`, `fwtui import`, `fwtui sample-data`. A fleet store (`fwtui s3://bucket/prefix`) opens here read-only.
 """
 
 # Failures of these reads are notified; the others (open, options, window, groups) go on the status line.
-_NOTIFIED_FAILURES = frozenset({"detail", "compare", "chart", "export"})
+_NOTIFIED_FAILURES = frozenset({"detail", "compare", "chart", "export", "machines"})
 _MAX_COMPARED = 6
 
 
@@ -77,6 +80,7 @@ class ResultsArea(Area):
         Binding("r", "reverse_sort", "Reverse", show=False),
         Binding("g", "cycle_group", "Group"),
         Binding("p", "charts", "Charts"),
+        Binding("m", "machines", "Machines"),
         Binding("slash", "sql", "SQL", key_display="/"),
         Binding("x", "export", "Export"),
         Binding("a", "all_runs", "All runs", show=False),
@@ -109,6 +113,7 @@ class ResultsArea(Area):
             yield DetailView(self.reader, id="results-detail")
             yield CompareView(self.reader, id="results-compare")
             yield ChartView(self.reader, id="results-chart")
+            yield MachinesView(self.reader, id="results-machines")
             yield SqlConsole(self.reader, id="results-sql")
         yield Exporter(self.reader)
 
@@ -285,6 +290,10 @@ class ResultsArea(Area):
         view = self.query_one(ChartView)
         self._await_report(view, view.show(self.filters))
 
+    def action_machines(self) -> None:
+        view = self.query_one(MachinesView)
+        self._await_report(view, view.show(self.filters))
+
     def _await_report(self, view: ReportView, started: bool) -> None:
         if started:
             self._awaited_report = view.id
@@ -305,6 +314,9 @@ class ResultsArea(Area):
         source = self.reader.source
         if source is None or (not self.context.browsing_stored and not source.writable):
             self._open_source(retry=True)  # whatever held the database may have let go of it
+        elif self.context.browse_remote is not None:
+            self.reader.close()
+            self._open_source()  # a fleet store: read what has been pushed since
         else:
             self.query_one(FilterBar).reload_options()
             self._forget()

@@ -81,7 +81,7 @@ class SqlConsole(Vertical):
         self._message("running…")
         source = self.reader.source
         # Typed SQL runs where the source says: a locked sandbox for a stored file, else the gate on this handle.
-        self.reader.read(self, "sql", lambda _con: run_console_query(source.user_sql(), text), _QueryDone)
+        self.reader.read(self, "sql", lambda _con: run_console_query(source.user_sql(text), text), _QueryDone)
 
     @on(_QueryDone)
     def _done(self, message: _QueryDone) -> None:

@@ -13,6 +13,7 @@ from textual.message import Message
 from fwtui.errors import FwtuiError
 from fwtui.store.browse import ResultsSource, filter_options, open_source
 from fwtui.store.errors import StoreError
+from fwtui.store.fleet_read import open_remote_source
 from fwtui.store.local import DatabaseAccess, LocalDatabase
 from screens.context import AppContext
 
@@ -47,7 +48,9 @@ def open_browsed(context: AppContext, *, retry: bool) -> SourceOpened:
     handle) and its filter options."""
     try:
         local: LocalOpened | None = None
-        if context.browsing_stored:
+        if context.browse_remote is not None:
+            source = open_remote_source(context.browse_remote)
+        elif context.browsing_stored:
             source = open_source(context.results_source, read_only=True)
         else:
             source, local = _open_local(context.database, retry=retry)
@@ -59,24 +62,19 @@ def open_browsed(context: AppContext, *, retry: bool) -> SourceOpened:
     except FwtuiError:
         raise
     except Exception as exc:  # said in one line, with the path
-        raise FwtuiError(f"cannot open {context.results_source}: {exc}") from None
+        where = context.browse_remote.url if context.browse_remote else context.results_source
+        raise FwtuiError(f"cannot open {where}: {exc}") from None
 
 
 def _open_local(database: LocalDatabase, *, retry: bool) -> tuple[ResultsSource, LocalOpened]:
     """The local database through the app's one handle; ``retry`` opens it again when another process held
     it. Browsing only reads, apart from the sample data loaded on the first launch."""
-    from fwtui.store.sample import ensure_first_launch
+    from fwtui.store.sample import ensure_first_launch_in
 
     before = database.current()
     access = database.reopen() if retry else database.access()
     if not access.readable:
         raise StoreError(access.describe())
-    sample = None
-    if access.writable:
-        writer = database.writer()
-        try:
-            sample = ensure_first_launch(writer)
-        finally:
-            writer.close()
+    sample = ensure_first_launch_in(database)
     changed = before is not None and before != access
     return database.results_source(), LocalOpened(access, changed, sample)

@@ -233,7 +233,22 @@ def compare_renderable(details: list[dict[str, Any]], samples: list[np.ndarray])
         "Results on different machines, batch sizes or scenarios are not like for like.",
         style="dim",
     )
-    return Group(table, Text(""), note)
+    versions = _differing_versions(details, letters)
+    return Group(table, Text(""), *([Text(versions, style="yellow")] if versions else []), note)
+
+
+def _differing_versions(details: list[dict[str, Any]], letters: list[str]) -> str | None:
+    """A line naming each framework compared at more than one version, or None."""
+    seen: dict[str, dict[str, list[str]]] = {}
+    for letter, d in zip(letters, details, strict=True):
+        framework = str(d.get("framework"))
+        seen.setdefault(framework, {}).setdefault(value_text(d.get("framework_version")), []).append(letter)
+    parts = [
+        f"{framework} " + ", ".join(f"{version} ({' '.join(ls)})" for version, ls in versions.items())
+        for framework, versions in seen.items()
+        if len(versions) > 1
+    ]
+    return "Framework versions differ: " + "; ".join(parts) if parts else None
 
 
 def _ratio_text(a: dict[str, Any], b: dict[str, Any]) -> str:

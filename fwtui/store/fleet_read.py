@@ -1,0 +1,142 @@
+"""Reading a fleet store: browse it (DuckDB over the registered fsspec filesystem), or import it.
+
+The one place an ``s3://`` (or ``gs://``, ``az://``) location is resolved for reading by fwtui's own code:
+``open_any`` is what ``fwtui export --db`` calls, ``open_remote_source`` what the Results area calls, and
+``import_remote`` what ``fwtui import`` calls. Only the files a manifest lists are read (``fleet.py``). User
+SQL never runs on these connections: it gets a locked copy of the tables (``fleet_sandbox.py``).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from fwtui.errors import UsageError
+from fwtui.store.browse import ResultsSource, connect_relations, limit_memory, open_for_reading
+from fwtui.store.errors import StoreError
+from fwtui.store.fleet import FleetFile, FleetListing, describe_ignored, read_listing, relation_sql
+from fwtui.store.importexport import TABLES, ImportReport, import_into, sql_literal
+from fwtui.store.remote import RemoteLocation, is_remote_url, open_filesystem, parse_remote, remote_errors
+
+if TYPE_CHECKING:
+    from fsspec import AbstractFileSystem
+
+    from fwtui.store.store import Store
+
+# The tables every view joins are fetched at open, all at once (many small objects: concurrent requests, not
+# one after another), and held in memory; raw samples, the bulk, are read on demand through the filesystem
+# registered with DuckDB (a detail view reads one result's samples).
+EAGER_TABLES = ("machines", "runs", "results")
+FETCH_BATCH = 256
+
+
+def fleet_listing(location: RemoteLocation, fs: AbstractFileSystem | None = None) -> FleetListing:
+    """The checked listing of ``location``; an error when it holds no complete export at all."""
+    fs = fs or open_filesystem(location)
+    listing = read_listing(fs, location)
+    if not listing.of("results"):
+        why = describe_ignored(listing)
+        raise StoreError(
+            f"{location.url}: no fwtui export here (no manifest lists any results)"
+            + (f"; {why}" if why else "")
+        )
+    return listing
+
+
+def connect_remote(
+    location: RemoteLocation, fs: AbstractFileSystem | None = None
+) -> tuple[duckdb.DuckDBPyConnection, FleetListing]:
+    """An in-memory database over the fleet store: machines, runs and results fetched once into memory (so
+    browsing is as quick as on a local file); samples read through the filesystem registered with DuckDB."""
+    fs = fs or open_filesystem(location)
+    listing = fleet_listing(location, fs)
+    with tempfile.TemporaryDirectory(prefix="fwtui-fleet-") as tmp:
+        eager = [f for f in sorted(listing.files, key=lambda f: f.path) if f.table in EAGER_TABLES]
+        local = fetch_files(fs, location, eager, Path(tmp))
+        relations: dict[str, str | None] = {}
+        for table in TABLES:
+            files = listing.of(table)
+            if not files:
+                relations[table] = None
+            elif table in EAGER_TABLES:
+                paths = ", ".join(sql_literal(local[f.path]) for f in eager if f.table == table)
+                relations[table] = f"read_parquet([{paths}], union_by_name = true, hive_partitioning = false)"
+            else:
+                relations[table] = relation_sql(location, files)
+
+        def prepare(con: duckdb.DuckDBPyConnection) -> None:
+            con.register_filesystem(fs)
+
+        with remote_errors(location):
+            con = connect_relations(relations, location.url, prepare=prepare, materialise=EAGER_TABLES)
+    return con, listing
+
+
+def fetch_files(
+    fs: AbstractFileSystem, location: RemoteLocation, files: list[FleetFile], folder: Path
+) -> dict[str, str]:
+    """Fetch ``files`` into ``folder``, many requests at a time; each file's local path by its store path."""
+    local: dict[str, str] = {}
+    with remote_errors(location):
+        for start in range(0, len(files), FETCH_BATCH):
+            batch = files[start : start + FETCH_BATCH]
+            contents = fs.cat([location.key(f.path) for f in batch])
+            for item in batch:
+                path = folder / f"{len(local):06d}.parquet"
+                path.write_bytes(contents[location.key(item.path)])
+                local[item.path] = str(path)
+    return local
+
+
+def open_remote_source(location: RemoteLocation) -> ResultsSource:
+    """The fleet store as a read-only Results source."""
+    from fwtui.store.fleet_sandbox import open_fleet_sandbox
+
+    con, _ = connect_remote(location)
+    # Typed SQL never runs on ``con`` (it has the store's filesystem registered): it gets a locked copy.
+    source = ResultsSource(
+        Path(location.key()),
+        "object store",
+        False,
+        lambda: con,
+        con.close,
+        stored=True,
+        sandbox_factory=lambda samples: open_fleet_sandbox(location, samples=samples),
+    )
+    limit_memory(con)
+    return source
+
+
+def open_any(db: str | None, endpoint_url: str | None = None) -> ResultsSource:
+    """What a read-only command works on: a fleet store URL, a database or Parquet directory, or the local one."""
+    if db is not None and is_remote_url(db):
+        return open_remote_source(parse_remote(db, endpoint_url))
+    if endpoint_url:
+        raise UsageError("--endpoint-url applies to s3:// locations only")
+    return open_for_reading(db)
+
+
+def import_remote(
+    store: Store, location: RemoteLocation, *, source_label: str | None = "import"
+) -> ImportReport:
+    """Merge the fleet store into ``store``: the listed files are fetched, then imported like a local export."""
+    fs = open_filesystem(location)
+    listing = fleet_listing(location, fs)
+    with tempfile.TemporaryDirectory(prefix="fwtui-import-") as tmp:
+        local: list[str] = []
+        remote: list[str] = []
+        for index, item in enumerate(sorted(listing.files, key=lambda f: f.path)):
+            # A flat layout: the machine is a column of every file, not read from the folder name.
+            folder = Path(tmp) / item.table
+            folder.mkdir(exist_ok=True)
+            local.append(str(folder / f"{index:06d}.parquet"))
+            remote.append(location.key(item.path))
+        with remote_errors(location, "cannot fetch the fleet store"):
+            fs.get(remote, local)
+        try:
+            return import_into(store, Path(tmp), source_label=source_label)
+        except StoreError as exc:  # the message names the fetched copy; name the store instead
+            raise StoreError(str(exc).replace(tmp, location.url)) from None
