@@ -12,7 +12,8 @@ def register(subparsers: Any) -> None:
         help="merge another results database or Parquet export into the local one",
         description=(
             "Merge PATH (a .duckdb results database or a directory of Parquet exports) into the local "
-            "database. Rows already present (same ids) are skipped, so importing twice adds nothing."
+            "database. Rows already present (same ids) are skipped, so importing twice adds nothing. Every "
+            "imported result's flags are recomputed from its samples; the flagged ones are listed."
         ),
     )
     parser.add_argument("path", help="a results database or a Parquet export directory")
@@ -25,9 +26,12 @@ def run(args: argparse.Namespace) -> int:
     from fwtui.paths import default_db_path
     from fwtui.store import open_store
     from fwtui.store.importexport import import_into
+    from fwtui.store.revalidate import describe
 
     target = Path(args.db).expanduser() if args.db else default_db_path()
     with open_store(target) as store:
         report = import_into(store, Path(args.path))
     print(f"imported {args.path} into {target}: {report.summary()}")
+    for line in describe(report.revalidated):
+        print(f"  {line}")
     return 0
