@@ -115,7 +115,9 @@ def compute(
     dtype = checks.dtype_used or evidence.dtype
     gflops = flags.implied_gflops(evidence.flops_per_sample, evidence.batch_size, mean_ms)
     ceiling = flags.ceiling_gflops(evidence.device, dtype, logical_cpus)
-    if flags.faster_than_peak(gflops, peak_gflops, ceiling):
+    # The peak is the float32 (or the record's dtype's) figure: another dtype is held to its own ceiling only.
+    peak = peak_gflops if dtype == evidence.dtype else None
+    if flags.faster_than_peak(gflops, peak, ceiling):
         found.append("faster_than_peak")
     timed_bad = flags.output_mismatch(checks.timed_output_error, checks.timed_output_tolerance)
     if flags.output_mismatch(evidence.max_abs_error, evidence.tolerance) or timed_bad:
