@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from fwtui.bench import flags, validity
+from fwtui.bench import flags, stats, validity
 from fwtui.bench.spec import run_label
 
 _COLUMNS = (
@@ -78,12 +78,34 @@ def revalidate(con: duckdb.DuckDBPyConnection, result_ids: Iterable[str]) -> lis
         )
         if list(computed) != list(row["flags"] or []):
             con.execute("UPDATE results SET flags = ? WHERE result_id = ?", [list(computed), result_id])
+        _null_unsupported_tails(con, result_id, row, len(samples.get(result_id, [])), evidence.inner_iterations)
         label = run_label(
             str(row["framework"]), str(row["variant"]), str(row["workload"]), str(row["size"]),
             str(row["scenario"]), device=str(row["device"]),
         )  # fmt: skip
         found.append(Revalidated(result_id, label, computed))
     return found
+
+
+def _null_unsupported_tails(
+    con: duckdb.DuckDBPyConnection, result_id: str, row: dict[str, object], n: int, inner: int
+) -> None:
+    """Tail percentiles the samples cannot support become NULL, with the reason in ``details``."""
+    reason = stats.tails_reason(n, inner)
+    if reason is None or row["status"] != "ok":
+        return
+    keep = {key: inner <= 1 and n >= minimum for key, minimum in stats.MIN_SAMPLES_FOR_TAIL.items()}
+    details = row["details"]
+    if isinstance(details, str):
+        try:
+            details = json.loads(details)
+        except ValueError:
+            details = None
+    merged = {**(details if isinstance(details, dict) else {}), "tails_reason": reason}
+    assignments = ", ".join(f"{key}_ms = NULL" for key, kept in keep.items() if not kept)
+    con.execute(
+        f"UPDATE results SET {assignments}, details = ? WHERE result_id = ?", [json.dumps(merged), result_id]
+    )
 
 
 def describe(found: list[Revalidated]) -> list[str]:
