@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import resource
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,7 +126,7 @@ class Window:
         }
 
     @classmethod
-    def from_dict(cls, data: JsonObject) -> Window:
+    def from_dict(cls, data: Mapping[str, object]) -> Window:
         f = Fields(data, "contention window")
         return cls(
             wall_s=f.number("wall_s"),
