@@ -87,7 +87,8 @@ def test_unsynced_step_only_where_dispatch_is_asynchronous() -> None:
     assert "unsynced_step" not in _flags(isolated_call_ms=0.02, checks=_checks(materialise_ms=5.0))
     # No floor: a tiny call that only dispatches is caught too.
     assert flags.unsynced_step(True, 0.004, 0.05, None)
-    assert not flags.unsynced_step(True, 2.5, 0.01, 2.0)
+    assert not flags.unsynced_step(True, 2.5, 0.01, 0.9)
+    assert flags.unsynced_step(True, 2.5, 0.01, 0.1)  # back-to-back calls far quicker than call + fetch
 
 
 def test_recompiled_dtype_unchecked_and_busy() -> None:

@@ -252,6 +252,7 @@ def run(spec: RunSpec, out: Emitter) -> None:
         compiles_end, _ = timed_checks.compile_count(prepared)
         steady_ms = float(np.median(samples))
         lone = timed_checks.isolated_call(step, steady_ms)
+        paired = timed_checks.fetch_ratio(step, steady_ms) if runner.dispatches_asynchronously(device) else None
         measure_s = time.perf_counter() - t0
         timed = (
             timed_checks.check_inference_output(wspec, weights, x, lone.output)
@@ -263,6 +264,7 @@ def run(spec: RunSpec, out: Emitter) -> None:
         checks = StepChecks(
             async_dispatch=runner.dispatches_asynchronously(device),
             materialise_ms=lone.materialise_ms,
+            fetch_ratio=paired,
             timed_output=timed.what,
             timed_output_error=_finite(timed.error),
             timed_output_tolerance=timed.tolerance,

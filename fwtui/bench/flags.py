@@ -24,6 +24,10 @@ PEAK_MARGIN = 1.15  # best-of and median peaks differ by up to ~5% here; only fl
 # A call timed alone that is this much quicker than its work (its output fetched, or the loop's mean)
 # returned before the work ended.
 UNSYNCED_RATIO = 0.3
+# Back-to-back calls this much quicker than the same calls followed by reading their output only enqueue the
+# work. JAX on this 2-core VM with other processes using ~1.7 CPUs: synchronised steps 0.40-1.43 (the read is a
+# copy of a finished output, the gemm's 4 MB included); without block_until_ready 0.001-0.16 (mlp at batch 1).
+UNSYNCED_FETCH_RATIO = 0.25
 # Absolute ceilings for when no peak was measured (or a stored one is implausible): FLOPs per cycle per
 # logical core at a 6 GHz clock, above any CPU sold (2 AVX-512 FMA units: 64 float32 FLOPs per cycle;
 # AMX: 1024 bfloat16), and per GPU above any accelerator's dense figure (B200 fp8 ~4.5 PFLOP/s).
@@ -50,8 +54,8 @@ FLAG_EXPLANATIONS: dict[str, str] = {
         "this framework did not compute the same thing and its speed is not comparable."
     ),
     "unsynced_step": (
-        "On a framework that dispatches asynchronously, a call returned long before its output could be read "
-        "(or much sooner than calls in the loop take): the timed step does not wait for its work."
+        "On a framework that dispatches asynchronously, calls returned long before their output could be read: "
+        "the timed step does not wait for its work."
     ),
     "busy_machine": (
         "During the timed samples other processes used at least half a CPU, or the hypervisor took 5% of the "
@@ -162,21 +166,26 @@ def unsynced_step(
     async_dispatch: bool,
     isolated_call_ms: float | None,
     materialise_ms: float | None,
-    loop_mean_ms: float | None,
+    fetch_ratio: float | None,
 ) -> bool:
-    """True when, on a framework that dispatches asynchronously, a lone call returned before its work ended.
+    """True when, on a framework that dispatches asynchronously, calls return before their work ends.
 
-    Two signatures, no floor on the call's length: reading the lone call's output to the host took most of
-    the time (the call had only enqueued the work), or the lone call was far quicker than the loop's *mean*
-    call (a bounded dispatch queue makes the loop pay for the work; its fastest samples may be dispatch-only,
-    so they are no reference). A synchronous framework (CPU PyTorch, ONNX Runtime) returns finished work by
-    construction, so contention there can never raise this flag.
+    Two signatures, no floor on the call's length: a lone call (after a pause) took under
+    :data:`UNSYNCED_RATIO` of itself plus reading its output to the host, or back-to-back calls took under
+    :data:`UNSYNCED_FETCH_RATIO` of the same calls followed by that read (pairs interleaved, so contention
+    slows both alike; the loop's own fast samples are no reference, as they can be dispatch-only). A
+    synchronous framework (CPU PyTorch, ONNX Runtime) returns finished work by construction, so contention
+    there can never raise this flag.
     """
-    if not async_dispatch or isolated_call_ms is None:
+    if not async_dispatch:
         return False
-    if materialise_ms is not None and isolated_call_ms < UNSYNCED_RATIO * (isolated_call_ms + materialise_ms):
+    if (
+        isolated_call_ms is not None
+        and materialise_ms is not None
+        and isolated_call_ms < UNSYNCED_RATIO * (isolated_call_ms + materialise_ms)
+    ):
         return True
-    return loop_mean_ms is not None and isolated_call_ms < UNSYNCED_RATIO * loop_mean_ms
+    return fetch_ratio is not None and fetch_ratio < UNSYNCED_FETCH_RATIO
 
 
 def busy_machine(contention: Window | None) -> bool:

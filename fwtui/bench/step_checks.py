@@ -17,6 +17,7 @@ from fwtui.json_fields import Fields, JsonObject
 class StepChecks:
     async_dispatch: bool = False  # the framework returns before the device work ends (JAX, torch/TF on GPU)
     materialise_ms: float | None = None  # fetching the isolated call's output to the host, after the call
+    fetch_ratio: float | None = None  # median plain call / median call + fetch of its output, interleaved
     timed_output: str | None = None  # what of a timed call's output was checked, or why nothing was
     timed_output_error: float | None = None  # its max abs (inference) or rel (training) error
     timed_output_tolerance: float | None = None
@@ -31,6 +32,7 @@ class StepChecks:
         data: JsonObject = {
             "async_dispatch": self.async_dispatch,
             "materialise_ms": self.materialise_ms,
+            "fetch_ratio": self.fetch_ratio,
             "timed_output": self.timed_output,
             "timed_output_error": self.timed_output_error,
             "timed_output_tolerance": self.timed_output_tolerance,
@@ -50,6 +52,7 @@ class StepChecks:
         return cls(
             async_dispatch=f.flag("async_dispatch", False),
             materialise_ms=f.opt_number("materialise_ms"),
+            fetch_ratio=f.opt_number("fetch_ratio"),
             timed_output=f.opt_text("timed_output"),
             timed_output_error=f.opt_number("timed_output_error"),
             timed_output_tolerance=f.opt_number("timed_output_tolerance"),

@@ -66,6 +66,33 @@ def isolated_call(step: Callable[[], object], steady_ms: float) -> IsolatedCall:
     return slowest
 
 
+PAIRED_S = 0.3  # time spent on paired calls; at least PAIRED_MIN pairs, at most PAIRED_MAX
+PAIRED_MIN, PAIRED_MAX = 10, 200
+
+
+def fetch_ratio(step: Callable[[], object], steady_ms: float) -> float | None:
+    """Median of plain calls over the median of calls whose output is then fetched to the host, interleaved.
+
+    A step that waits for its work costs about the same either way (the fetch is a copy of a finished
+    output); a step that only enqueues it pays for the work in the fetch, so the ratio falls far below 1.
+    Pairs run back to back, so contention slows both sides alike.
+    """
+    pairs = int(min(PAIRED_MAX, max(PAIRED_MIN, PAIRED_S * 1000.0 / max(steady_ms, 1e-3) / 2)))
+    plain: list[int] = []
+    fetched: list[int] = []
+    for _ in range(pairs):
+        t0 = time.perf_counter_ns()
+        step()
+        t1 = time.perf_counter_ns()
+        if to_host(step()) is None:
+            return None
+        t2 = time.perf_counter_ns()
+        plain.append(t1 - t0)
+        fetched.append(t2 - t1)
+    denominator = float(np.median(fetched))
+    return float(np.median(plain)) / denominator if denominator > 0 else None
+
+
 def check_rows(batch: int) -> np.ndarray:
     return np.unique(np.linspace(0, batch - 1, min(batch, CHECK_ROWS)).astype(int))
 

@@ -122,7 +122,7 @@ def compute(
     timed_bad = flags.output_mismatch(checks.timed_output_error, checks.timed_output_tolerance)
     if flags.output_mismatch(evidence.max_abs_error, evidence.tolerance) or timed_bad:
         found.append("output_mismatch")
-    if flags.unsynced_step(checks.async_dispatch, evidence.isolated_call_ms, checks.materialise_ms, mean_ms):
+    if flags.unsynced_step(checks.async_dispatch, evidence.isolated_call_ms, checks.materialise_ms, checks.fetch_ratio):
         found.append("unsynced_step")
     if checks.compiles_measure is not None and checks.compiles_measure > 0:
         found.append("recompiled")
