@@ -242,3 +242,14 @@ def test_cuda_runs_are_measured_or_skipped_with_reason() -> None:
             assert record["device"] == "cuda" and "output_mismatch" not in record["flags"]
         else:
             assert record["reason"]
+
+
+def test_removing_the_jax_sync_at_batch_1_is_caught() -> None:
+    """At batch 1 a dispatch and the work take similar times: the paired fetch check still tells them apart."""
+    base = RunSpec(framework="jax", workload="mlp", mode="inference", variant="jit", timeout_s=300, **FAST)
+    session = run_session([base, base.with_changes(fault="no_sync")], peak_lookup=lambda device: None)
+    latency = [r.to_dict() for r in session.records if r.scenario == "latency"]
+    assert [r["batch_size"] for r in latency] == [1, 1]
+    synced, unsynced = latency
+    assert "unsynced_step" not in synced["flags"]
+    assert "unsynced_step" in unsynced["flags"]
