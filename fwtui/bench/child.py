@@ -235,7 +235,9 @@ def run(spec: RunSpec, out: Emitter) -> None:
 
         out.enter("warmup", scenario)
         compiles_start, counter = timed_checks.compile_count(prepared)
+        warmup_watch = contention.Watch()
         warmup_s, warm_ms = harness.warmup(step, config.warmup_s)
+        warmup_window = warmup_watch.stop()
 
         out.enter("measure", scenario)
         t0 = time.perf_counter()
@@ -273,6 +275,7 @@ def run(spec: RunSpec, out: Emitter) -> None:
             compile_counter=counter,
             dtype_used=timed.dtype,
             contention=window,
+            warmup_contention=warmup_window,
             cpu_frequency=contention.cpu_frequency() or None,
         )
 

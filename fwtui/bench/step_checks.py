@@ -25,7 +25,8 @@ class StepChecks:
     compiles_measure: int | None = None  # ...and during the timed samples: steady state must have none
     compile_counter: str | None = None  # which counter was read, or why none could be
     dtype_used: str | None = None  # the dtype of the timed output (peak and FLOP/s are per dtype)
-    contention: Window | None = None  # the measure phase's window
+    contention: Window | None = None  # the measure phase's window (the one flags are decided on)
+    warmup_contention: Window | None = None  # the warm-up's, for the record
     cpu_frequency: JsonObject | None = None
 
     def to_dict(self) -> JsonObject:
@@ -41,6 +42,7 @@ class StepChecks:
             "compile_counter": self.compile_counter,
             "dtype_used": self.dtype_used,
             "contention": None if self.contention is None else self.contention.to_dict(),
+            "warmup_contention": None if self.warmup_contention is None else self.warmup_contention.to_dict(),
             "cpu_frequency": self.cpu_frequency,
         }
         return {key: value for key, value in data.items() if value is not None}
@@ -49,6 +51,7 @@ class StepChecks:
     def from_dict(cls, data: Mapping[str, object]) -> StepChecks:
         f = Fields(data, "step checks")
         contention = f.opt_object("contention")
+        warmup = f.opt_object("warmup_contention")
         return cls(
             async_dispatch=f.flag("async_dispatch", False),
             materialise_ms=f.opt_number("materialise_ms"),
@@ -61,5 +64,6 @@ class StepChecks:
             compile_counter=f.opt_text("compile_counter"),
             dtype_used=f.opt_text("dtype_used"),
             contention=None if contention is None else Window.from_dict(contention),
+            warmup_contention=None if warmup is None else Window.from_dict(warmup),
             cpu_frequency=f.opt_object("cpu_frequency"),
         )
