@@ -17,6 +17,8 @@ from fwtui.bench.step_checks import StepChecks
 
 # Stored figures and the ones recomputed from the stored samples may differ by float rounding only.
 STATS_RELATIVE_SLACK = 1e-6
+# Figures published without samples are rounded: latency and throughput must agree within 10%.
+PUBLISHED_SLACK = 0.1
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Evidence:
     stored_mean_ms: float | None
     stored_throughput: float | None
     min_iterations: int = flags.MIN_ITERATIONS
+    batch_stated: bool = True  # False: unknown batch (a published table); 1 is then only a lower bound
 
     @classmethod
     def from_row(cls, row: Mapping[str, object]) -> Evidence:
@@ -69,6 +72,7 @@ class Evidence:
             stored_p50_ms=_float(row.get("p50_ms")),
             stored_mean_ms=_float(row.get("mean_ms")),
             stored_throughput=_float(row.get("throughput_samples_per_s")),
+            batch_stated=row.get("batch_size") is not None,
         )
 
 
@@ -99,6 +103,14 @@ def compute(
     if evidence.status != "ok":
         return ()
     if not samples_ms:
+        # Nothing can be verified; stored latency and throughput can still contradict each other.
+        stored_mean = evidence.stored_mean_ms
+        implied = evidence.batch_size * 1000.0 / stored_mean if stored_mean else None
+        if implied is not None and evidence.stored_throughput is not None:
+            low = evidence.stored_throughput < implied * (1 - PUBLISHED_SLACK)  # under one sample per call
+            high = evidence.batch_stated and evidence.stored_throughput > implied * (1 + PUBLISHED_SLACK)
+            if low or high:
+                return ("no_samples", "inconsistent_stats")
         return ("no_samples",)
     found: list[str] = []
     summary = stats.summarize(samples_ms)
