@@ -70,3 +70,58 @@ def test_the_leaderboard_queries_exclude_every_invalidating_flag() -> None:
     for name in ("leaderboard", "speedup"):
         listed = get_query(name).sql.split("list_has_any(flags, [", 1)[1].split("]", 1)[0]
         assert {item.strip(" '") for item in listed.split(",")} == INVALIDATING_FLAGS, name
+
+
+def _honest_with_processes(con, process_n: list[int] | None) -> tuple[str, list[float]]:  # type: ignore[no-untyped-def]
+    """A measured sample result given three processes whose figures follow from its samples."""
+    import json
+
+    from fwtui.bench.significance import per_process_medians, spread
+
+    result_id, details = con.execute(
+        "SELECT r.result_id, r.details FROM results r WHERE source = 'sample' AND status = 'ok' "
+        "AND (SELECT count(*) FROM samples s WHERE s.result_id = r.result_id) >= 30 ORDER BY result_id LIMIT 1"
+    ).fetchone()
+    (samples,) = con.execute("SELECT list(ms ORDER BY seq) FROM samples WHERE result_id = ?", [result_id]).fetchone()
+    third = len(samples) // 3
+    counts = [third, third, len(samples) - 2 * third]
+    parts = [samples[:third], samples[third : 2 * third], samples[2 * third :]]
+    found = spread(per_process_medians(parts))
+    assert found.ci95_ms is not None
+    merged = {key: value for key, value in json.loads(details or "{}").items() if key != "process_n"}
+    if process_n is not None:
+        merged["process_n"] = process_n or counts
+    con.execute(
+        "UPDATE results SET repetitions = 3, process_p50_ms = ?, process_cv = ?, ci95_low_ms = ?, ci95_high_ms = ?, "
+        "details = ? WHERE result_id = ?",
+        [list(found.medians_ms), found.cv, *found.ci95_ms, json.dumps(merged), result_id],
+    )
+    return str(result_id), list(found.medians_ms)
+
+
+def test_per_process_figures_are_checked_against_the_samples(tmp_path: Path) -> None:
+    from fwtui.store.revalidate import revalidate
+
+    with open_store(tmp_path / "r.duckdb") as store:
+        load_sample_data(store)
+        con = store.connection
+        # Honest: the medians of the samples split per process (with and without the split being stored).
+        for process_n in ([], None):
+            result_id, _ = _honest_with_processes(con, process_n)
+            [found] = revalidate(con, [result_id])
+            assert "inconsistent_stats" not in found.flags, (process_n, found.flags)
+        # Forged: processes that agree far better than the samples allow (a narrow interval: "significant").
+        result_id, medians = _honest_with_processes(con, [])
+        center = sorted(medians)[1]
+        con.execute(
+            "UPDATE results SET process_p50_ms = ?, process_cv = 0.0001, ci95_low_ms = ?, ci95_high_ms = ? "
+            "WHERE result_id = ?",
+            [[center, center * 1.0001, center * 0.9999], center * 0.999, center * 1.001, result_id],
+        )
+        [found] = revalidate(con, [result_id])
+        assert "inconsistent_stats" in found.flags and found.invalid
+        # A claimed repetition count that does not match its medians.
+        result_id, _ = _honest_with_processes(con, [])
+        con.execute("UPDATE results SET repetitions = 5 WHERE result_id = ?", [result_id])
+        [found] = revalidate(con, [result_id])
+        assert "inconsistent_stats" in found.flags

@@ -91,6 +91,9 @@ class MeasurementDetails:
     load_average: tuple[float, ...] | None = None  # a busy machine explains noisy samples
     tolerance_rel: float | None = None
     checks: StepChecks | None = None  # the timed step's own evidence: output, compiles, contention
+    # Resident memory when the run started: the rest of peak_rss_mb is what this run added (in a child that ran
+    # other runs before, this includes the framework and what its allocator kept from them).
+    rss_at_start_mb: float | None = None
 
     def to_dict(self) -> JsonObject:
         """Only what was reported: a child always reports every field."""
@@ -103,6 +106,7 @@ class MeasurementDetails:
             "load_average": None if self.load_average is None else list(self.load_average),
             "tolerance_rel": self.tolerance_rel,
             "checks": None if self.checks is None else self.checks.to_dict(),
+            "rss_at_start_mb": self.rss_at_start_mb,
         }
         return {key: value for key, value in data.items() if value is not None}
 
@@ -118,6 +122,7 @@ class MeasurementDetails:
             load_average=f.numbers("load_average") if f.has("load_average") else None,
             tolerance_rel=f.opt_number("tolerance_rel"),
             checks=StepChecks.from_dict(f.json_object("checks")) if f.has("checks") else None,
+            rss_at_start_mb=f.opt_number("rss_at_start_mb"),
         )
 
 
@@ -138,6 +143,9 @@ class RecordDetails:
     break_even_baseline: str | None = None
     break_even_reason: str | None = None
     tails_reason: str | None = None  # why p90/p95/p99 are NULL (too few single-call samples), or None
+    # Samples per process, in the stored order: re-validation splits the samples by it to recompute the
+    # per-process medians an import claims.
+    process_n: tuple[int, ...] | None = None
 
     def to_dict(self) -> JsonObject:
         data: JsonObject = {}
@@ -157,6 +165,8 @@ class RecordDetails:
             "tails_reason": self.tails_reason,
         }
         data.update({key: value for key, value in extras.items() if value is not None})
+        if self.process_n is not None:
+            data["process_n"] = list(self.process_n)
         return data
 
     @classmethod
@@ -173,6 +183,7 @@ class RecordDetails:
             break_even_baseline=f.opt_text("break_even_baseline"),
             break_even_reason=f.opt_text("break_even_reason"),
             tails_reason=f.opt_text("tails_reason"),
+            process_n=tuple(int(v) for v in f.numbers("process_n")) if f.has("process_n") else None,
         )
 
 
@@ -201,7 +212,10 @@ class ResultRecord:
     inner_iterations: int | None = None
     latency_ms: LatencyStats | None = None
     cv: float | None = None
-    ci95_ms: tuple[float, float] | None = None
+    ci95_ms: tuple[float, float] | None = None  # across processes (fwtui.bench.significance)
+    repetitions: int | None = None  # independent processes the result was measured in
+    process_p50_ms: tuple[float, ...] = ()  # each process's median per-call time, in the order they ran
+    process_cv: float | None = None  # between-process spread: CV of process_p50_ms
     throughput_samples_per_s: float | None = None
     gflops: float | None = None
     flops_per_sample: float | None = None
@@ -278,6 +292,9 @@ class ResultRecord:
             latency_ms=None if latency is None else LatencyStats.from_dict(latency),
             cv=f.opt_number("cv"),
             ci95_ms=(ci[0], ci[1]) if ci else None,
+            repetitions=f.opt_integer("repetitions"),
+            process_p50_ms=f.numbers("process_p50_ms"),
+            process_cv=f.opt_number("process_cv"),
             throughput_samples_per_s=f.opt_number("throughput_samples_per_s"),
             gflops=f.opt_number("gflops"),
             flops_per_sample=f.opt_number("flops_per_sample"),

@@ -155,5 +155,7 @@ def compile_count(prepared: Prepared) -> tuple[int | None, str]:
     found = reader()
     if found is None:
         return None, "nothing compiles in this variant"
+    if isinstance(found, str):  # the runner's reason it cannot read the counter
+        return None, found
     count, name = found
     return int(count), str(name)

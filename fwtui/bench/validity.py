@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from fwtui.bench import flags, stats
+from fwtui.bench.significance import per_process_medians, spread
 from fwtui.bench.step_checks import StepChecks
 
 # Stored figures and the ones recomputed from the stored samples may differ by float rounding only.
@@ -41,6 +42,13 @@ class Evidence:
     stored_throughput: float | None
     min_iterations: int = flags.MIN_ITERATIONS
     batch_stated: bool = True  # False: unknown batch (a published table); 1 is then only a lower bound
+    # Repetition across processes, as stored: checked against the samples (a forged spread would make
+    # anything significant). None/() for a result measured before results recorded their processes.
+    repetitions: int | None = None
+    process_p50_ms: tuple[float, ...] = ()
+    process_cv: float | None = None
+    ci95_ms: tuple[float, float] | None = None
+    process_n: tuple[int, ...] | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[str, object]) -> Evidence:
@@ -73,6 +81,11 @@ class Evidence:
             stored_mean_ms=_float(row.get("mean_ms")),
             stored_throughput=_float(row.get("throughput_samples_per_s")),
             batch_stated=row.get("batch_size") is not None,
+            repetitions=_int(row.get("repetitions"), 0) if row.get("repetitions") is not None else None,
+            process_p50_ms=_floats(row.get("process_p50_ms")),
+            process_cv=_float(row.get("process_cv")),
+            ci95_ms=_interval(row.get("ci95_low_ms"), row.get("ci95_high_ms")),
+            process_n=tuple(int(v) for v in _floats(found.get("process_n"))) if "process_n" in found else None,
         )
 
 
@@ -80,6 +93,17 @@ def _float(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return float(value)
+
+
+def _floats(value: object) -> tuple[float, ...]:
+    if not isinstance(value, (list, tuple)):
+        return ()
+    return tuple(v for v in (_float(item) for item in value) if v is not None)
+
+
+def _interval(low: object, high: object) -> tuple[float, float] | None:
+    lo, hi = _float(low), _float(high)
+    return None if lo is None or hi is None else (lo, hi)
 
 
 def _int(value: object, default: int) -> int:
@@ -134,7 +158,8 @@ def compute(
     timed_bad = flags.output_mismatch(checks.timed_output_error, checks.timed_output_tolerance)
     if flags.output_mismatch(evidence.max_abs_error, evidence.tolerance) or timed_bad:
         found.append("output_mismatch")
-    if flags.unsynced_step(checks.async_dispatch, evidence.isolated_call_ms, checks.materialise_ms, checks.fetch_ratio):
+    lone_call_ms = checks.lone_call_ms if checks.lone_call_ms is not None else evidence.isolated_call_ms
+    if flags.unsynced_step(checks.async_dispatch, lone_call_ms, checks.materialise_ms, checks.fetch_ratio):
         found.append("unsynced_step")
     if checks.compiles_measure is not None and checks.compiles_measure > 0:
         found.append("recompiled")
@@ -149,9 +174,49 @@ def compute(
         _differs(evidence.stored_p50_ms, float(p50) if p50 is not None else None)
         or _differs(evidence.stored_mean_ms, mean_ms)
         or _differs(evidence.stored_throughput, throughput)
+        or _processes_inconsistent(evidence, samples_ms)
     ):
         found.append("inconsistent_stats")
     return tuple(found)
+
+
+def _processes_inconsistent(evidence: Evidence, samples_ms: Sequence[float]) -> bool:
+    """Whether the stored per-process figures do not follow from the samples.
+
+    With ``details.process_n`` (samples per process, in stored order) every process median is recomputed;
+    without it, each claimed median must lie within the samples and the pooled median between the claimed
+    ones (a median of a union always does). The spread and the interval must be the medians' own.
+    """
+    medians = evidence.process_p50_ms
+    if evidence.repetitions is None and not medians:
+        return False  # measured before results recorded their processes: nothing is claimed
+    if evidence.repetitions is not None and evidence.repetitions != len(medians):
+        return True
+    if evidence.process_n is not None:
+        if len(evidence.process_n) != len(medians) or sum(evidence.process_n) != len(samples_ms):
+            return True
+        parts, start = [], 0
+        for count in evidence.process_n:
+            parts.append(samples_ms[start : start + count])
+            start += count
+        if any(_differs(m, c) for m, c in zip(medians, per_process_medians(parts), strict=True)):
+            return True
+    elif medians:
+        low, high = min(samples_ms), max(samples_ms)
+        pooled = float(stats.summarize(samples_ms)["p50"] or 0.0)
+        slack = STATS_RELATIVE_SLACK * max(abs(high), 1e-12)
+        if any(m < low - slack or m > high + slack for m in medians):
+            return True
+        if not min(medians) - slack <= pooled <= max(medians) + slack:
+            return True
+    found = spread(medians)
+    if evidence.process_cv is not None and (found.cv is None or _differs(evidence.process_cv, found.cv)):
+        return True
+    if evidence.ci95_ms is not None:
+        if found.ci95_ms is None:
+            return True
+        return any(_differs(a, b) for a, b in zip(evidence.ci95_ms, found.ci95_ms, strict=True))
+    return False
 
 
 def record_row(record: Mapping[str, object]) -> dict[str, object]:
@@ -163,4 +228,9 @@ def record_row(record: Mapping[str, object]) -> dict[str, object]:
         "tolerance", "throughput_samples_per_s", "details",
     )}  # fmt: skip
     row["p50_ms"], row["mean_ms"] = latency.get("p50"), latency.get("mean")
+    row["repetitions"], row["process_p50_ms"] = record.get("repetitions"), record.get("process_p50_ms")
+    row["process_cv"] = record.get("process_cv")
+    ci = record.get("ci95_ms")
+    if isinstance(ci, (list, tuple)) and len(ci) == 2 and record.get("repetitions") is not None:
+        row["ci95_low_ms"], row["ci95_high_ms"] = ci[0], ci[1]
     return row

@@ -27,11 +27,12 @@ def run(args: argparse.Namespace) -> int:
     from fwtui.store import open_store
     from fwtui.store.importexport import import_into
     from fwtui.store.revalidate import describe
+    from fwtui.terminal_text import printable
 
     target = Path(args.db).expanduser() if args.db else default_db_path()
     with open_store(target) as store:
         report = import_into(store, Path(args.path))
-    print(f"imported {args.path} into {target}: {report.summary()}")
-    for line in describe(report.revalidated):
-        print(f"  {line}")
+    print(printable(f"imported {args.path} into {target}: {report.summary()}"))
+    for line in describe(report.revalidated):  # names come from the imported file: untrusted
+        print(f"  {printable(line)}")
     return 0

@@ -2,7 +2,9 @@
 
 An imported database, an export or the sample data is untrusted: whatever flags its rows carry are replaced
 by what :func:`fwtui.bench.validity.compute` says about the row's own samples, the step observations in its
-``details`` and its machine's measured peak (a peak above the device class's ceiling is ignored there).
+``details`` and its machine's measured peak (a peak above the device class's ceiling is ignored there). The
+per-process columns (``repetitions``, ``process_p50_ms``, ``process_cv``, the across-process interval) are
+checked against the samples too: figures that do not follow from them make the result ``inconsistent_stats``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from fwtui.bench.spec import run_label
 _COLUMNS = (
     "result_id", "framework", "variant", "workload", "size", "scenario", "device", "dtype", "status",
     "batch_size", "inner_iterations", "flops_per_sample", "max_abs_error", "tolerance", "p50_ms", "mean_ms",
-    "throughput_samples_per_s", "details", "flags", "peak_gflops", "logical_cores",
+    "throughput_samples_per_s", "details", "flags", "repetitions", "process_p50_ms", "process_cv", "ci95_low_ms",
+    "ci95_high_ms", "peak_gflops", "logical_cores",
 )  # fmt: skip
 
 

@@ -134,6 +134,7 @@ class ResultsArea(Area):
     def _source_opened(self, message: SourceOpened) -> None:
         self.reader.source = message.source
         self.query_one(FilterBar).apply_options(message.options)
+        self._forget()
         self._reload_rows()
         local = message.local
         if local is None:
@@ -151,7 +152,7 @@ class ResultsArea(Area):
 
     def on_load_failed(self, message: LoadFailed) -> None:
         if message.what in _NOTIFIED_FAILURES:
-            self.notify(message.error, severity="error", title="Results")
+            self.notify(message.error, severity="error", title="Results", markup=False)
         else:
             self.query_one(StatusLine).show_error(message.error)
 
@@ -171,6 +172,11 @@ class ResultsArea(Area):
         self.filters = filters
         self.query_one(FilterBar).show(filters)
         self._reload_rows()
+
+    def _forget(self) -> None:
+        """The data may have changed: the views read again rather than show what they kept."""
+        self.table.forget()
+        self.query_one(GroupsView).forget()
 
     def _reload_rows(self, *, keep_position: bool = False) -> None:
         if self.reader.source is None:
@@ -301,6 +307,7 @@ class ResultsArea(Area):
             self._open_source(retry=True)  # whatever held the database may have let go of it
         else:
             self.query_one(FilterBar).reload_options()
+            self._forget()
             self._reload_rows(keep_position=True)
 
     def action_all_runs(self) -> None:

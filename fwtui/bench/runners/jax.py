@@ -214,6 +214,11 @@ class JaxPrepared:
 _TRACES = [0]
 
 
+def trace_count() -> int:
+    """Traces JAX has reported in this process (also Keras' on its jax backend)."""
+    return _TRACES[0]
+
+
 def _count_trace(event: str, duration_secs: float, **_: object) -> None:
     if event == "/jax/core/compile/jaxpr_trace_duration":
         _TRACES[0] += 1
