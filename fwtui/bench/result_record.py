@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from fwtui.bench.spec import RunSpec, contender, run_label
+from fwtui.bench.step_checks import StepChecks
 from fwtui.frameworks import BY_NAME, installed_version
 from fwtui.json_fields import Fields, JsonObject
 
@@ -89,6 +90,7 @@ class MeasurementDetails:
     steady_call_ms: float | None = None
     load_average: tuple[float, ...] | None = None  # a busy machine explains noisy samples
     tolerance_rel: float | None = None
+    checks: StepChecks | None = None  # the timed step's own evidence: output, compiles, contention
     # Resident memory when the run started: the rest of peak_rss_mb is what this run added (in a child that ran
     # other runs before, this includes the framework and what its allocator kept from them).
     rss_at_start_mb: float | None = None
@@ -103,6 +105,7 @@ class MeasurementDetails:
             "steady_call_ms": self.steady_call_ms,
             "load_average": None if self.load_average is None else list(self.load_average),
             "tolerance_rel": self.tolerance_rel,
+            "checks": None if self.checks is None else self.checks.to_dict(),
             "rss_at_start_mb": self.rss_at_start_mb,
         }
         return {key: value for key, value in data.items() if value is not None}
@@ -118,6 +121,7 @@ class MeasurementDetails:
             steady_call_ms=f.opt_number("steady_call_ms"),
             load_average=f.numbers("load_average") if f.has("load_average") else None,
             tolerance_rel=f.opt_number("tolerance_rel"),
+            checks=StepChecks.from_dict(f.json_object("checks")) if f.has("checks") else None,
             rss_at_start_mb=f.opt_number("rss_at_start_mb"),
         )
 
@@ -138,6 +142,10 @@ class RecordDetails:
     stderr_tail: str | None = None  # of a child that failed
     break_even_baseline: str | None = None
     break_even_reason: str | None = None
+    tails_reason: str | None = None  # why p90/p95/p99 are NULL (too few single-call samples), or None
+    # Samples per process, in the stored order: re-validation splits the samples by it to recompute the
+    # per-process medians an import claims.
+    process_n: tuple[int, ...] | None = None
 
     def to_dict(self) -> JsonObject:
         data: JsonObject = {}
@@ -154,8 +162,11 @@ class RecordDetails:
             "stderr_tail": self.stderr_tail,
             "break_even_baseline": self.break_even_baseline,
             "break_even_reason": self.break_even_reason,
+            "tails_reason": self.tails_reason,
         }
         data.update({key: value for key, value in extras.items() if value is not None})
+        if self.process_n is not None:
+            data["process_n"] = list(self.process_n)
         return data
 
     @classmethod
@@ -171,6 +182,8 @@ class RecordDetails:
             stderr_tail=f.opt_text("stderr_tail"),
             break_even_baseline=f.opt_text("break_even_baseline"),
             break_even_reason=f.opt_text("break_even_reason"),
+            tails_reason=f.opt_text("tails_reason"),
+            process_n=tuple(int(v) for v in f.numbers("process_n")) if f.has("process_n") else None,
         )
 
 
