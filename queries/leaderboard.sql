@@ -1,15 +1,15 @@
 -- name: leaderboard
 -- description: Per machine, workload, size, scenario and device: the best valid p50 latency of each framework/variant, its rank and its ratio to the best.
 -- params: workload=, machine_id=
--- Valid = status 'ok', a measured p50, and no flag that voids the number (wrong outputs, faster than the
--- machine's peak, latency and throughput that contradict each other). An empty parameter means "all".
+-- Valid = status 'ok', a measured p50, and none of fwtui.bench.flags.INVALIDATING_FLAGS (tests keep the list
+-- here equal to it). An empty parameter means "all".
 WITH valid AS (
     SELECT *
     FROM results
     WHERE status = 'ok'
       AND p50_ms IS NOT NULL
       AND (len(flags) = 0 OR flags IS NULL
-           OR NOT list_has_any(flags, ['output_mismatch', 'faster_than_peak', 'unsynced_step', 'inconsistent_latency_throughput']))
+           OR NOT list_has_any(flags, ['dtype_mismatch', 'faster_than_peak', 'inconsistent_stats', 'no_samples', 'output_mismatch', 'recompiled', 'too_few_iterations', 'unsynced_step']))
       AND (coalesce($workload, '') = '' OR workload = $workload)
       AND (coalesce($machine_id, '') = '' OR machine_id = $machine_id)
 ),

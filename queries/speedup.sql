@@ -7,7 +7,7 @@ WITH valid AS (
     WHERE status = 'ok'
       AND p50_ms IS NOT NULL
       AND (len(flags) = 0 OR flags IS NULL
-           OR NOT list_has_any(flags, ['output_mismatch', 'faster_than_peak', 'unsynced_step', 'inconsistent_latency_throughput']))
+           OR NOT list_has_any(flags, ['dtype_mismatch', 'faster_than_peak', 'inconsistent_stats', 'no_samples', 'output_mismatch', 'recompiled', 'too_few_iterations', 'unsynced_step']))
 ),
 best AS (
     SELECT machine_id, workload, size, scenario, device, framework,

@@ -107,8 +107,9 @@ def test_result_records_round_trip_in_the_json_shape() -> None:
         assert ResultRecord.from_dict(data) == record
         assert list(data) == list(ResultRecord.__dataclass_fields__)
     data = eager.to_dict()
-    p50, p90, p95, p99 = np.percentile(SAMPLES, [50, 90, 95, 99]).tolist()
-    expected = {"p50": p50, "p90": p90, "p95": p95, "p99": p99, "mean": float(np.mean(SAMPLES)),
+    p50 = float(np.percentile(SAMPLES, 50))
+    assert "averages 3 calls" in data["details"]["tails_reason"]  # tails of averages are not single calls
+    expected = {"p50": p50, "p90": None, "p95": None, "p99": None, "mean": float(np.mean(SAMPLES)),
                 "stdev": float(np.std(SAMPLES, ddof=1)), "min": min(SAMPLES), "max": max(SAMPLES)}  # fmt: skip
     assert data["latency_ms"] == pytest.approx(expected)
     assert data["phases_s"] == {"import": 1.0, "build": 0.1, "first_call": 0.2, "compile": None,

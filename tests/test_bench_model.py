@@ -15,6 +15,7 @@ from model_files import KERAS_MODEL, PT2_MODEL, built_in_child, onnx_model
 
 from fwtui.bench.byom.model_file import ModelError, Target, open_model_file, parse_input_shapes, targets
 from fwtui.bench.byom.run import MISMATCH, ModelResult, cross_check
+from fwtui.bench.flags import INVALIDATING_FLAGS
 from fwtui.errors import UsageError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -153,7 +154,8 @@ def test_an_onnx_model_end_to_end(tmp_path: Path) -> None:
         assert record["status"] == "ok", (name, record["reason"])
         assert record["model"] == "tiny.onnx" and record["model_sha256"] == digest
         assert record["input_shapes"] == {"x": [2, 8]}
-        assert record["flags"] == [] and record["max_abs_diff"] <= record["tolerance"]
+        assert not set(record["flags"]) & INVALIDATING_FLAGS, record["flags"]  # a busy machine is only advisory
+        assert record["max_abs_diff"] <= record["tolerance"]
         assert record["latency_ms"]["p50"] > 0
     assert by["onnxruntime/cpu-all"]["params"] == 8 * 4 + 4
     assert (by["onnxruntime/cpu-fp16"]["precision"], by["onnxruntime/cpu-int8"]["precision"]) == (
@@ -180,7 +182,8 @@ def test_a_keras_model_end_to_end(tmp_path: Path) -> None:
     for name, record in by.items():
         assert record["status"] == "ok", (name, record["reason"])
         assert record["params"] == 8 * 6 + 6 + 6 * 4 + 4 and record["input_shapes"] == {"x": [3, 8]}
-        assert record["flags"] == [] and record["max_abs_diff"] <= record["tolerance"]
+        assert not set(record["flags"]) & INVALIDATING_FLAGS, record["flags"]  # a busy machine is only advisory
+        assert record["max_abs_diff"] <= record["tolerance"]
 
 
 @pytest.mark.slow
@@ -192,7 +195,7 @@ def test_a_torch_export_archive_end_to_end(tmp_path: Path) -> None:
         if name == "torch/compile" and record["status"] == "unsupported":
             continue  # no C++ compiler here: said so, with the reason
         assert record["status"] == "ok", (name, record["reason"])
-        assert record["params"] == 8 * 4 + 4 and record["flags"] == []
+        assert record["params"] == 8 * 4 + 4 and not set(record["flags"]) & INVALIDATING_FLAGS
 
 
 @pytest.mark.slow

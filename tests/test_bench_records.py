@@ -91,10 +91,15 @@ def test_child_check_failure_marks_output_mismatch() -> None:
     assert "output_mismatch" in record["flags"]
 
 
-def test_busy_machine_is_flagged_from_the_load_average() -> None:
+def test_busy_machine_is_flagged_from_the_window_not_the_load_average() -> None:
     samples = [1.0] * 5 + [1.01] * 20
-    busy, _ = measured(SPEC, child_result(samples, details={"load_average": [6.0, 5.0, 4.0]}))
-    idle, _ = measured(SPEC, child_result(samples, details={"load_average": [2.2, 2.0, 2.0]}))
+
+    def window(other: float) -> dict[str, object]:
+        seen = {"wall_s": 2.0, "own_cpus": 1.0, "other_cpus": other, "steal_share": 0.0, "cpus": 2}
+        return {"load_average": [0.1, 0.1, 0.1], "checks": {"timed_output": "x", "contention": seen}}
+
+    busy, _ = measured(SPEC, child_result(samples, details=window(1.5)))
+    idle, _ = measured(SPEC, child_result(samples, details={**window(0.05), "load_average": [9.0, 9.0, 9.0]}))
     assert "busy_machine" in busy["flags"] and "busy_machine" not in idle["flags"]
 
 

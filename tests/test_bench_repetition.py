@@ -66,7 +66,18 @@ class Prepared:
         return losses
 
     def make_step(self, x, y):
-        return lambda: self.infer(x)
+        if self.mode != "training":
+            return lambda: self.infer(x)
+        weights, velocity = dict(self.weights), {{}}
+
+        def train_step():  # one SGD step; returns the batch's loss before the update, as every runner's does
+            loss, grads = reference.loss_and_gradients(self.spec, weights, x, y)
+            for name, grad in grads.items():
+                velocity[name] = self.spec.momentum * velocity.get(name, 0.0) + grad
+                weights[name] = weights[name] - self.spec.learning_rate * velocity[name]
+            return loss
+
+        return train_step
 
     def device_memory_peak_mb(self):
         return None
@@ -141,6 +152,14 @@ def test_one_child_per_repetition_runs_every_config_and_each_result_is_right() -
         assert record.repetitions == 2 and len(record.process_p50_ms) == 2
         assert record.n is not None and record.n >= 2  # samples from both processes
         assert record.p50_ms is not None and min(record.process_p50_ms) <= record.p50_ms * 1.5
+        # Each process checked its own timed output and watched its own window; the pooled checks keep the worst.
+        measured = record.details.measurement
+        assert measured is not None and measured.checks is not None
+        assert measured.checks.timed_output is not None and measured.checks.contention is not None
+        assert measured.checks.timed_output_error is not None and measured.checks.timed_output_tolerance is not None
+        assert measured.checks.timed_output_error <= measured.checks.timed_output_tolerance
+        assert record.details.process_n is not None and len(record.details.process_n) == 2
+        assert sum(record.details.process_n) == record.n
     # All three runs of a repetition came from one child; the two repetitions from two children.
     starts = [e for e in events if isinstance(e, RunStarted)]
     assert [(e.index, e.repetition) for e in starts] == [(0, 0), (1, 0), (2, 0), (1, 1), (2, 1), (0, 1)]

@@ -11,13 +11,13 @@ from fwtui.bench import stats
 
 
 def test_summarize_known_values() -> None:
-    samples = [float(v) for v in range(1, 101)]  # 1..100 ms
+    samples = [float(v) for v in range(1, 101)] * 4  # 1..100 ms, 400 samples: enough for p99
     s = stats.summarize(samples)
-    assert s["n"] == 100
+    assert s["n"] == 400
     assert s["mean"] == pytest.approx(50.5)
     assert s["p50"] == pytest.approx(50.5)
-    assert s["p90"] == pytest.approx(90.1)
-    assert s["p99"] == pytest.approx(99.01)
+    assert s["p90"] == pytest.approx(np.percentile(samples, 90))
+    assert s["p99"] == pytest.approx(np.percentile(samples, 99))
     assert s["min"] == 1.0 and s["max"] == 100.0
     assert s["stdev"] == pytest.approx(np.std(samples, ddof=1))
     assert s["cv"] == pytest.approx(s["stdev"] / 50.5)

@@ -96,6 +96,11 @@ def test_the_cli_runs_keras_on_jax_beside_jax(tmp_path: Path) -> None:
     keras_record = by[("keras", "jax", "latency")]
     assert keras_record["details"]["settings"]["keras_backend"] == "jax"
     assert keras_record["phases_s"]["compile"] is not None  # jit_compile on jax
+    for record in records:  # the timed step's own output was checked, and nothing recompiled while timed
+        checks = record["details"]["checks"]
+        assert checks["timed_output_error"] <= checks["timed_output_tolerance"], checks
+        assert checks["compiles_measure"] == 0 and "jax.monitoring" in checks["compile_counter"]
+        assert not {"output_mismatch", "recompiled", "unchecked_step", "dtype_mismatch"} & set(record["flags"])
 
 
 @pytest.mark.slow

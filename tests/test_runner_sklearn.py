@@ -31,6 +31,8 @@ def test_inference_is_the_mlp_logits() -> None:
     assert out.shape == (5, SPEC.num_classes) and out.dtype == np.float32
     check = check_output(SPEC, out, reference_forward(SPEC, weights, x))
     assert check.ok, check
+    timed = np.asarray(prepared.make_step(x, None)())  # the timed step returns the same output
+    assert timed.dtype == np.float32 and check_output(SPEC, timed, reference_forward(SPEC, weights, x)).ok
 
 
 def test_sgd_with_momentum_matches_the_reference_losses() -> None:
@@ -51,8 +53,12 @@ def test_the_timed_training_step_is_one_update() -> None:
     x, y = make_batch(SPEC, SPEC.train_batch)
     prepared = runner.build(SPEC, weights, mode="training", variant="mlp", device="cpu")
     before = prepared.estimator.coefs_[0].copy()
-    prepared.make_step(x, y)()
+    step = prepared.make_step(x, y)
+    first = step()
     assert not np.array_equal(prepared.estimator.coefs_[0], before)
+    # It returns the batch's loss before its update: the reference trajectory, as the timed checks compare.
+    expected = reference_train_losses(SPEC, weights, x, y, 2)
+    assert check_losses(SPEC, [first, step()], expected).ok
     with pytest.raises(ValueError, match="labels"):
         prepared.make_step(x, None)
 

@@ -150,12 +150,15 @@ def test_the_shipped_published_table_is_labelled_and_flagged_honestly(tmp_path: 
                 "FROM results WHERE source = 'external'",
             )
         }
-        assert rows[("torch", "inference")][1] == ["inconsistent_latency_throughput"]
+        # The file carries no flags: the engine's are no samples (nothing can be verified) and, where latency
+        # and throughput contradict each other (0.12 ms per call yet 138.5 samples/s at batch 1), that too.
+        assert rows[("torch", "inference")][1] == ["no_samples", "inconsistent_stats"]
         assert (rows[("torch", "inference")][3], rows[("torch", "inference")][4]) == (0.12, 138.5)
-        assert "timer_quantised" in rows[("onnxruntime", "inference")][1]  # 20,000 samples/s, 0.02 ms
+        assert "no_samples" in rows[("onnxruntime", "inference")][1]
         assert rows[("onnxruntime", "training")][0] == "unsupported"
         assert "ONNX Runtime does not train" in rows[("onnxruntime", "training")][2]
-        assert set(rows[("jax", "training")][1]) == {"timer_quantised", "too_few_iterations"}
+        assert rows[("onnxruntime", "training")][1] == []
+        assert "no_samples" in rows[("jax", "training")][1]
         assert rows[("jax", "training")][3] is None  # a published 0.00 s is not stored as a time
         status = sample_status(store)
         assert status["state"] == "loaded" and status["sample_results"] == bundled_sample_results()[0]

@@ -28,7 +28,7 @@ from typing import IO
 
 import numpy as np
 
-from fwtui.bench import generation, harness, workload_data
+from fwtui.bench import contention, generation, harness, timed_checks, workload_data
 from fwtui.bench.events import (
     ChildDone,
     ChildError,
@@ -42,6 +42,7 @@ from fwtui.bench.memory import peak_rss_mb, reset_peak_rss, resident_mb
 from fwtui.bench.result_record import MeasurementDetails, Phases
 from fwtui.bench.runner import Prepared, Runner, Step, load_runner
 from fwtui.bench.spec import RunSpec
+from fwtui.bench.step_checks import StepChecks
 from fwtui.bench.workloads import (
     WorkloadSpec,
     flops_per_sample,
@@ -301,20 +302,47 @@ def run(spec: RunSpec, out: Emitter, cache: RunnerCache | None = None) -> None:
         first_call_s = harness.time_calls(step, range(1)) / 1e9
 
         out.enter("warmup", scenario)
+        compiles_start, counter = timed_checks.compile_count(prepared)
+        warmup_watch = contention.Watch()
         warmup_s, warm_ms = harness.warmup(step, config.warmup_s)
+        warmup_window = warmup_watch.stop()
 
         out.enter("measure", scenario)
         t0 = time.perf_counter()
         inner = harness.calibrate(step, harness.target_sample_ns(resolution_ns), warm_ms)
+        compiles_warm, _ = timed_checks.compile_count(prepared)
+        watch = contention.Watch()
 
         def progress(samples: list[float], elapsed_s: float, fraction: float, scenario: str = scenario) -> None:
             recent = tuple(samples[-RECENT_SAMPLES:])
             out.emit(ChildProgress(scenario, len(samples), elapsed_s, fraction, float(np.median(recent)), recent))
 
         samples = harness.measure(step, inner, config, progress)
+        window = watch.stop()
+        compiles_end, _ = timed_checks.compile_count(prepared)
         steady_ms = float(np.median(samples))
-        isolated_ms = harness.isolated_call_ms(step, steady_ms)
+        lone = timed_checks.isolated_call(step, steady_ms)
+        paired = timed_checks.fetch_ratio(step, steady_ms) if runner.dispatches_asynchronously(device) else None
         measure_s = time.perf_counter() - t0
+        timed = timed_checks.check_timed(
+            runner, prepared, wspec, weights, x, lone, mode=mode, variant=variant, device=device,
+            precision=spec.precision, scenario=scenario,
+        )  # fmt: skip
+        checks = StepChecks(
+            async_dispatch=runner.dispatches_asynchronously(device),
+            materialise_ms=lone.materialise_ms,
+            fetch_ratio=paired,
+            timed_output=timed.what,
+            timed_output_error=_finite(timed.error),
+            timed_output_tolerance=timed.tolerance,
+            compiles_warmup=_delta(compiles_start, compiles_warm),
+            compiles_measure=_delta(compiles_warm, compiles_end),
+            compile_counter=counter,
+            dtype_used=timed.dtype,
+            contention=window,
+            warmup_contention=warmup_window,
+            cpu_frequency=contention.cpu_frequency() or None,
+        )
 
         out.emit(
             ChildResult(
@@ -325,7 +353,7 @@ def run(spec: RunSpec, out: Emitter, cache: RunnerCache | None = None) -> None:
                 samples_ms=tuple(samples),
                 inner_iterations=inner,
                 timer_resolution_ns=resolution_ns,
-                isolated_call_ms=isolated_ms,
+                isolated_call_ms=lone.call_ms,
                 flops_per_sample=flops_per_sample(wspec, mode, scenario),
                 phases=Phases(
                     import_s=import_s,
@@ -353,10 +381,15 @@ def run(spec: RunSpec, out: Emitter, cache: RunnerCache | None = None) -> None:
                     agreement=outcome.agreement,
                     parameters=parameter_count(wspec),
                     weight_bytes=sum(int(w.nbytes) for w in weights.values()),
+                    checks=checks,
                     rss_at_start_mb=rss_at_start,
                 ),
             )
         )
+
+
+def _delta(before: int | None, after: int | None) -> int | None:
+    return None if before is None or after is None else after - before
 
 
 def exit_with_parent(poll_s: float = 0.5) -> None:

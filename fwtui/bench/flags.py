@@ -9,51 +9,102 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
-MIN_ITERATIONS = 10  # fewer timed samples than this and percentiles are guesses
-HIGH_CV = 0.10  # coefficient of variation above which the machine was probably busy
+from fwtui.bench.contention import Window
+
+# Every threshold, with the measurement behind it, is listed in README "Validity flags".
+MIN_ITERATIONS = 10  # fewer timed samples than this and even the median is a guess
+# Spread is the quartile coefficient (p75 - p25) / p50: robust to the rare slow outlier that made the old
+# stdev/mean coefficient exceed 0.10 on 33 of 33 results. The bundled quick-preset run (2-core VM, 37
+# measured results): median 0.07, max 0.36; a machine alternating between idle and a hog: above 0.5.
+HIGH_SPREAD = 0.5
 QUANTISED_RESOLUTION_FACTOR = 100  # a timed sample shorter than this many timer ticks is quantised
 # More than this share of identical samples means the clock, not the work, decided the figure.
 QUANTISED_REPEAT_SHARE = 0.5
-PEAK_MARGIN = 1.15  # measured peaks vary by a few percent; only flag a clear excess
-# A lone call this much faster than the loop's fast samples returned before its work ended.
+PEAK_MARGIN = 1.15  # best-of and median peaks differ by up to ~5% here; only flag a clear excess
+# A call timed alone that is this much quicker than its work (its output fetched, or the loop's mean)
+# returned before the work ended.
 UNSYNCED_RATIO = 0.3
-UNSYNCED_MIN_MS = 0.05  # below this per-call time, dispatch overhead and work are indistinguishable
+# Back-to-back calls this much quicker than the same calls followed by reading their output only enqueue the
+# work. JAX on this 2-core VM with other processes using ~1.7 CPUs: synchronised steps 0.40-1.43 (the read is a
+# copy of a finished output, the gemm's 4 MB included); without block_until_ready 0.001-0.16 (mlp at batch 1).
+UNSYNCED_FETCH_RATIO = 0.25
+# Absolute ceilings for when no peak was measured (or a stored one is implausible): FLOPs per cycle per
+# logical core at a 6 GHz clock, above any CPU sold (2 AVX-512 FMA units: 64 float32 FLOPs per cycle;
+# AMX: 1024 bfloat16), and per GPU above any accelerator's dense figure (B200 fp8 ~4.5 PFLOP/s).
+CEILING_GHZ = 6.0
+CPU_FLOPS_PER_CYCLE = {"float32": 64.0, "float16": 128.0, "bfloat16": 1024.0}
+GPU_CEILING_GFLOPS = 1.0e7
 
 FLAG_EXPLANATIONS: dict[str, str] = {
     "too_few_iterations": "Fewer timed samples than the minimum were taken, so the percentiles are unreliable.",
-    "high_variance": "The samples vary by more than 10% (coefficient of variation); the machine may have been busy.",
+    "high_variance": (
+        "The middle half of the samples spans more than half the median ((p75 - p25) / p50), which a quiet "
+        "run does not show; the machine may have been busy."
+    ),
     "timer_quantised": (
         "Each timed sample lasted only a few clock ticks or many samples were identical, so the figure "
         "reflects the timer's resolution rather than the work."
     ),
     "faster_than_peak": (
-        "The implied GFLOP/s exceeds the measured peak of this device, which is impossible: the work was "
-        "probably not all timed (missing device sync) or skipped."
+        "The implied GFLOP/s exceeds the measured peak of this device and dtype (or, without one, the most "
+        "any device of its class can do), which is impossible: the work was not all timed or was skipped."
     ),
     "output_mismatch": (
         "The outputs (or training losses) differ from the float64 NumPy reference beyond the tolerance, so "
         "this framework did not compute the same thing and its speed is not comparable."
     ),
     "unsynced_step": (
-        "A single call returned much sooner than calls in steady state take, so the call returns before its "
-        "work finishes (asynchronous dispatch without a sync); the timing cannot be trusted."
+        "On a framework that dispatches asynchronously, calls returned long before their output could be read: "
+        "the timed step does not wait for its work."
     ),
     "busy_machine": (
-        "Other processes kept the CPU busy during the measurement (the load average exceeded the benchmark's "
-        "thread count), so the times are probably inflated; rerun on an idle machine."
+        "During the timed samples other processes used at least half a CPU, or the hypervisor took 5% of the "
+        "machine (read from /proc/stat for that window), so the times are probably inflated."
+    ),
+    "recompiled": (
+        "The framework traced or compiled during the timed samples, so they mix compiling with running: "
+        "steady state was never reached."
+    ),
+    "dtype_mismatch": "The timed step produced another dtype than the result claims.",
+    "unchecked_step": "The timed step returned no output, so what it computed could not be checked.",
+    "no_samples": "No raw samples are stored with this result, so none of its figures can be verified.",
+    "inconsistent_stats": (
+        "The stored statistics do not follow from the stored samples (median, mean or throughput differ), "
+        "so the figures were not produced by this engine."
     ),
 }
 
 # Flags after which a result must not be ranked or recommended.
-INVALIDATING_FLAGS: frozenset[str] = frozenset({"output_mismatch", "faster_than_peak", "unsynced_step"})
+INVALIDATING_FLAGS: frozenset[str] = frozenset(
+    {
+        "too_few_iterations",
+        "output_mismatch",
+        "faster_than_peak",
+        "unsynced_step",
+        "recompiled",
+        "dtype_mismatch",
+        "no_samples",
+        "inconsistent_stats",
+    }
+)
 
 
 def too_few_iterations(n: int, minimum: int = MIN_ITERATIONS) -> bool:
     return n < minimum
 
 
-def high_variance(cv: float | None, threshold: float = HIGH_CV) -> bool:
-    return cv is not None and cv > threshold
+def spread(samples_ms: Sequence[float]) -> float | None:
+    """The quartile coefficient (p75 - p25) / p50 of the samples; None for fewer than 4."""
+    import numpy as np  # here: the UI imports this module for its explanations
+
+    if len(samples_ms) < 4:
+        return None
+    p25, p50, p75 = (float(v) for v in np.percentile(np.asarray(samples_ms, dtype=np.float64), [25, 50, 75]))
+    return (p75 - p25) / p50 if p50 > 0 else None
+
+
+def high_variance(spread_value: float | None, threshold: float = HIGH_SPREAD) -> bool:
+    return spread_value is not None and spread_value > threshold
 
 
 def timer_quantised(samples_ms: Sequence[float], inner_iterations: int, timer_resolution_ns: float) -> bool:
@@ -81,11 +132,27 @@ def implied_gflops(flops_per_sample: float | None, batch_size: int, mean_ms: flo
     return flops_per_sample * batch_size / (mean_ms / 1000.0) / 1e9
 
 
-def faster_than_peak(gflops: float | None, peak_gflops: float | None, margin: float = PEAK_MARGIN) -> bool:
-    """True when the implied GFLOP/s beats the measured peak by more than ``margin``; False without a peak."""
-    return (
-        gflops is not None and peak_gflops is not None and peak_gflops > 0 and gflops > peak_gflops * margin
-    )
+def ceiling_gflops(device: str, dtype: str, logical_cpus: int | None) -> float:
+    """The most any device of this class could do: the bound that applies when no peak was measured."""
+    if device.split(":")[0] != "cpu":
+        return GPU_CEILING_GFLOPS
+    per_cycle = CPU_FLOPS_PER_CYCLE.get(dtype, CPU_FLOPS_PER_CYCLE["bfloat16"])
+    return max(logical_cpus or 1, 1) * CEILING_GHZ * per_cycle
+
+
+def faster_than_peak(
+    gflops: float | None, peak_gflops: float | None, ceiling: float | None = None, margin: float = PEAK_MARGIN
+) -> bool:
+    """True when the implied GFLOP/s beats the measured peak by more than ``margin``, or the ceiling.
+
+    A peak above the ceiling is itself implausible (a stored or imported number) and is not used.
+    """
+    if gflops is None:
+        return False
+    if ceiling is not None and gflops > ceiling:
+        return True
+    usable = peak_gflops is not None and peak_gflops > 0 and (ceiling is None or peak_gflops <= ceiling)
+    return usable and peak_gflops is not None and gflops > peak_gflops * margin
 
 
 def output_mismatch(max_abs_error: float | None, tolerance: float | None) -> bool:
@@ -95,23 +162,35 @@ def output_mismatch(max_abs_error: float | None, tolerance: float | None) -> boo
     return not (max_abs_error <= tolerance)
 
 
-def unsynced_step(isolated_call_ms: float | None, fastest_call_ms: float | None) -> bool:
-    """True when one call timed alone (after the device went idle) is far quicker than any sample of the loop.
+def unsynced_step(
+    async_dispatch: bool,
+    isolated_call_ms: float | None,
+    materialise_ms: float | None,
+    fetch_ratio: float | None,
+) -> bool:
+    """True when, on a framework that dispatches asynchronously, calls return before their work ends.
 
-    A synchronised call alone is never much faster than in a loop (it is usually slower: cold caches). A call
-    that only *enqueues* work returns in microseconds while the loop, throttled by the runtime's bounded
-    queue, shows the real cost: the signature of a missing ``block_until_ready``/``synchronize``. Comparing
-    with the loop's fastest samples (its 10th percentile, not its median) keeps a busy machine, which slows
-    the loop but not a lone call after a pause, from tripping the flag.
+    Two signatures, no floor on the call's length: a lone call (after a pause) took under
+    :data:`UNSYNCED_RATIO` of itself plus reading its output to the host, or back-to-back calls took under
+    :data:`UNSYNCED_FETCH_RATIO` of the same calls followed by that read (pairs interleaved, so contention
+    slows both alike; the loop's own fast samples are no reference, as they can be dispatch-only). A
+    synchronous framework (CPU PyTorch, ONNX Runtime) returns finished work by construction, so contention
+    there can never raise this flag.
     """
-    if isolated_call_ms is None or fastest_call_ms is None or fastest_call_ms < UNSYNCED_MIN_MS:
+    if not async_dispatch:
         return False
-    return isolated_call_ms < UNSYNCED_RATIO * fastest_call_ms
+    if (
+        isolated_call_ms is not None
+        and materialise_ms is not None
+        and isolated_call_ms < UNSYNCED_RATIO * (isolated_call_ms + materialise_ms)
+    ):
+        return True
+    return fetch_ratio is not None and fetch_ratio < UNSYNCED_FETCH_RATIO
 
 
-def busy_machine(load_average_1min: float | None, threads: int, slack: float = 1.0) -> bool:
-    """True when the 1-minute load average exceeds the benchmark's own threads by more than ``slack``."""
-    return load_average_1min is not None and load_average_1min > threads + slack
+def busy_machine(contention: Window | None) -> bool:
+    """Other processes (or the hypervisor) took a real share of the CPU during the timed window."""
+    return contention is not None and contention.contended()
 
 
 def compile_break_even(
@@ -130,37 +209,6 @@ def compile_break_even(
             "the compiled variant is not faster per call than the baseline, so compiling never pays off",
         )
     return max(compile_s, 0.0) * 1000.0 / saving_ms, None
-
-
-def compute_flags(
-    *,
-    samples_ms: Sequence[float],
-    cv: float | None,
-    inner_iterations: int,
-    timer_resolution_ns: float,
-    gflops: float | None,
-    peak_gflops: float | None,
-    max_abs_error: float | None,
-    tolerance: float | None,
-    isolated_call_ms: float | None,
-    fastest_call_ms: float | None,
-    min_iterations: int = MIN_ITERATIONS,
-) -> list[str]:
-    """Every flag that applies to one measured result, in a stable order."""
-    flags: list[str] = []
-    if too_few_iterations(len(samples_ms), min_iterations):
-        flags.append("too_few_iterations")
-    if high_variance(cv):
-        flags.append("high_variance")
-    if timer_quantised(samples_ms, inner_iterations, timer_resolution_ns):
-        flags.append("timer_quantised")
-    if faster_than_peak(gflops, peak_gflops):
-        flags.append("faster_than_peak")
-    if output_mismatch(max_abs_error, tolerance):
-        flags.append("output_mismatch")
-    if unsynced_step(isolated_call_ms, fastest_call_ms):
-        flags.append("unsynced_step")
-    return flags
 
 
 def rankable(status: str, flags: Iterable[str]) -> bool:

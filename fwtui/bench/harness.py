@@ -116,19 +116,3 @@ def progress_fraction(elapsed_ns: int, n: int, config: TimingConfig) -> float:
     by_min = min(elapsed_ns / max(config.min_time_s * 1e9, 1), n / max(config.min_iterations, 1))
     by_cap = elapsed_ns / max(config.max_time_s * 1e9, 1)
     return min(1.0, max(by_min, by_cap))
-
-
-def isolated_call_ms(step: Step, steady_ms: float) -> float:
-    """The slowest of a few single calls, each timed alone after a short pause.
-
-    Used to catch steps that return before their work is done (see ``flags.unsynced_step``): runtimes bound
-    their dispatch queue, so a pause of a few call-lengths frees a slot and an unsynchronised call then returns
-    at once, while a synchronised one still takes its full time. Slow steps get one trial to keep runs short.
-    """
-    pause_s = min(0.2, max(0.005, 3 * steady_ms / 1000.0))
-    trials = 3 if steady_ms <= 10.0 else 1
-    times: list[float] = []
-    for _ in range(trials):
-        time.sleep(pause_s)
-        times.append(time_calls(step, range(1)) / 1e6)
-    return max(times)

@@ -7,12 +7,11 @@ can never disagree; throughput is always ``batch_size * 1000 / mean_ms`` of thos
 from __future__ import annotations
 
 import dataclasses
+import os
 import uuid
 from collections.abc import Mapping
 
-import numpy as np
-
-from fwtui.bench import flags, stats
+from fwtui.bench import flags, stats, validity
 from fwtui.bench.events import ChildResult
 from fwtui.bench.result_record import (
     LATENCY_KEYS,
@@ -35,6 +34,7 @@ def measured_record(
     run_id: str | None = None,
     machine_id: str | None = None,
     peak_gflops: float | None = None,
+    logical_cpus: int | None = None,
 ) -> tuple[ResultRecord, list[float]]:
     """The record for a child's ``result`` event, and the raw samples to store with it."""
     scenario = child_result.scenario
@@ -53,32 +53,14 @@ def measured_record(
         return record, []
 
     samples = list(child_result.samples_ms)
-    summary = stats.summarize(samples)
+    inner = child_result.inner_iterations or 1
+    summary = stats.summarize(samples, inner)
     mean = _stat(summary, "mean")
     cv = _stat(summary, "cv")
     low, high = _stat(summary, "ci95_low"), _stat(summary, "ci95_high")
     flops = child_result.flops_per_sample
     gflops = flags.implied_gflops(flops, batch, mean)
-    inner = child_result.inner_iterations or 1
-    found = flags.compute_flags(
-        samples_ms=samples,
-        cv=cv,
-        inner_iterations=inner,
-        timer_resolution_ns=child_result.timer_resolution_ns or 1.0,
-        gflops=gflops,
-        peak_gflops=peak_gflops,
-        max_abs_error=child_result.max_abs_error,
-        tolerance=child_result.tolerance,
-        isolated_call_ms=child_result.isolated_call_ms,
-        fastest_call_ms=float(np.percentile(samples, 10)) if samples else None,
-        min_iterations=spec.min_iterations,
-    )
     details = child_result.details or MeasurementDetails()
-    load = (details.load_average or (None,))[0]
-    if spec.device == "cpu" and flags.busy_machine(load, spec.threads):
-        found.append("busy_machine")
-    if child_result.check_ok is False and "output_mismatch" not in found:
-        found.append("output_mismatch")
     record = ResultRecord(
         result_id=uuid.uuid4().hex,
         run_id=run_id,
@@ -112,16 +94,23 @@ def measured_record(
         max_abs_error=child_result.max_abs_error,
         max_rel_error=child_result.max_rel_error,
         tolerance=child_result.tolerance,
-        flags=tuple(found),
+        flags=(),
         details=RecordDetails(
             preset=spec.preset,
             measurement=details,
             timer_resolution_ns=child_result.timer_resolution_ns,
             isolated_call_ms=child_result.isolated_call_ms,
             peak_gflops=peak_gflops,
+            tails_reason=stats.tails_reason(len(samples), inner),
         ),
     )
-    return record, samples
+    evidence = validity.Evidence.from_row(validity.record_row(record.to_dict()))
+    found = validity.compute(
+        evidence, samples, peak_gflops=peak_gflops, logical_cpus=logical_cpus or os.cpu_count()
+    )
+    if child_result.check_ok is False and "output_mismatch" not in found:
+        found = (*found, "output_mismatch")
+    return dataclasses.replace(record, flags=found), samples
 
 
 def _stat(summary: Mapping[str, float | None], key: str) -> float | None:

@@ -16,6 +16,7 @@ import numpy as np
 from fwtui.bench.events import ChildResult
 from fwtui.bench.result_record import ResultRecord
 from fwtui.bench.significance import per_process_medians, spread
+from fwtui.bench.step_checks import pooled
 
 __all__ = ["combine", "rotation", "with_processes"]
 
@@ -39,15 +40,27 @@ def _largest(values: Sequence[float | None]) -> float | None:
 
 def combine(results: Sequence[ChildResult]) -> ChildResult:
     """One scenario's ok results from several processes as one: every process's samples in process order,
-    the worst correctness error, the largest memory peak; the rest (phases, settings) from the first process.
+    the worst correctness error, the largest memory peak, the worst of each step observation
+    (:func:`fwtui.bench.step_checks.pooled`), so the engine flags the pooled result whenever it would flag one
+    of its processes; the most inner iterations (a tail needs every sample to be a single call); the rest
+    (phases, settings) from the first process.
     """
     if not results:
         raise ValueError("no results to combine")
     first = results[0]
+    if len(results) == 1:
+        return first
     isolated = [r.isolated_call_ms for r in results if r.isolated_call_ms is not None]
     checks = [r.check_ok for r in results if r.check_ok is not None]
+    details = first.details
+    if details is not None:
+        observed = [(r.isolated_call_ms, r.details.checks if r.details else None) for r in results]
+        details = dataclasses.replace(details, checks=pooled(observed))
+    inners = [r.inner_iterations for r in results if r.inner_iterations is not None]
     return dataclasses.replace(
         first,
+        details=details,
+        inner_iterations=max(inners) if inners else first.inner_iterations,
         samples_ms=tuple(s for r in results for s in r.samples_ms),
         isolated_call_ms=float(np.median(isolated)) if isolated else None,
         max_abs_error=_largest([r.max_abs_error for r in results]),
@@ -65,8 +78,10 @@ def with_processes(record: ResultRecord, results: Sequence[ChildResult]) -> Resu
     are autocorrelated and share that process's luck), so ``ci95_ms`` is None rather than a misleading one.
     """
     found = spread(per_process_medians([r.samples_ms for r in results]))
+    details = dataclasses.replace(record.details, process_n=tuple(len(r.samples_ms) for r in results if r.samples_ms))
     return dataclasses.replace(
         record,
+        details=details,
         repetitions=found.processes,
         process_p50_ms=found.medians_ms,
         process_cv=found.cv,

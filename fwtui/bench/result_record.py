@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from fwtui.bench.spec import RunSpec, contender, run_label
+from fwtui.bench.step_checks import StepChecks
 from fwtui.frameworks import BY_NAME, installed_version
 from fwtui.json_fields import Fields, JsonObject
 
@@ -92,6 +93,7 @@ class MeasurementDetails:
     parameters: int | None = None  # the model's trainable parameters
     weight_bytes: int | None = None  # bytes of every weight as the timed model holds them
     agreement: float | None = None  # top-1 (gpt2: next-token) agreement with the float64 reference
+    checks: StepChecks | None = None  # the timed step's own evidence: output, compiles, contention
     # Resident memory when the run started: the rest of peak_rss_mb is what this run added (in a child that ran
     # other runs before, this includes the framework and what its allocator kept from them).
     rss_at_start_mb: float | None = None
@@ -109,6 +111,7 @@ class MeasurementDetails:
             "parameters": self.parameters,
             "weight_bytes": self.weight_bytes,
             "agreement": self.agreement,
+            "checks": None if self.checks is None else self.checks.to_dict(),
             "rss_at_start_mb": self.rss_at_start_mb,
         }
         return {key: value for key, value in data.items() if value is not None}
@@ -127,6 +130,7 @@ class MeasurementDetails:
             parameters=f.opt_integer("parameters"),
             weight_bytes=f.opt_integer("weight_bytes"),
             agreement=f.opt_number("agreement"),
+            checks=StepChecks.from_dict(f.json_object("checks")) if f.has("checks") else None,
             rss_at_start_mb=f.opt_number("rss_at_start_mb"),
         )
 
@@ -147,6 +151,10 @@ class RecordDetails:
     stderr_tail: str | None = None  # of a child that failed
     break_even_baseline: str | None = None
     break_even_reason: str | None = None
+    tails_reason: str | None = None  # why p90/p95/p99 are NULL (too few single-call samples), or None
+    # Samples per process, in the stored order: re-validation splits the samples by it to recompute the
+    # per-process medians an import claims.
+    process_n: tuple[int, ...] | None = None
 
     def to_dict(self) -> JsonObject:
         data: JsonObject = {}
@@ -163,8 +171,11 @@ class RecordDetails:
             "stderr_tail": self.stderr_tail,
             "break_even_baseline": self.break_even_baseline,
             "break_even_reason": self.break_even_reason,
+            "tails_reason": self.tails_reason,
         }
         data.update({key: value for key, value in extras.items() if value is not None})
+        if self.process_n is not None:
+            data["process_n"] = list(self.process_n)
         return data
 
     @classmethod
@@ -180,6 +191,8 @@ class RecordDetails:
             stderr_tail=f.opt_text("stderr_tail"),
             break_even_baseline=f.opt_text("break_even_baseline"),
             break_even_reason=f.opt_text("break_even_reason"),
+            tails_reason=f.opt_text("tails_reason"),
+            process_n=tuple(int(v) for v in f.numbers("process_n")) if f.has("process_n") else None,
         )
 
 

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
     from fwtui.bench.workloads import WorkloadSpec
 
-Step = Callable[[], None]
+Step = Callable[[], object]  # returns what it computed (outputs, or the loss), finished; see timed_checks
 
 # Reduced precisions that do not train here, whatever the framework.
 TRAINING_PRECISION_REASONS = {
@@ -54,7 +54,13 @@ class Prepared(Protocol):
         """The loss before each of ``steps`` training steps from the initial weights (for the check)."""
 
     def make_step(self, x: np.ndarray, y: np.ndarray | None) -> Step:
-        """The timed step: one call is one inference or training step, finished (device synchronised)."""
+        """The timed step: one call is one inference or training step, finished (device synchronised).
+
+        It returns what it computed (the outputs, or the training loss computed before its update) without
+        copying it to the host: the child checks a timed call's output and the losses of timed calls. A
+        workload may also offer ``compile_count() -> (count, counter name) | None``: the framework's
+        trace/compile count, read around the timed samples (a recompile in steady state is a flag).
+        """
 
     def device_memory_peak_mb(self) -> float | None:
         """Peak device memory in MB, or None on the CPU or where the framework cannot tell."""
@@ -166,6 +172,13 @@ class Runner(ABC):
         return self.precision_unavailable(
             spec, precision, mode=mode, device=device
         )
+
+    def dispatches_asynchronously(self, device: str) -> bool:
+        """Whether a call can return before its device work ends (JAX; torch and TensorFlow on a GPU).
+
+        Only then can a missing sync hide work (``unsynced_step``); a synchronous framework never gets it.
+        """
+        return False
 
     def prepare_input(self, spec: WorkloadSpec, x: np.ndarray) -> np.ndarray:
         """The canonical input in this runner's layout (done once, outside the timed step)."""

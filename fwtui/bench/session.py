@@ -57,12 +57,12 @@ _SAME_MEASUREMENT = ("workload", "size", "mode", "scenario", "batch_size", "devi
 
 
 def cached_peak_gflops(device: str, dtype: str = "float32") -> float | None:
-    """The measured peak for ``device`` in ``dtype`` from the hardware cache; None when never measured."""
+    """The measured peak for ``device`` in ``dtype`` (measured now the first time); None when it cannot be had."""
     try:
-        from fwtui.hardware.peak import peak_gflops
+        from fwtui.hardware.peak import benchmark_peak
 
         key = "cuda:0" if device == "cuda" else device
-        return peak_gflops(key, dtype)
+        return benchmark_peak(key, dtype)
     except Exception:
         return None
 

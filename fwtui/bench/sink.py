@@ -113,7 +113,7 @@ class ResultSink:
     def _fail(self, exc: BaseException, what: str = "") -> None:
         """Apply the policy to a failed write: raise (ABORT) or note it once and carry on."""
         if self.policy is OnSaveFailure.ABORT:
-            if isinstance(exc, FwtuiError):
+            if isinstance(exc, FwtuiError) and not what:
                 raise exc
             raise FwtuiError(f"could not save {what}: {one_line(exc)}") from exc
         with self._lock:

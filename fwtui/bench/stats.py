@@ -14,12 +14,42 @@ import numpy as np
 
 MIN_SAMPLES_FOR_CI = 6  # below this no pair of order statistics covers the median with 95% confidence
 SIGNIFICANCE_LEVEL = 0.05
+TAIL_CONFIDENCE = 0.95
+TAILS = {"p90": 0.90, "p95": 0.95, "p99": 0.99}
 
 
-def summarize(samples_ms: Sequence[float]) -> dict[str, float | int | None]:
+def min_samples_for_percentile(q: float, confidence: float = TAIL_CONFIDENCE) -> int:
+    """The fewest single-call samples for which a distribution-free confidence interval of the ``q`` quantile
+    exists at all: the sample maximum must exceed the quantile with probability ``1 - (1 - confidence)/2``,
+    i.e. ``q**n <= (1 - confidence) / 2``. p90 needs 36, p95 72, p99 368 (the rule behind MLPerf LoadGen's
+    minimum query counts, at a looser margin). Below it a tail percentile is an interpolation between the
+    largest few samples, not an estimate.
+    """
+    return math.ceil(math.log((1.0 - confidence) / 2.0) / math.log(q))
+
+
+MIN_SAMPLES_FOR_TAIL = {key: min_samples_for_percentile(q) for key, q in TAILS.items()}
+
+
+def tails_reason(n: int, inner_iterations: int) -> str | None:
+    """Why some tail percentiles are NULL for ``n`` samples of ``inner_iterations`` calls each, or None."""
+    if inner_iterations > 1:
+        return (
+            f"each sample averages {inner_iterations} calls, so tail percentiles would describe averages, "
+            "not single calls"
+        )
+    missing = [key for key, minimum in MIN_SAMPLES_FOR_TAIL.items() if n < minimum]
+    if not missing:
+        return None
+    needs = ", ".join(f"{key} needs {MIN_SAMPLES_FOR_TAIL[key]}" for key in missing)
+    return f"{n} single-call samples: {needs}"
+
+
+def summarize(samples_ms: Sequence[float], inner_iterations: int = 1) -> dict[str, float | int | None]:
     """n, mean, p50/p90/p95/p99, stdev (sample), min, max, cv and the 95% CI of the median.
 
-    Empty input gives n = 0 and None everywhere else.
+    Empty input gives n = 0 and None everywhere else. A tail percentile is None unless the samples are single
+    calls and there are at least :data:`MIN_SAMPLES_FOR_TAIL` of them (:func:`tails_reason` says why).
     """
     values = np.asarray(samples_ms, dtype=np.float64)
     n = int(values.size)
@@ -30,13 +60,15 @@ def summarize(samples_ms: Sequence[float]) -> dict[str, float | int | None]:
     mean = float(values.mean())
     stdev = float(values.std(ddof=1)) if n > 1 else 0.0
     ci = median_ci(values)
+    tails = {"p90": p90, "p95": p95, "p99": p99}
     return {
         "n": n,
         "mean": mean,
         "p50": p50,
-        "p90": p90,
-        "p95": p95,
-        "p99": p99,
+        **{
+            key: value if inner_iterations <= 1 and n >= MIN_SAMPLES_FOR_TAIL[key] else None
+            for key, value in tails.items()
+        },
         "stdev": stdev,
         "min": float(values.min()),
         "max": float(values.max()),

@@ -52,6 +52,8 @@ from dataclasses import dataclass
 
 from fwtui.bench import models
 from fwtui.bench.models import MODEL_WORKLOADS as MODEL_WORKLOADS
+from fwtui.bench.workload_spec import INFERENCE_TOLERANCE_REL as INFERENCE_TOLERANCE_REL
+from fwtui.bench.workload_spec import TRAIN_TOLERANCE_REL as TRAIN_TOLERANCE_REL
 from fwtui.bench.workload_spec import WorkloadSpec as WorkloadSpec
 from fwtui.frameworks import MODES
 
@@ -64,6 +66,9 @@ BN_EPS = 1e-5
 LN_EPS = 1e-5
 
 GEMM_TRAINING_REASON = "gemm is a roofline kernel with no parameters to train"
+
+
+# The toy workloads' tolerances (measured: see fwtui.bench.workload_spec).
 
 
 @dataclass(frozen=True)
@@ -117,8 +122,8 @@ for _size, _inp, _hidden, _tb, _trb in (
             throughput_batch=_tb,
             train_batch=_trb,
             trainable=True,
-            tolerance_abs=1e-4,
-            tolerance_rel=1e-4,
+            tolerance_abs=0.0,
+            tolerance_rel=INFERENCE_TOLERANCE_REL,
             hidden=_hidden,
             description=f"tabular MLP {_inp} → {' → '.join(map(str, _hidden))} → 10, ReLU",
             learning_rate=_LEARNING_RATE,
@@ -140,8 +145,8 @@ for _size, _img, _stem, _stages, _tb, _trb in (
             throughput_batch=_tb,
             train_batch=_trb,
             trainable=True,
-            tolerance_abs=1e-3,
-            tolerance_rel=1e-3,
+            tolerance_abs=0.0,
+            tolerance_rel=INFERENCE_TOLERANCE_REL,
             image_size=_img,
             stem_channels=_stem,
             stages=_stages,
@@ -169,8 +174,8 @@ for _size, _seq, _w, _h, _layers, _tb, _trb in (
             throughput_batch=_tb,
             train_batch=_trb,
             trainable=True,
-            tolerance_abs=1e-3,
-            tolerance_rel=1e-3,
+            tolerance_abs=0.0,
+            tolerance_rel=INFERENCE_TOLERANCE_REL,
             seq_len=_seq,
             width=_w,
             heads=_h,
@@ -193,7 +198,7 @@ for _size, _n in (("small", 1024), ("medium", 2048), ("large", 4096)):
             train_batch=1,
             trainable=False,
             tolerance_abs=0.0,
-            tolerance_rel=1e-4,
+            tolerance_rel=INFERENCE_TOLERANCE_REL,
             learning_rate=0.0,
             momentum=0.0,
             n=_n,

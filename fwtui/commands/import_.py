@@ -12,7 +12,8 @@ def register(subparsers: Any) -> None:
         help="merge another results database or Parquet export into the local one",
         description=(
             "Merge PATH (a .duckdb results database or a directory of Parquet exports) into the local "
-            "database. Rows already present (same ids) are skipped, so importing twice adds nothing."
+            "database. Rows already present (same ids) are skipped, so importing twice adds nothing. Every "
+            "imported result's flags are recomputed from its samples; the flagged ones are listed."
         ),
     )
     parser.add_argument(
@@ -29,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from fwtui.paths import default_db_path
     from fwtui.store import open_store
     from fwtui.store.importexport import import_into
+    from fwtui.store.revalidate import describe
     from fwtui.terminal_text import printable
 
     remote = import_location(args)  # None unless PATH is a fleet store URL
@@ -41,4 +43,6 @@ def run(args: argparse.Namespace) -> int:
         else:
             report = import_into(store, Path(args.path))
     print(printable(f"imported {args.path} into {target}: {report.summary()}"))
+    for line in describe(report.revalidated):  # names come from the imported file: untrusted
+        print(f"  {printable(line)}")
     return 0

@@ -265,6 +265,9 @@ class PeakEntry(_JsonForm):
     devices: Mapping[str, Mapping[str, float | None]]  # "cpu" / "cuda:0" -> dtype -> GFLOP/s
     sizes: Mapping[str, int] = field(default_factory=dict)  # "cpu/float32" -> the matrix size timed
     errors: Mapping[str, str] = field(default_factory=dict)  # what could not be measured, and why
+    medians: Mapping[str, float] = field(default_factory=dict)  # "cpu/float32" -> median of the repeats
+    busy: str | None = None  # why the machine was too busy for the figures to be a peak (then unused)
+    software: str | None = None  # the versions it was measured with (a new BLAS or driver re-measures)
 
     @classmethod
     def from_dict(cls, data: object) -> PeakEntry:
@@ -281,6 +284,9 @@ class PeakEntry(_JsonForm):
             devices=devices,
             sizes={key: size for key in sizes if (size := optional_int(sizes, key)) is not None},
             errors=text_map(d, "errors"),
+            medians={k: v for k, raw in json_object(d.get("medians")).items() if (v := number(raw)) is not None},
+            busy=optional_text(d, "busy"),
+            software=optional_text(d, "software"),
         )
 
     def gflops(self, device: str, dtype: str) -> float | None:

@@ -12,13 +12,17 @@ import time
 from collections.abc import Callable
 from typing import TypedDict
 
+from fwtui.json_fields import JsonObject
+
 MIN_CALL_S = 0.05  # grow the matrix until one call takes this long, so timer resolution is irrelevant
 MAX_SIZE = 8192
-REPEATS = 5
+SIZING_CALLS = 3  # the size is chosen on the median of these: one slow call cannot lock a small size
+REPEATS = 7
 
 
 class GemmTiming(TypedDict):
-    gflops: float
+    gflops: float  # best of the repeats
+    median_gflops: float
     size: int  # n of the n x n matrices timed
     best_s: float
 
@@ -26,29 +30,41 @@ class GemmTiming(TypedDict):
 class PeakResult(TypedDict):
     """The line this child prints; the parent reads it into a ``PeakEntry``."""
 
-    devices: dict[str, dict[str, float | None]]  # device -> dtype -> GFLOP/s
+    devices: dict[str, dict[str, float | None]]  # device -> dtype -> GFLOP/s (best of the repeats)
+    medians: dict[str, float]  # "device/dtype" -> median GFLOP/s of the repeats
     sizes: dict[str, int]  # "device/dtype" -> n
     errors: dict[str, str]  # "device/dtype" -> why it could not be measured
+    contention: JsonObject  # what else ran while it measured (fwtui.bench.contention.Window)
+
+
+def _seconds(call: Callable[[], None]) -> float:
+    began = time.perf_counter()
+    call()
+    return time.perf_counter() - began
 
 
 def best_gflops(make_call: Callable[[int], Callable[[], None]], start_size: int = 1024) -> GemmTiming:
-    """Best-of-``REPEATS`` GFLOP/s for an n x n GEMM, with n grown until a call is long enough to time."""
+    """Best-of and median-of-``REPEATS`` GFLOP/s for an n x n GEMM, n grown until a call is long enough.
+
+    The size is decided on the median of a few calls, so one call slowed by something else cannot stop the
+    growth at a matrix too small to reach the device's peak.
+    """
     size = start_size
     while True:
         call = make_call(size)
         call()  # warm-up: first-touch pages, pick kernels
-        began = time.perf_counter()
-        call()
-        elapsed = time.perf_counter() - began
-        if elapsed >= MIN_CALL_S or size >= MAX_SIZE:
+        sizing = sorted(_seconds(call) for _ in range(SIZING_CALLS))[SIZING_CALLS // 2]
+        if sizing >= MIN_CALL_S or size >= MAX_SIZE:
             break
         size *= 2
-    best = elapsed
-    for _ in range(REPEATS - 1):
-        began = time.perf_counter()
-        call()
-        best = min(best, time.perf_counter() - began)
-    return {"gflops": 2.0 * size**3 / best / 1e9, "size": size, "best_s": best}
+    times = sorted(_seconds(call) for _ in range(REPEATS))
+    flops = 2.0 * size**3
+    return {
+        "gflops": flops / times[0] / 1e9,
+        "median_gflops": flops / times[REPEATS // 2] / 1e9,
+        "size": size,
+        "best_s": times[0],
+    }
 
 
 def numpy_float32(size: int) -> Callable[[], None]:
@@ -90,17 +106,23 @@ def torch_call(device: str, dtype_name: str) -> Callable[[int], Callable[[], Non
 
 
 def measure(bf16_cpu: bool, cuda: bool) -> PeakResult:
+    from fwtui.bench.contention import Watch
+
+    watch = Watch()
     devices: dict[str, dict[str, float | None]] = {}
+    medians: dict[str, float] = {}
     sizes: dict[str, int] = {}
     errors: dict[str, str] = {}
     cpu = best_gflops(numpy_float32)
     devices["cpu"] = {"float32": cpu["gflops"], "bfloat16": None}
     sizes["cpu/float32"] = cpu["size"]
+    medians["cpu/float32"] = cpu["median_gflops"]
     if bf16_cpu:
         try:
             bf16 = best_gflops(torch_call("cpu", "bfloat16"))
             devices["cpu"]["bfloat16"] = bf16["gflops"]
             sizes["cpu/bfloat16"] = bf16["size"]
+            medians["cpu/bfloat16"] = bf16["median_gflops"]
         except Exception as exc:  # torch missing or no bf16 kernel: report, keep float32
             errors["cpu/bfloat16"] = str(exc)
     if cuda:
@@ -115,13 +137,15 @@ def measure(bf16_cpu: bool, cuda: bool) -> PeakResult:
                     result = best_gflops(torch_call(name, dtype), start_size=2048)
                     entry[dtype] = result["gflops"]
                     sizes[f"{name}/{dtype}"] = result["size"]
+                    medians[f"{name}/{dtype}"] = result["median_gflops"]
                 torch.backends.cuda.matmul.allow_tf32 = True
                 entry["tf32"] = best_gflops(torch_call(name, "float32"), start_size=2048)["gflops"]
                 torch.backends.cuda.matmul.allow_tf32 = False
                 devices[name] = entry
         except Exception as exc:
             errors["cuda"] = str(exc)
-    return {"devices": devices, "sizes": sizes, "errors": errors}
+    window = watch.stop().to_dict()
+    return {"devices": devices, "medians": medians, "sizes": sizes, "errors": errors, "contention": window}
 
 
 def main(argv: list[str]) -> int:

@@ -81,7 +81,7 @@ def report_renderables(report: HardwareReport) -> Iterator[RenderableType]:
     )
     yield _accelerators(report)
     yield _frameworks(report.frameworks, _probe_caption(report))
-    yield _peak(report.peak_gflops)
+    yield _peak(report.peak_gflops, report.peak.busy if report.peak is not None else None)
     yield _warnings(report.warnings)
 
 
@@ -137,8 +137,11 @@ def _frameworks(frameworks: Mapping[str, FrameworkProbe], caption: str | None = 
     return table
 
 
-def _peak(peak_devices: Mapping[str, Mapping[str, float | None]] | None) -> Table:
+def _peak(peak_devices: Mapping[str, Mapping[str, float | None]] | None, busy: str | None = None) -> Table:
     rows = peak_rows(peak_devices)
+    if busy is not None:
+        note = f"not used, the machine was busy ({busy}): rerun fwtui hw --measure-peak when it is idle"
+        return _key_value("Peak compute", [("", Text(note, style="yellow"))])
     if not rows:
         return _key_value(
             "Peak compute", [("", Text("not measured: run fwtui hw --measure-peak", style="dim"))]

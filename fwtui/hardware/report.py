@@ -40,7 +40,8 @@ class HardwareReport:
 
     @property
     def peak_gflops(self) -> Mapping[str, Mapping[str, float | None]] | None:
-        return self.peak.devices if self.peak is not None else None
+        """The usable peak; a measurement taken while the machine was busy is no peak (``peak.busy`` says why)."""
+        return self.peak.devices if self.peak is not None and self.peak.busy is None else None
 
     def cuda_seen(self) -> bool:
         """Whether the report shows a usable NVIDIA driver and a framework that sees a GPU through it."""

@@ -19,6 +19,7 @@ import duckdb
 from fwtui.store import schema
 from fwtui.store.catalog import check_catalog
 from fwtui.store.errors import StoreError
+from fwtui.store.revalidate import Revalidated, revalidate
 from fwtui.store.store import Store, describe_open_error, fetch_one, first_line, looks_like_duckdb
 from fwtui.terminal_text import printable
 
@@ -109,13 +110,20 @@ def _copy_table(con: duckdb.DuckDBPyConnection, table: str, directory: Path, fmt
 
 @dataclass
 class ImportReport:
-    """Rows added and skipped (already present) per table."""
+    """Rows added and skipped (already present) per table, and the imported results' recomputed flags."""
 
     added: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
+    revalidated: list[Revalidated] = field(default_factory=list)
 
     def summary(self) -> str:
         parts = [f"{t}: {self.added.get(t, 0)} added, {self.skipped.get(t, 0)} skipped" for t in TABLES]
+        flagged = sum(1 for r in self.revalidated if r.flags)
+        invalid = sum(1 for r in self.revalidated if r.invalid)
+        parts.append(
+            f"{len(self.revalidated)} results re-validated from their samples: {flagged} flagged, "
+            f"{invalid} invalid (never ranked)"
+        )
         return "; ".join(parts)
 
 
@@ -281,6 +289,9 @@ def import_into(store: Store, source: Path, *, source_label: str | None = "impor
                     _refuse_control_text(tx, table, relations[table], source)
                     added, skipped = _merge_table(tx, table, relations[table], source_label)
                     report.added[table], report.skipped[table] = added, skipped
+            # Whatever flags the source carried are replaced by the engine's, from the samples.
+            ids = [str(r[0]) for r in tx.execute(f"SELECT DISTINCT result_id FROM {relations['results']}").fetchall()]
+            report.revalidated = revalidate(tx, ids)
     except duckdb.Error as exc:
         raise StoreError(
             f"import of {printable(source)} failed, nothing was added: {printable(first_line(exc))}"

@@ -25,6 +25,7 @@ import duckdb
 from fwtui.paths import resource_dir
 from fwtui.store.errors import StoreError
 from fwtui.store.importexport import import_into, is_parquet_export
+from fwtui.store.revalidate import revalidate
 from fwtui.store.rows import insert_row, insert_samples, result_row, to_timestamp, utc_now
 from fwtui.store.store import Store, fetch_one
 
@@ -42,6 +43,8 @@ class SampleReport:
     added: dict[str, int] = field(
         default_factory=lambda: {"machines": 0, "runs": 0, "results": 0, "samples": 0}
     )
+
+    result_ids: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         counts = ", ".join(f"{v} {k}" for k, v in self.added.items())
@@ -126,6 +129,7 @@ def load_jsonl(
             if not _exists(con, "results", "result_id", row["result_id"]):
                 insert_row(con, "results", row)
                 insert_samples(con, row["result_id"], samples)
+                report.result_ids.append(row["result_id"])
                 report.added["results"] += 1
                 report.added["samples"] += len(samples)
 
@@ -148,6 +152,8 @@ def load_sample_data(store: Store, directory: Path | None = None) -> SampleRepor
             if path.suffix == ".jsonl":
                 load_jsonl(con, path, report, ids)
                 report.files.append(path.name)
+        # Sample files carry no trusted flags: the engine decides them from the samples, as for an import.
+        revalidate(con, report.result_ids)
     for path in sources:
         if path.is_dir():
             parquet = import_into(store, path, source_label="sample")

@@ -104,6 +104,17 @@ def _environment_rows(environment: Any) -> list[tuple[str, str]]:
     return [(str(k), v if isinstance(v, str) else json.dumps(v, default=str)) for k, v in environment.items()]
 
 
+def _tails_reason(details: object) -> str | None:
+    """Why p90/p95/p99 are NULL (too few single-call samples), from the stored ``details`` JSON."""
+    if isinstance(details, str):
+        try:
+            details = json.loads(details)
+        except ValueError:
+            return None
+    reason = details.get("tails_reason") if isinstance(details, dict) else None
+    return str(reason) if reason else None
+
+
 def detail_renderable(
     detail: dict[str, Any], samples: np.ndarray, explanations: dict[str, str]
 ) -> RenderableType:
@@ -127,6 +138,7 @@ def detail_renderable(
         ("p50 per process", _ms_series(" / ", *_processes(d)) if _processes(d) else units.MISSING),
         ("between-process cv", units.cv(d.get("process_cv"))),
         ("p90 / p95 / p99", _ms_series(" / ", d.get("p90_ms"), d.get("p95_ms"), d.get("p99_ms"))),
+        *([("tails are —", reason)] if (reason := _tails_reason(d.get("details"))) else []),
         ("mean ± stdev", _ms_series(" ± ", d.get("mean_ms"), d.get("stdev_ms"))),
         ("min / max", _ms_series(" / ", d.get("min_ms"), d.get("max_ms"))),
         ("cv", units.cv(d.get("cv"))),

@@ -1,8 +1,9 @@
 """The model child: ``python -m fwtui.bench.byom.child '<json job>'`` runs a user's model in one engine.
 
 It loads the model for one target (:mod:`fwtui.bench.byom.loaders`), makes seeded inputs from the model's
-own signature, saves the outputs of one call (the parent cross-checks them between engines), then times
-the forward call with the same harness as every benchmark. It prints one JSON line on its original stdout;
+own signature and times the forward call with the same harness as every benchmark. The timed step returns
+its outputs, and the outputs saved for the parent to cross-check between engines are those of a timed call
+after the samples (what was timed is what is checked); the contention window of the samples goes with them. It prints one JSON line on its original stdout;
 whatever the frameworks print goes to stderr. Keras' backend is set by the parent in the environment.
 """
 
@@ -18,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from fwtui.bench import harness
+from fwtui.bench import contention, harness
 from fwtui.bench.byom.loaders import NeedsInputShape, Unsupported, load, make_feeds
 from fwtui.bench.byom.model_file import Target
 
@@ -34,13 +35,12 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
     fixed = {str(k): tuple(int(d) for d in v) for k, v in dict(raw_shapes).items()}
     feeds = make_feeds(loaded.inputs, fixed, seed=int(job.get("seed", 0)))
 
-    def step() -> None:
-        loaded.forward(feeds)
+    def step() -> list[np.ndarray]:
+        return loaded.forward(feeds)  # host arrays: the call is finished
 
     t0 = time.perf_counter()
-    outputs = loaded.forward(feeds)  # the first call: it compiles where the engine compiles
+    step()  # the first call: it compiles where the engine compiles
     first_call_s = time.perf_counter() - t0
-    np.savez(workdir / "outputs.npz", *outputs)
     config = harness.TimingConfig(
         min_time_s=float(job.get("min_time_s", 0.3)),
         min_iterations=int(job.get("min_iterations", 10)),
@@ -48,8 +48,13 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
         warmup_s=float(job.get("warmup_s", 0.1)),
     )
     _, warm_ms = harness.warmup(step, config.warmup_s)
-    inner = harness.calibrate(step, harness.target_sample_ns(harness.timer_resolution_ns()), warm_ms)
+    resolution_ns = harness.timer_resolution_ns()
+    inner = harness.calibrate(step, harness.target_sample_ns(resolution_ns), warm_ms)
+    watch = contention.Watch()
     samples = harness.measure(step, inner, config)
+    window = watch.stop()
+    outputs = step()  # a timed call's outputs: these are cross-checked
+    np.savez(workdir / "outputs.npz", *outputs)
     return {
         "status": "ok",
         "inputs": {name: list(array.shape) for name, array in feeds.items()},
@@ -63,6 +68,9 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
         "load_s": load_s,
         "first_call_s": first_call_s,
         "samples_ms": samples,
+        "inner_iterations": inner,
+        "timer_resolution_ns": resolution_ns,
+        "contention": window.to_dict(),
         "version": _version(target.engine),
     }
 

@@ -2,7 +2,8 @@
 
 A user's model has no float64 reference, so the engines are checked against each other: the first target
 that ran at float32 is the reference, every other output must agree within its precision's tolerance, and
-one disagreement flags every result of that model (``output_mismatch``). A target that cannot load or
+one disagreement flags every result of that model (``output_mismatch``). The other flags are the engine's
+(:func:`fwtui.bench.validity.compute` on the samples, their timer resolution and contention window). A target that cannot load or
 convert the model is ``unsupported`` with the reason, and the others go on; a model whose input has a
 dynamic dimension that ``--input-shape`` does not fix stops the run with a usage error naming it.
 """
@@ -20,8 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from fwtui.bench import stats
+from fwtui.bench import stats, validity
 from fwtui.bench.byom.model_file import ModelError, ModelFile, Target, child_environment, targets
+from fwtui.bench.contention import Window
+from fwtui.bench.step_checks import StepChecks
 from fwtui.errors import UsageError
 from fwtui.frameworks import installed_version
 from fwtui.json_fields import JsonObject, JsonValue
@@ -166,7 +169,24 @@ def _run_child(
         load_s=data.get("load_s"),
         version=data.get("version"),
     )  # fmt: skip
-    return result, out
+    return replace(result, flags=engine_flags(result, data)), out
+
+
+def engine_flags(result: ModelResult, data: JsonObject) -> tuple[str, ...]:
+    """The validity engine's flags for a model's samples (its outputs are cross-checked separately)."""
+    raw_window = data.get("contention")
+    window = Window.from_dict(raw_window) if isinstance(raw_window, dict) else None
+    inner = data.get("inner_iterations")
+    resolution = data.get("timer_resolution_ns")
+    evidence = validity.Evidence(
+        status="ok", device="cpu", dtype=result.precision, batch_size=1,
+        inner_iterations=inner if isinstance(inner, int) else 1,
+        timer_resolution_ns=float(resolution) if isinstance(resolution, (int, float)) else None,
+        flops_per_sample=None, max_abs_error=None, tolerance=None, isolated_call_ms=None,
+        checks=StepChecks(timed_output="a timed call's outputs, cross-checked between engines", contention=window),
+        stored_p50_ms=None, stored_mean_ms=None, stored_throughput=None,
+    )  # fmt: skip
+    return validity.compute(evidence, result.samples_ms, peak_gflops=None, logical_cpus=os.cpu_count())
 
 
 def cross_check(results: list[ModelResult], outputs: dict[str, list[np.ndarray]]) -> list[ModelResult]:

@@ -79,6 +79,8 @@ def specs() -> list[WorkloadSpec]:
                 trainable=True,
                 tolerance_abs=1e-3,
                 tolerance_rel=1e-3,
+                # Twelve layer norms and softmaxes deep at full size: the catalogue's 1e-4 leaves no room.
+                train_tolerance_rel=1e-3,
                 learning_rate=0.01,
                 momentum=0.9,
                 seq_len=seq,

@@ -118,6 +118,8 @@ def specs() -> list[WorkloadSpec]:
                 trainable=True,
                 tolerance_abs=1e-3,
                 tolerance_rel=2e-3,
+                # Batch norm's batch statistics over 3 SGD steps: TensorFlow errs by 1.2e-4 at the small size.
+                train_tolerance_rel=1e-3,
                 learning_rate=0.01,
                 momentum=0.9,
                 image_size=image,

@@ -163,15 +163,16 @@ class JaxGeneration:
             found.append(logits)
         return np.asarray(jnp.stack(found, axis=1), dtype=np.float32)
 
-    def make_scenario_step(self, scenario: str, x: np.ndarray) -> Callable[[], None]:
+    def make_scenario_step(self, scenario: str, x: np.ndarray) -> Callable[[], jax.Array]:
         ids, params, step, batch = self._ids(x), self.params, self._step, x.shape[0]
         zero = jnp.int32(0)
         if scenario == gpt2_spec.PREFILL:
             spare = [self._cache(batch)]
 
-            def prefill() -> None:
-                _, token, spare[0] = step(params, ids, spare[0], zero)
-                jax.block_until_ready((token, spare[0]))
+            def prefill() -> jax.Array:
+                logits, token, spare[0] = step(params, ids, spare[0], zero)
+                jax.block_until_ready((logits, token, spare[0]))
+                return logits  # what it computed: the timed call's output is checked
 
             return prefill
         _, first, cache = step(params, ids, self._cache(batch), zero)
@@ -180,16 +181,17 @@ class JaxGeneration:
         steps, prompt = max(self.spec.new_tokens - 1, 1), self.spec.seq_len
         positions = [jnp.int32(prompt + i) for i in range(steps)]
 
-        def decode() -> None:
+        def decode() -> jax.Array:
             if state.made == steps:
                 state.token, state.made = first, 0
-            _, state.token, state.cache = step(params, state.token, state.cache, positions[state.made])
+            logits, state.token, state.cache = step(params, state.token, state.cache, positions[state.made])
             state.made += 1
-            jax.block_until_ready((state.token, state.cache))
+            jax.block_until_ready((logits, state.token, state.cache))
+            return logits
 
         return decode
 
-    def make_step(self, x: np.ndarray, y: np.ndarray | None = None) -> Callable[[], None]:
+    def make_step(self, x: np.ndarray, y: np.ndarray | None = None) -> Callable[[], jax.Array]:
         return self.make_scenario_step(gpt2_spec.DECODE, x)
 
     def compute_precision(self) -> str:

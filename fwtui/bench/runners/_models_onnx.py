@@ -188,13 +188,15 @@ class OrtGeneration:
             found.append(logits)
         return np.stack(found, axis=1)
 
-    def make_scenario_step(self, scenario: str, x: np.ndarray) -> Callable[[], None]:
+    def make_scenario_step(self, scenario: str, x: np.ndarray) -> Callable[[], np.ndarray]:
         run, outputs = self.session.run, self.outputs
         if scenario == gpt2_spec.PREFILL:
             feed = self._feed(x, None)
 
-            def prefill() -> None:
-                np.argmax(run(outputs, feed)[0], axis=-1)
+            def prefill() -> np.ndarray:
+                logits: np.ndarray = run(outputs, feed)[0]
+                np.argmax(logits, axis=-1)  # the first new token: time to first token
+                return logits  # what it computed: the timed call's output is checked
 
             return prefill
         logits, prompt_present = self._run(x, None)
@@ -202,16 +204,17 @@ class OrtGeneration:
         state = _Loop(dict(first))
         steps, names = max(self.spec.new_tokens - 1, 1), list(first)[1:]
 
-        def decode() -> None:
+        def decode() -> np.ndarray:
             if state.made == steps:
                 state.feed, state.made = dict(first), 0
             logits, *present = run(outputs, state.feed)
             state.feed = {"ids": np.argmax(logits, axis=-1)[:, None], **dict(zip(names, present, strict=True))}
             state.made += 1
+            return np.asarray(logits)
 
         return decode
 
-    def make_step(self, x: np.ndarray, y: np.ndarray | None = None) -> Callable[[], None]:
+    def make_step(self, x: np.ndarray, y: np.ndarray | None = None) -> Callable[[], np.ndarray]:
         return self.make_scenario_step(gpt2_spec.DECODE, x)
 
     def compute_precision(self) -> str:

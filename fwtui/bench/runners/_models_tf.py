@@ -164,12 +164,14 @@ class TensorFlowGeneration:
             found.append(logits)
         return np.asarray(tf.cast(tf.stack(found, axis=1), tf.float32).numpy())
 
-    def make_scenario_step(self, scenario: str, x: np.ndarray) -> Callable[[], None]:
+    def make_scenario_step(self, scenario: str, x: np.ndarray) -> Callable[[], tf.Tensor]:
         step, ids, zero = self._step_fn(x.shape[0]), self._ids(x), tf.constant(0)
         if scenario == gpt2_spec.PREFILL:
 
-            def prefill() -> None:
-                step(ids, zero)[1].numpy()  # the first new token, on the host: everything before it ran
+            def prefill() -> tf.Tensor:
+                logits, token = step(ids, zero)
+                token.numpy()  # the first new token, on the host: everything before it ran
+                return logits  # what it computed: the timed call's output is checked
 
             return prefill
         first = step(ids, zero)[1]
@@ -177,16 +179,17 @@ class TensorFlowGeneration:
         steps, prompt = max(self.spec.new_tokens - 1, 1), self.spec.seq_len
         positions = [tf.constant(prompt + i) for i in range(steps)]
 
-        def decode() -> None:
+        def decode() -> tf.Tensor:
             if state.made == steps:  # a new generation: the prompt's keys and values are still in the cache
                 state.token, state.made = first, 0
-            state.token = step(state.token, positions[state.made])[1]
+            logits, state.token = step(state.token, positions[state.made])
             state.made += 1
             state.token.numpy()
+            return logits
 
         return decode
 
-    def make_step(self, x: np.ndarray, y: np.ndarray | None = None) -> Callable[[], None]:
+    def make_step(self, x: np.ndarray, y: np.ndarray | None = None) -> Callable[[], tf.Tensor]:
         return self.make_scenario_step(gpt2_spec.DECODE, x)
 
     def compute_precision(self) -> str:

@@ -201,14 +201,16 @@ class TorchGeneration:
                 found.append(logits)
         return np.asarray(torch.stack(found, dim=1).float().cpu().numpy())
 
-    def make_scenario_step(self, scenario: str, x: np.ndarray) -> Callable[[], None]:
+    def make_scenario_step(self, scenario: str, x: np.ndarray) -> Callable[[], torch.Tensor]:
         ids, model, sync = self._ids(x), self.model, self.sync
         if scenario == gpt2_spec.PREFILL:
 
-            def prefill() -> None:
+            def prefill() -> torch.Tensor:
                 with torch.inference_mode():
-                    torch.argmax(model(ids)[0], dim=-1)  # the first new token: time to first token
+                    logits = model(ids)[0]
+                    torch.argmax(logits, dim=-1)  # the first new token: time to first token
                 sync()
+                return logits  # what it computed: the timed call's output is checked
 
             return prefill
         with torch.inference_mode():
@@ -217,7 +219,7 @@ class TorchGeneration:
         state = _Loop(prompt_cache, first)
         steps = max(self.spec.new_tokens - 1, 1)
 
-        def decode() -> None:
+        def decode() -> torch.Tensor:
             if state.made == steps:  # a new generation from the prompt's cache
                 state.cache, state.token, state.made = prompt_cache, first, 0
             with torch.inference_mode():
@@ -225,10 +227,11 @@ class TorchGeneration:
                 state.token = torch.argmax(logits, dim=-1, keepdim=True)
             state.made += 1
             sync()
+            return logits
 
         return decode
 
-    def make_step(self, x: np.ndarray, y: np.ndarray | None = None) -> Callable[[], None]:
+    def make_step(self, x: np.ndarray, y: np.ndarray | None = None) -> Callable[[], torch.Tensor]:
         return self.make_scenario_step(gpt2_spec.DECODE, x)
 
     def compute_precision(self) -> str:

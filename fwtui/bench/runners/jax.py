@@ -200,28 +200,49 @@ class JaxPrepared:
         )
         return loss
 
-    def make_step(self, x: np.ndarray, y: np.ndarray | None = None) -> Callable[[], None]:
+    def make_step(self, x: np.ndarray, y: np.ndarray | None = None) -> Callable[[], jax.Array]:
         x_dev, y_dev = self.put_input(x, y)
         if self.mode == "training":
 
-            def train_step() -> None:
+            def train_step() -> jax.Array:
                 loss = self.train_once(x_dev, y_dev)
                 jax.block_until_ready((self._params, self._velocity, loss))
+                return loss
 
             return train_step
 
         infer, params, frozen = self._infer, self._params, self._frozen
 
-        def infer_step() -> None:
-            jax.block_until_ready(infer(params, frozen, x_dev))
+        def infer_step() -> jax.Array:
+            return jax.block_until_ready(infer(params, frozen, x_dev))
 
         return infer_step
+
+    def compile_count(self) -> tuple[int, str]:
+        """Traces JAX reported in this process (``jax.monitoring``): any during the timed samples is a retrace."""
+        return _TRACES[0], "jax.monitoring /jax/core/compile/jaxpr_trace_duration events"
 
     def device_memory_peak_mb(self) -> float | None:
         stats = self._device.memory_stats() if self._device.platform != "cpu" else None
         if not stats or "peak_bytes_in_use" not in stats:
             return None
         return float(stats["peak_bytes_in_use"]) / 2**20
+
+
+_TRACES = [0]
+
+
+def trace_count() -> int:
+    """Traces JAX has reported in this process (also Keras' on its jax backend)."""
+    return _TRACES[0]
+
+
+def _count_trace(event: str, duration_secs: float, **_: object) -> None:
+    if event == "/jax/core/compile/jaxpr_trace_duration":
+        _TRACES[0] += 1
+
+
+jax.monitoring.register_event_duration_secs_listener(_count_trace)
 
 
 # --- the runner ------------------------------------------------------------------------------------------------
@@ -291,6 +312,9 @@ class JaxRunner(Runner):
             return f"JAX sees {len(gpus)} GPU(s); there is no {kind}:{index}"
         return None
 
+    def dispatches_asynchronously(self, device: str) -> bool:
+        return True  # every JAX call returns futures, on the CPU too
+
     def prepare_input(self, spec: WorkloadSpec, x: np.ndarray) -> np.ndarray:
         """Channels-last: XLA's preferred layout on CPU."""
         return to_channels_last_input(spec, x)
@@ -316,10 +340,9 @@ class JaxRunner(Runner):
         x_dev, y_dev = prepared.put_input(x, y)
         infer, params, frozen = prepared._infer, prepared._params, prepared._frozen
 
-        def unsynced_step() -> None:
+        def unsynced_step() -> jax.Array:
             if prepared.mode == "training":
-                prepared.train_once(x_dev, y_dev)
-            else:
-                infer(params, frozen, x_dev)
+                return prepared.train_once(x_dev, y_dev)
+            return infer(params, frozen, x_dev)
 
         return unsynced_step

@@ -6,7 +6,8 @@ before this module (and with it Keras) is imported: each backend runs in a child
 
 What is timed is the Keras path a user takes: ``predict_on_batch`` (Keras' compiled predict function; it
 returns a NumPy array, so the step ends synchronised) and ``train_on_batch`` (the step ``model.fit`` runs for
-each batch, loss and SGD update in Keras' compiled train function). On jax and tensorflow Keras compiles
+each batch, loss and SGD update in Keras' compiled train function). Both hand back host values, so the steps
+return them (checked like every runner's) and never dispatch asynchronously on any backend. On jax and tensorflow Keras compiles
 these (``jit_compile="auto"``: XLA); on torch it runs them eagerly, as Keras does by default. A hand-written
 train step on a backend is what the native runner of that framework times, so the two side by side are
 the cost of the Keras layer. The thread pools, float32 settings and GPU checks are the native runner's
@@ -98,25 +99,40 @@ class KerasPrepared:
             # train_on_batch returns the loss of the batch before the update (metrics reset per call).
             return [float(np.asarray(self.model.train_on_batch(xd, yd))) for _ in range(steps)]
 
-    def make_step(self, x: np.ndarray, y: np.ndarray | None) -> Callable[[], None]:
+    def make_step(self, x: np.ndarray, y: np.ndarray | None) -> Callable[[], object]:
         model, scope = self.model, self._scope
         xd = self._tensor(x)
         if self.mode == "inference":
 
-            def infer_step() -> None:
+            def infer_step() -> object:
                 with scope():
-                    model.predict_on_batch(xd)  # a NumPy array: the work is finished
+                    return model.predict_on_batch(xd)  # a NumPy array: the work is finished
 
             return infer_step
         if y is None:
             raise ValueError("training needs labels")
         yd = self._tensor(y, labels=True)
 
-        def training_step() -> None:
+        def training_step() -> object:
             with scope():
-                model.train_on_batch(xd, yd)  # returns the loss as a Python float: finished
+                return model.train_on_batch(xd, yd)  # the batch's loss as a Python float: finished
 
         return training_step
+
+    def compile_count(self) -> tuple[int, str] | str | None:
+        """The backend's own trace count: JAX's trace events, the predict ``tf.function``'s tracing count."""
+        backend = keras.backend.backend()
+        if backend == "jax":
+            from fwtui.bench.runners.jax import trace_count
+
+            return trace_count(), "jax.monitoring /jax/core/compile/jaxpr_trace_duration events"
+        if backend == "tensorflow":
+            function = self.model.predict_function if self.mode == "inference" else None
+            counter = getattr(function, "experimental_get_tracing_count", None)
+            if callable(counter):
+                return int(counter()), "Keras predict tf.function experimental_get_tracing_count"
+            return "Keras keeps its train tf.function inside a closure: no tracing count to read"
+        return None  # torch: Keras runs it eagerly
 
     def device_memory_peak_mb(self) -> float | None:
         return None  # Keras has no backend-independent peak-memory query

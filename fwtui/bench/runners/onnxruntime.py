@@ -286,15 +286,15 @@ class OrtPrepared:
     def train_losses(self, x: np.ndarray, y: np.ndarray, steps: int) -> list[float]:
         raise NotImplementedError(self.cannot_train)
 
-    def make_step(self, x: np.ndarray, y: np.ndarray | None = None) -> Callable[[], None]:
+    def make_step(self, x: np.ndarray, y: np.ndarray | None = None) -> Callable[[], object]:
         session = self.session
         host_x = np.ascontiguousarray(x, dtype=self.input_dtype)
         if not self.is_cuda:
             feed = {"x": host_x}
             outputs = ["y"]
 
-            def cpu_step() -> None:
-                session.run(outputs, feed)  # returns host arrays: the work is done when it returns
+            def cpu_step() -> object:
+                return session.run(outputs, feed)[0]  # host arrays: the work is done when it returns
 
             return cpu_step
         # On CUDA the input lives on the device and the output stays there, like the other frameworks' steps;
@@ -303,8 +303,9 @@ class OrtPrepared:
         binding.bind_ortvalue_input("x", ort.OrtValue.ortvalue_from_numpy(host_x, "cuda", self.device_id))
         binding.bind_output("y", "cuda", self.device_id)
 
-        def cuda_step() -> None:
+        def cuda_step() -> object:
             session.run_with_iobinding(binding)
+            return binding.get_outputs()[0]
 
         return cuda_step
 

@@ -94,13 +94,13 @@ class SklearnPrepared:
             losses.append(float(self.estimator.loss_))  # the batch's loss before this step's update
         return losses
 
-    def make_step(self, x: np.ndarray, y: np.ndarray | None) -> Callable[[], None]:
+    def make_step(self, x: np.ndarray, y: np.ndarray | None) -> Callable[[], object]:
         xf = np.ascontiguousarray(x, dtype=np.float32)
         estimator = self.estimator
         if self.mode == "inference":
 
-            def infer_step() -> None:
-                estimator.predict(xf)
+            def infer_step() -> object:
+                return estimator.predict(xf)  # NumPy, computed synchronously
 
             return infer_step
         if y is None:
@@ -108,10 +108,14 @@ class SklearnPrepared:
         estimator.set_params(batch_size=len(xf))
         labels = np.asarray(y)
 
-        def training_step() -> None:
-            estimator.partial_fit(xf, labels)
+        def training_step() -> object:
+            # loss_ is the batch's loss before this step's update, as the other runners' steps return it.
+            return float(estimator.partial_fit(xf, labels).loss_)
 
         return training_step
+
+    def compile_count(self) -> None:
+        return None  # nothing compiles: NumPy kernels
 
     def device_memory_peak_mb(self) -> float | None:
         return None

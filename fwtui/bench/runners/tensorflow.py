@@ -263,13 +263,13 @@ class TensorFlowPrepared:
         x_dev, y_dev = self.put_input(x, y)
         return [float(self._train_step(x_dev, y_dev).numpy()) for _ in range(steps)]
 
-    def make_step(self, x: np.ndarray, y: np.ndarray | None = None) -> Callable[[], None]:
+    def make_step(self, x: np.ndarray, y: np.ndarray | None = None) -> Callable[[], object]:
         x_dev, y_dev = self.put_input(x, y)
         if self.mode == "training":
             train_step = self._train_step
 
-            def training_step() -> None:
-                train_step(x_dev, y_dev).numpy()  # the loss comes after the updates: a full sync
+            def training_step() -> object:
+                return train_step(x_dev, y_dev).numpy()  # the loss comes after the updates: a full sync
 
             return training_step
 
@@ -279,17 +279,26 @@ class TensorFlowPrepared:
             # paying a host copy of the whole matrix.
             device_name = self._device
 
-            def synced_step() -> None:
-                infer(x_dev)
+            def synced_step() -> object:
+                product = infer(x_dev)
                 _sync_device(device_name)
+                return product
 
             return synced_step
 
-        def fetched_step() -> None:
+        def fetched_step() -> object:
             # A classifier's caller reads the logits on the host; the copy waits for every queued kernel.
-            infer(x_dev).numpy()
+            return infer(x_dev).numpy()
 
         return fetched_step
+
+    def compile_count(self) -> tuple[int, str] | None:
+        """``tf.function``'s tracing count of the timed function; None when eager (nothing traces)."""
+        function = self._train_step if self.mode == "training" else self._infer
+        counter = getattr(function, "experimental_get_tracing_count", None)
+        if not callable(counter):
+            return None
+        return int(counter()), "tf.function experimental_get_tracing_count"
 
     def device_memory_peak_mb(self) -> float | None:
         if not self._device.startswith("/GPU"):
@@ -340,6 +349,9 @@ class TensorFlowRunner(Runner):
         if notes:
             settings["note"] = "; ".join(notes)
         return settings
+
+    def dispatches_asynchronously(self, device: str) -> bool:
+        return parse_device(device)[0] != "cpu"  # eager ops on a GPU are queued; on the CPU they run inline
 
     def accelerator_reason(self, kind: str, index: int) -> str | None:
         if not tf.test.is_built_with_cuda():

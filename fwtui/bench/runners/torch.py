@@ -131,6 +131,7 @@ class TorchPrepared:
         self.is_cuda = self.device.type == "cuda"
         self.spec = spec
         self.mode = mode
+        self.variant = variant
         module = make_module(spec)
         load_weights(module, spec, weights)
         self.module = module.to(self.device)
@@ -206,15 +207,16 @@ class TorchPrepared:
         xd, yd = self._to_device(x), self._to_device(y)
         return [float(self._train_step(xd, yd).detach()) for _ in range(steps)]
 
-    def make_step(self, x: np.ndarray, y: np.ndarray | None) -> Callable[[], None]:
+    def make_step(self, x: np.ndarray, y: np.ndarray | None) -> Callable[[], torch.Tensor]:
         xd = self._to_device(x)
         model, sync, precision = self.model, self._sync, self._precision
         if self.mode == "inference":
 
-            def infer_step() -> None:
+            def infer_step() -> torch.Tensor:
                 with torch.inference_mode(), precision():
-                    model(xd)
+                    out = model(xd)
                 sync()
+                return out
 
             return infer_step
         if y is None:
@@ -222,11 +224,20 @@ class TorchPrepared:
         yd = self._to_device(y)
         train_step = self._train_step
 
-        def training_step() -> None:
-            train_step(xd, yd)
+        def training_step() -> torch.Tensor:
+            loss = train_step(xd, yd)
             sync()
+            return loss
 
         return training_step
+
+    def compile_count(self) -> tuple[int, str] | None:
+        """Dynamo's count of graphs it compiled (``torch._dynamo`` counters); None for eager."""
+        if self.variant != "compile":
+            return None
+        from torch._dynamo.utils import counters
+
+        return int(counters["stats"]["unique_graphs"]), "torch._dynamo counters: unique_graphs"
 
     def device_memory_peak_mb(self) -> float | None:
         if not self.is_cuda:
@@ -276,6 +287,9 @@ class TorchRunner(Runner):
         if kind == "mps":
             return None if torch.backends.mps.is_available() else "torch sees no Apple MPS device"
         return super().accelerator_reason(kind, index)
+
+    def dispatches_asynchronously(self, device: str) -> bool:
+        return parse_device(device)[0] in ("cuda", "mps")
 
     def unavailable_reason(self, mode: str, variant: str, device: str) -> str | None:
         return _compile_unavailable_reason(parse_device(device)[0]) if variant == "compile" else None
