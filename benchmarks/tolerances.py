@@ -1,6 +1,6 @@
 """Measure every framework's error against the float64 reference, per workload, and the tolerance it implies.
 
-    python benchmarks/tolerances.py [--sizes small,medium] [--frameworks torch,jax,...]
+    python benchmarks/tolerances.py [--sizes small,medium] [--frameworks torch,jax,...] [--workloads resnet50,gpt2]
 
 Each framework runs in its own child (as a benchmark does), every variant, inference (outputs of a batch of
 4, error relative to max|reference|) and training (losses over 3 SGD steps, relative per step). The script
@@ -21,23 +21,29 @@ from collections import defaultdict
 CHILD = r"""
 import json, sys
 import numpy as np
-from fwtui.bench import workload_data, workloads
+from fwtui.bench import generation, workload_data, workloads
 from fwtui.bench.runner import load_runner
-framework, sizes = sys.argv[1], sys.argv[2].split(",")
+framework, sizes, names = sys.argv[1], sys.argv[2].split(","), sys.argv[3].split(",")
 runner = load_runner(framework)
 runner.configure(1, "cpu")
 for size in sizes:
-    for name in ("mlp", "cnn", "transformer", "gemm"):
+    for name in names:
+        if runner.framework.workload_reason(name):
+            continue
         spec = workloads.get_spec(name, size)
         weights = workload_data.make_weights(spec)
         for variant in runner.variants:
             for mode in runner.modes:
                 if runner.unsupported_reason(mode, variant, "cpu") or (mode == "training" and not spec.trainable):
                     continue
+                if mode == "training" and workload_data.training_check_spec(spec, 4, 3) is not spec:
+                    continue  # a full-size model is trained on its small size in every check
                 x, y = workload_data.make_batch(spec, 4, seed=2)
                 built = runner.build(spec, weights, mode=mode, variant=variant, device="cpu")
                 if mode == "inference":
-                    check = workload_data.check_output(spec, built.infer(x), workload_data.reference_forward(spec, weights, x))
+                    expected = workload_data.reference_forward(spec, weights, x)
+                    # gpt2: teacher-forced, as the benchmark checks it
+                    check = workload_data.check_output(spec, built.infer(generation.check_input(spec, x, expected)), expected)
                 else:
                     losses = built.train_losses(x, y, 3)
                     check = workload_data.check_losses(spec, losses, workload_data.reference_train_losses(spec, weights, x, y, 3))
@@ -52,11 +58,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="small")
     parser.add_argument("--frameworks", default="torch,tensorflow,jax,onnxruntime")
+    parser.add_argument("--workloads", default="mlp,cnn,transformer,gemm")
     args = parser.parse_args()
     worst: dict[tuple[str, str], tuple[float, str]] = defaultdict(lambda: (0.0, ""))
     for framework in args.frameworks.split(","):
         done = subprocess.run(
-            [sys.executable, "-c", CHILD, framework, args.sizes], capture_output=True, text=True, timeout=1800
+            [sys.executable, "-c", CHILD, framework, args.sizes, args.workloads], capture_output=True, text=True, timeout=1800
         )
         if done.returncode != 0:
             print(f"{framework}: failed: {(done.stderr.strip().splitlines() or ['?'])[-1]}")
