@@ -9,7 +9,7 @@ classifier ``head``. Weight names: ``emb.token`` (vocab, width), ``emb.position`
 
 from __future__ import annotations
 
-from fwtui.bench.workload_spec import WorkloadSpec
+from fwtui.bench.workload_spec import INFERENCE_TOLERANCE_REL, WorkloadSpec
 
 NAME = "bert-base"
 
@@ -77,8 +77,8 @@ def specs() -> list[WorkloadSpec]:
                 throughput_batch=tb,
                 train_batch=trb,
                 trainable=True,
-                tolerance_abs=1e-3,
-                tolerance_rel=1e-3,
+                tolerance_abs=0.0,
+                tolerance_rel=INFERENCE_TOLERANCE_REL,  # measured: see fwtui.bench.workload_spec
                 # Twelve layer norms and softmaxes deep at full size: the catalogue's 1e-4 leaves no room.
                 train_tolerance_rel=1e-3,
                 learning_rate=0.01,
