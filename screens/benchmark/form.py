@@ -26,6 +26,7 @@ from fwtui.bench.plan import (
 )
 from fwtui.errors import FwtuiError
 from fwtui.frameworks import BENCHMARK_FRAMEWORKS, BY_NAME, installed_version
+from screens.toggles import GlyphSelectionList
 
 SIZE_FROM_PRESET = "preset"
 SIZE_CHOICES: tuple[tuple[str, str], ...] = (
@@ -91,16 +92,16 @@ class BenchForm(Vertical):
                     id="bench-preset",
                 )
             yield Label("Frameworks")
-            yield SelectionList[str](*self._framework_choices(), id="bench-frameworks", compact=True)
+            yield GlyphSelectionList(*self._framework_choices(), id="bench-frameworks", compact=True)
             hints = self._install_hints()
             if hints:
                 yield Static(hints, id="bench-install-hints", markup=False)
             yield Label("Workloads")
-            yield SelectionList[str](*((w, w, True) for w in WORKLOADS), id="bench-workloads", compact=True)
+            yield GlyphSelectionList(*((w, w, True) for w in WORKLOADS), id="bench-workloads", compact=True)
             yield Label("Modes")
-            yield SelectionList[str](*((m, m, True) for m in MODES), id="bench-modes", compact=True)
+            yield GlyphSelectionList(*((m, m, True) for m in MODES), id="bench-modes", compact=True)
             yield Label("Variants")
-            yield SelectionList[str](*self._variant_choices(), id="bench-variants", compact=True)
+            yield GlyphSelectionList(*self._variant_choices(), id="bench-variants", compact=True)
             with Horizontal(classes="field"):
                 yield Label("Size")
                 yield Select(
