@@ -102,8 +102,12 @@ def test_filters_options_groups_and_charts(db: Path) -> None:
         assert "m-gpu-box\tgpu-box (A100)" in options["machine"]
         recent = Filters(date_from=datetime(2026, 5, 8), date_to=datetime(2026, 5, 9))
         assert count_rows(con, recent) == 36  # run-b only
-        groups = {row[0]: row for row in group_rows(con, Filters(), "machine")}
-        assert groups["gpu-box (A100)"][1] == 36
+        groups = group_rows(con, Filters(), "machine")
+        assert sum(row[3] for row in groups if row[0] == "gpu-box (A100)") == 36
+        # never one aggregate across scenarios or batches: each (group, scenario, batch) is its own row
+        keys = [(row[0], row[1], row[2]) for row in groups]
+        assert len(keys) == len(set(keys)) and {row[1] for row in groups} == {"latency", "throughput", "train"}
+        assert count_rows(con, Filters(search="ONNX")) == count_rows(con, Filters(framework="onnxruntime"))
         chart = chart_data(con, Filters(machine_id="m-cpu-box", workload="mlp", scenario="latency"))
         assert chart.machine == "cpu-box (EPYC 7B13, 2 cores)"
         assert chart.rows[0][0] == "onnxruntime/ort"

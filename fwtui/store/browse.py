@@ -115,7 +115,7 @@ def open_source(path: Path, *, read_only: bool = True) -> ResultsSource:
 
 @dataclass(frozen=True)
 class Filters:
-    """Equality filters (None = any) plus a date range and an optional run."""
+    """Equality filters (None = any) plus a date range, an optional run and a text to find."""
 
     framework: str | None = None
     workload: str | None = None
@@ -127,6 +127,7 @@ class Filters:
     run_id: str | None = None
     date_from: datetime | None = None
     date_to: datetime | None = None
+    search: str | None = None  # found in any of the row's names, status or flags, ignoring case
 
     def with_(self, **changes: Any) -> Filters:
         return replace(self, **changes)
@@ -142,10 +143,21 @@ class Filters:
                 clauses.append(f"{alias}.created_at >= $date_from")
             elif f.name == "date_to":
                 clauses.append(f"{alias}.created_at < $date_to")
+            elif f.name == "search":
+                clauses.append(f"contains(lower({_searched(alias)}), $search)")
+                params[f.name] = str(value).lower()
+                continue
             else:
                 clauses.append(f"{alias}.{f.name} = ${f.name}")
             params[f.name] = value
         return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _searched(alias: str) -> str:
+    """The text a search looks in: a row's names, status and flags, as the table shows them."""
+    parts = ("framework", "variant", "workload", "size", "scenario", "device", "status", "mode")
+    text = " || ' ' || ".join(f"coalesce({alias}.{p}, '')" for p in parts)
+    return f"({text} || ' ' || coalesce(array_to_string({alias}.flags, ','), ''))"
 
 
 FILTER_COLUMNS: tuple[str, ...] = ("framework", "workload", "mode", "scenario", "device", "status")
@@ -169,6 +181,7 @@ TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("machine", "coalesce(m.label, r.machine_id)"),
     ("created", "strftime(r.created_at, '%Y-%m-%d %H:%M')"),
     ("run", "r.run_id"),
+    ("source", "r.source"),  # 'sample', 'external' or NULL (measured here): the table marks the first two
 )
 SORT_KEYS: dict[str, str] = {
     "created": "r.created_at",
@@ -184,7 +197,11 @@ GROUP_BY: dict[str, str] = {
     "device": "r.device",
     "variant": "r.framework || coalesce('/' || r.variant, '')",  # as fwtui.bench.spec.contender names it
 }
-GROUP_COLUMNS = ("group", "results", "ok", "median p50 ms", "best p50 ms", "best samples/s", "flagged")
+# One row per group *and* scenario and batch: a latency at batch 1, a throughput at batch 256 and a training
+# step are never aggregated together.
+GROUP_COLUMNS = (
+    "group", "scenario", "batch", "results", "ok", "median p50", "best p50", "best mean samples/s", "flagged",
+)  # fmt: skip
 
 
 def _from(where: str) -> str:
@@ -279,18 +296,19 @@ def fetch_window(
 
 
 def group_rows(con: duckdb.DuckDBPyConnection, filters: Filters, by: str) -> list[tuple[Any, ...]]:
-    """Counts and aggregates per group: results, ok, median p50, best p50, best throughput, flagged."""
+    """Counts and aggregates per group, scenario and batch: results, ok, median p50, best p50, best
+    throughput (from the mean time per call), flagged."""
     if by not in GROUP_BY:
         raise StoreError(f"cannot group by {by!r}")
     where, params = filters.where()
     sql = f"""
-        SELECT {GROUP_BY[by]} AS grp, count(*) AS results, count(*) FILTER (WHERE r.status = 'ok') AS ok,
+        SELECT {GROUP_BY[by]} AS grp, r.scenario AS scenario, r.batch_size AS batch, count(*) AS results, count(*) FILTER (WHERE r.status = 'ok') AS ok,
                median(r.p50_ms) FILTER (WHERE r.status = 'ok') AS median_p50,
                min(r.p50_ms) FILTER (WHERE r.status = 'ok') AS best_p50,
                max(r.throughput_samples_per_s) FILTER (WHERE r.status = 'ok') AS best_throughput,
                count(*) FILTER (WHERE len(coalesce(r.flags, [])) > 0) AS flagged
         {_from(where)}
-        GROUP BY grp ORDER BY results DESC, grp
+        GROUP BY grp, r.scenario, r.batch_size ORDER BY grp, r.scenario, r.batch_size
     """
     return con.execute(sql, params).fetchall()
 
