@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual.binding import Binding, BindingType
+
 
 @dataclass(frozen=True)
 class KeyMeaning:
@@ -59,3 +61,15 @@ def keymap_markdown() -> str:
         )
         lines.append(f"| {keys} | {meaning.does} | {meaning.where} |")
     return "\n".join(lines)
+
+
+def vim_table_bindings() -> list[BindingType]:
+    """j/k/g/G (and h/l) on a DataTable, next to its arrow keys and home/end."""
+    return [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("h", "cursor_left", "Left", show=False),
+        Binding("l", "cursor_right", "Right", show=False),
+        Binding("g", "scroll_top", "First row", show=False),
+        Binding("G", "scroll_bottom", "Last row", show=False),
+    ]

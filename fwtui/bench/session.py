@@ -210,14 +210,14 @@ class BenchSession:
                 status = "failed"
                 outcome.reason = "the benchmark process ended without reporting a result"
         if status != "ok":
-            result_status = "skipped" if status == "cancelled" else status
+            # "cancelled" is stored as it is, never as "skipped": the help and the filters list it.
             stderr_tail = outcome.stderr_tail[-2000:] if outcome.stderr_tail.strip() else None
             for scenario in spec.scenarios:
                 if scenario not in done:
                     record = not_run_record(
                         spec,
                         scenario,
-                        result_status,
+                        status,
                         outcome.reason,
                         stderr_tail=stderr_tail,
                         peak_rss_mb=outcome.peak_rss_mb,

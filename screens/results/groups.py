@@ -4,15 +4,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
+from textual.binding import BindingType
 from textual.message import Message
 from textual.widgets import DataTable
 
 from fwtui import units
 from fwtui.store.browse import GROUP_COLUMNS, Filters, group_rows
+from screens.keys import vim_table_bindings
 from screens.results.reading import SourceReader
 
 
@@ -32,6 +34,7 @@ class GroupsView(DataTable[Text]):
     """One row per group of the filtered results."""
 
     DEFAULT_CSS = "GroupsView { height: 1fr; }"
+    BINDINGS: ClassVar[list[BindingType]] = vim_table_bindings()
 
     class Chosen(Message):
         """Enter on a group: ``value`` of the ``by`` column and its scenario (the area filters to both)."""
@@ -45,7 +48,7 @@ class GroupsView(DataTable[Text]):
             return self.view
 
     def __init__(self, reader: SourceReader, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True, fixed_columns=1)
         self.reader = reader
         self.request: GroupsQuery | None = None  # the grouping asked for last
         self.values: list[Any] = []  # each row's group value, in row order
