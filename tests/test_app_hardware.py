@@ -172,7 +172,7 @@ async def test_keys_reprobe_and_measure_peak() -> None:
         peak_text = _text(app.query_one("#hw-peak", Static))
         assert "702 TFLOP/s" in peak_text and "cuda:0" in peak_text
         assert app.hardware_report is not None and app.hardware_report.peak_gflops is not None
-        await pilot.press("r")
+        await pilot.press("f5")
         await _settle(pilot)
         assert source.probe_calls == 2
         assert app.published == 3  # after the probe, the measurement and the re-probe

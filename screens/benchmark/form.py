@@ -366,7 +366,7 @@ class BenchForm(Vertical):
             runs = len(self.specs) - len(self.unsupported)
             text = f"≈ {units.duration(self.estimate_s)} for {runs} run{'s' if runs != 1 else ''}"
             if self.unsupported:
-                text += f"; {len(self.unsupported)} unsupported here, recorded with the reason"
+                text += f" (+{len(self.unsupported)} unsupported here)"
             label.update(text)
         label.set_class(self.error is not None, "error")
         self.query_one("#bench-run", Button).disabled = self.error is not None

@@ -44,6 +44,7 @@ from screens.hardware.widgets import (
 from screens.messages import HardwareReady
 
 WIDE_WIDTH = 120  # at this width and above the panels sit in two columns
+NEXT_STEPS = "Next: 2 Benchmark measures them here · 4 Decide recommends one for your project"
 
 HELP_TEXT = """\
 # Hardware
@@ -52,9 +53,11 @@ What this machine has and what each framework can actually use.
 
 | key | does |
 |---|---|
-| `r` | probe the frameworks again (each runs in its own process) |
+| `f5` / `ctrl+r` | probe the frameworks again (each runs in its own process) |
 | `m` | measure peak compute (a square matrix multiply per device, a few seconds) |
-| `↑` `↓` `pgup` `pgdn` | scroll |
+| `j` `k` / `↑` `↓`, `pgup` `pgdn`, `g` `G` | scroll |
+
+Next: `2` Benchmark measures the frameworks on this machine; `4` Decide recommends one for your project.
 
 - **System / CPU**: OS, Python, CPU model and cores. Feature chips show the instruction-set
   extensions that decide which kernels frameworks can use: highlighted ones are present, dim ones
@@ -148,13 +151,18 @@ class HardwareArea(Area):
     help_text = HELP_TEXT
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "reprobe", "Re-probe"),
+        Binding("f5,ctrl+r", "reprobe", "Re-probe", key_display="f5"),
         Binding("m", "measure_peak", "Measure peak"),
+        Binding("j", "scroll(1)", "Scroll down", show=False),
+        Binding("k", "scroll(-1)", "Scroll up", show=False),
+        Binding("g", "scroll_end(False)", "Top", show=False),
+        Binding("G", "scroll_end(True)", "Bottom", show=False),
     ]
 
     DEFAULT_CSS = """
     HardwareArea #hw-scroll { height: 1fr; }
     HardwareArea #hw-summary { padding: 0 1; height: auto; }
+    HardwareArea #hw-next { padding: 0 1; height: auto; color: $text-muted; }
     HardwareArea #hw-columns { layout: vertical; height: auto; }
     HardwareArea.-wide #hw-columns { layout: horizontal; }
     HardwareArea .hw-column { height: auto; width: 1fr; }
@@ -188,19 +196,25 @@ class HardwareArea(Area):
     def compose(self) -> ComposeResult:
         self.system = self.source.system()
         self.peak = self.source.cached_peak()
-        self.frameworks = not_probed()
+        # The probes start right after the first paint: say so from the start, never "0/4 usable".
+        self.frameworks = {
+            name: replace(result, status="probing") if result.installed else result
+            for name, result in not_probed().items()
+        }
         with VerticalScroll(id="hw-scroll"):
             yield Static(id="hw-summary")
+            yield Static(NEXT_STEPS, id="hw-next")
             with Container(id="hw-columns"):
+                # What the frameworks can use comes first: on a narrow terminal the columns stack.
+                with Vertical(classes="hw-column"):
+                    yield Panel("Frameworks", DataTable(id="hw-framework-table", cursor_type="row"))
+                    yield Panel("Peak compute", Static(id="hw-peak"))
+                    yield Panel("Accelerators", Static(id="hw-accelerators"))
+                    yield Panel("Warnings", Static(id="hw-warnings"))
                 with Vertical(classes="hw-column"):
                     yield Panel("System", Static(id="hw-system"))
                     yield Panel("CPU", Static(id="hw-cpu"), Static(id="hw-features"))
                     yield Panel("Memory & load", Static(id="hw-memory"), *live_rows(self.system.nvidia_gpus()))
-                    yield Panel("Warnings", Static(id="hw-warnings"))
-                with Vertical(classes="hw-column"):
-                    yield Panel("Accelerators", Static(id="hw-accelerators"))
-                    yield Panel("Frameworks", DataTable(id="hw-framework-table", cursor_type="row"))
-                    yield Panel("Peak compute", Static(id="hw-peak"))
 
     def on_mount(self) -> None:
         table = self.query_one("#hw-framework-table", DataTable)
@@ -232,6 +246,13 @@ class HardwareArea(Area):
 
     def focus_default(self) -> None:
         self.query_one("#hw-scroll", VerticalScroll).focus()
+
+    def action_scroll(self, lines: int) -> None:
+        self.query_one("#hw-scroll", VerticalScroll).scroll_relative(y=lines, animate=False)
+
+    def action_scroll_end(self, bottom: bool) -> None:
+        scroll = self.query_one("#hw-scroll", VerticalScroll)
+        scroll.scroll_end(animate=False) if bottom else scroll.scroll_home(animate=False)
 
     # -- painting -----------------------------------------------------------------------------------
 
