@@ -14,15 +14,16 @@ from fwtui.bench.result_record import ResultRecord
 from screens.keys import vim_table_bindings
 
 # (column key, header)
+# The numbers come right after what names the row, so they show beside the form at 80 columns.
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("framework", "framework"),
-    ("variant", "variant"),
     ("workload", "workload"),
     ("scenario", "scenario"),
-    ("batch", "batch"),
     ("p50", "p50"),  # per call, with its unit: µs below a millisecond
-    ("p99", "p99"),
     ("throughput", "mean samples/s"),  # from the mean time per call, not from the p50
+    ("variant", "variant"),
+    ("batch", "batch"),
+    ("p99", "p99"),
     ("compile", "compile s"),
     ("rss", "RSS MB"),
     ("status", "flags/status"),

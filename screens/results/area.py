@@ -165,15 +165,17 @@ class ResultsArea(Area):
             return
         if local.sample is not None:
             self.notify(
-                f"Sample data loaded ({local.sample.summary()}): these results are marked SAMPLE in the "
-                "table. Run a benchmark (2) to measure your own; fwtui sample-data remove deletes them.",
+                f"Sample data loaded, so there is something to browse: {local.sample.added['results']:,} "
+                "results, marked (sample) next to the framework. Press 2 to measure your own; "
+                "fwtui sample-data remove deletes them.",
                 title="Results",
                 timeout=30,
                 markup=False,
             )
             self.app.post_message(ResultsChanged(None, origin=self.area_id))
         if not local.access.writable:
-            self.notify(local.access.describe(), title="Results", severity="warning", markup=False)
+            # What the app can do with its database is worth reading: it stays until read (or 30 s).
+            self.notify(local.access.describe(), title="Results", severity="warning", markup=False, timeout=30)
         if local.changed:  # the other areas read (and write) it too
             self.app.post_message(LocalDatabaseChanged(local.access, origin=self.area_id))
 
