@@ -176,7 +176,8 @@ class BenchForm(Vertical):
 
     @property
     def preset(self) -> str:
-        return self._value("preset")
+        """The preset the measurement settings come from: the one applied last, even when the box says custom."""
+        return self._applied_preset or "quick"
 
     def chosen_pairs(self) -> set[tuple[str, str]]:
         """The (framework, variant) pairs ticked, for ticked frameworks only."""
