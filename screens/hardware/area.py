@@ -151,7 +151,7 @@ class HardwareArea(Area):
     help_text = HELP_TEXT
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f5,ctrl+r", "reprobe", "Re-probe", key_display="f5"),
+        Binding("f5,ctrl+r", "reload", "Re-probe frameworks", key_display="f5"),
         Binding("m", "measure_peak", "Measure peak"),
         Binding("j", "scroll(1)", "Scroll down", show=False),
         Binding("k", "scroll(-1)", "Scroll up", show=False),
@@ -301,6 +301,10 @@ class HardwareArea(Area):
         self.query_one("#hw-peak", Static).update(peak_renderable(self.peak, self.measuring))
 
     # -- framework probes ---------------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        """f5 refreshes in every area: here it probes the frameworks again."""
+        self.action_reprobe()
 
     def action_reprobe(self) -> None:
         if self.probing:
