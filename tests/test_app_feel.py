@@ -4,6 +4,7 @@ through the one formatter, and every area at 80x24 and 120x40 (SVG snapshots).""
 
 from __future__ import annotations
 
+import io
 import shutil
 import threading
 from datetime import date
@@ -60,9 +61,8 @@ async def _all_areas(pilot: Pilot[Any]) -> None:
 
 
 def _plain(renderable: Any) -> str:
-    console = Console(width=200, record=True, color_system=None)
-    with console.capture():
-        console.print(renderable)
+    console = Console(width=200, record=True, color_system=None, file=io.StringIO())
+    console.print(renderable)
     return console.export_text()
 
 
@@ -144,7 +144,7 @@ async def test_the_results_table_writes_every_number_through_the_formatter(
                 row[0]: row[1:]
                 for row in con.execute(
                     "SELECT result_id, p50_ms, p95_ms, cv, throughput_samples_per_s FROM results"
-                )
+                ).fetchall()
             }
         for result_id, cells in zip(grid.ids, grid.rows, strict=True):
             p50, p95, cv, throughput = stored[result_id]
@@ -267,7 +267,7 @@ async def test_first_paint_says_probing_and_points_onwards(tmp_path: Path, monke
         await until(pilot, lambda: bool(_plain(summary.content).strip()))
         text = _plain(summary.content)
         assert "probing frameworks" in text and "usable" not in text  # never "0/4 usable" while probing
-        table = _plain(area.query_one("#hw-framework-table").render_line(1).text)
+        table = area.query_one("#hw-framework-table").render_line(1).text
         assert "probing" in table and "not probed" not in table
         assert "2 Benchmark" in _plain(area.query_one("#hw-next", Static).content)
         assert "4 Decide" in _plain(area.query_one("#hw-next", Static).content)

@@ -110,7 +110,7 @@ class BenchmarkArea(Area):
         self.set_interval(PAINT_INTERVAL_S, self.paint)
         note = self.query_one(BenchForm).note
         if note:
-            self.notify(note, title="Benchmark", severity="warning", markup=False)
+            self.notify(note, title="Benchmark", severity="warning", markup=False, timeout=30)
 
     def on_unmount(self) -> None:
         # Never leave a child process behind when the app quits mid-queue.

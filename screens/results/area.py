@@ -134,7 +134,7 @@ class ResultsArea(Area):
 
     def on_mount(self) -> None:
         if self._remembered_note:
-            self.notify(self._remembered_note, title="Results", severity="warning", markup=False)
+            self.notify(self._remembered_note, title="Results", severity="warning", markup=False, timeout=30)
         self._open_source()
 
     def _open_source(self, *, retry: bool = False) -> None:
