@@ -420,6 +420,12 @@ class ResultsArea(Area):
         self._show("results-table")
         self.set_filters(Filters(run_id=message.run_id))
 
+    def _read_only_name(self, kind: str, name: str) -> str:
+        access = None if self.context.browsing_stored else self.context.database.current()
+        if access is not None and access.snapshot is not None:
+            return f"a copy of {name} taken at {access.snapshot:%H:%M:%S}"
+        return f"{kind} {name}"
+
     # -- kept between launches -----------------------------------------------------------------
 
     def _remember(self) -> None:
@@ -451,6 +457,6 @@ class ResultsArea(Area):
                 group_by=self.group_by,
                 run_id=self.filters.run_id,
                 marked=len(self.marked),
-                read_only_source=None if source.writable else f"{source.kind} {source.path.name}",
+                read_only_source=None if source.writable else self._read_only_name(source.kind, source.path.name),
             )
         )
