@@ -13,7 +13,7 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import ContentSwitcher, Input
+from textual.widgets import ContentSwitcher
 
 from fwtui.store.browse import GROUP_BY, SORT_KEYS, Filters
 from screens.areas import Area
@@ -22,8 +22,10 @@ from screens.messages import LocalDatabaseChanged, ResultsChanged, ShowResults
 from screens.results.console import SqlConsole
 from screens.results.export import Exporter
 from screens.results.filters import FilterBar
+from screens.results.find import FindBar
 from screens.results.grid import ResultsGrid
 from screens.results.groups import GroupsView
+from screens.results.help import HELP_TEXT
 from screens.results.opening import SourceOpened, open_browsed
 from screens.results.pickers import SortPicker
 from screens.results.reading import LoadFailed, SourceReader, run_read
@@ -31,41 +33,6 @@ from screens.results.remembered import load_view, save_view
 from screens.results.reports import ChartView, CompareView, DetailView, ReportView
 from screens.results.status import StatusLine, StatusSummary
 from screens.results.table import GRID_COLUMNS, ResultsTable, TableQuery
-
-HELP_TEXT = """\
-# Results
-
-Every stored result, from this machine and any imported ones. The table holds a window of rows and
-fetches more as you scroll, so it stays quick with millions of results.
-
-| key | does |
-|---|---|
-| `j` `k` / `↑` `↓`, `pgup` `pgdn` | move; the window follows |
-| `g` `G` / `home` `end` | first / last row |
-| `h` `l` / `←` `→` | column left / right; the framework column stays pinned while the rest pans |
-| `s` | sort by the column under the cursor (again: reverse); clicking a header does the same |
-| `S` | choose the sort column from a list |
-| `/` | find: the rows narrow as you type (framework, variant, workload, scenario, device, status, flags); `enter` keeps it, `escape` clears it |
-| `enter` | details of the result: every statistic, its flags explained, environment, histogram |
-| `space` | mark/unmark the result (the cursor stays); `c` compares the marked ones (ratios, Mann-Whitney U) |
-| `b` | group by framework, workload, machine, scenario, device or variant, one row per scenario and batch (`enter` drills in) |
-| `p` | charts: p50 and throughput per framework, and the latency percentiles |
-| `:` | SQL console (read-only; `↑` `↓` recall earlier queries; a query name such as `leaderboard` runs it) |
-| `e` | export the database (Parquet, CSV or JSON) |
-| `a` | show all runs (clear the run filter) |
-| `f5` / `ctrl+r` | reload (and open the local database again if another process held it) |
-| `escape` | back to the table |
-
-Latencies are per call, in µs below a millisecond; *mean samples/s* is computed from the mean time per
-call, so it is not batch / p50. The filters and the sort are kept for the next launch.
-
-**Filters** (top two rows): framework, workload, scenario, device, machine, status and a date range
-(`YYYY-MM-DD`, press enter). Flags such as `high_variance` or `output_mismatch` mean a number should
-not be trusted; the detail view explains each. Results marked *external* are published numbers kept for
-reference, never measured here.
-
-Headless: `fwtui query NAME|SQL`, `fwtui export`, `fwtui import`, `fwtui sample-data`.
-"""
 
 # Failures of these reads are notified; the others (open, options, window, groups) go on the status line.
 _NOTIFIED_FAILURES = frozenset({"detail", "compare", "chart", "export"})
@@ -97,8 +64,6 @@ class ResultsArea(Area):
     DEFAULT_CSS = """
     ResultsArea { layout: vertical; }
     ResultsArea #results-views { height: 1fr; }
-    ResultsArea #results-search { display: none; height: 1; }
-    ResultsArea #results-search.shown { display: block; }
     """
 
     def __init__(self, context: AppContext, **kwargs: object) -> None:
@@ -117,8 +82,7 @@ class ResultsArea(Area):
     def compose(self) -> ComposeResult:
         yield FilterBar(self.reader, id="results-filters")
         yield StatusLine("opening…", id="results-status")
-        yield Input(placeholder="find: type to narrow the rows, enter keeps, escape clears", compact=True,
-                    id="results-search")  # fmt: skip
+        yield FindBar(id="results-search")
         with ContentSwitcher(initial="results-table", id="results-views"):
             yield ResultsTable(self.reader, id="results-table")
             yield GroupsView(self.reader, id="results-groups")
@@ -201,7 +165,7 @@ class ResultsArea(Area):
         """Show exactly ``filters`` (used when another area asks for one run)."""
         self.filters = filters
         self.query_one(FilterBar).show(filters)
-        self._show_search(filters.search)
+        self.query_one(FindBar).show_text(filters.search)
         self._remember()
         self._reload_rows()
 
@@ -259,44 +223,21 @@ class ResultsArea(Area):
 
         self.app.push_screen(SortPicker(columns, self.sort, self.descending), chosen)
 
-    # -- find as you type -----------------------------------------------------------------------
+    # -- find as you type (screens/results/find.py) ------------------------------------------------
 
     def action_find(self) -> None:
         if self.view != "results-table":
             self._show("results-table")
-        self._show_search(self.filters.search or "")
-        self.query_one("#results-search", Input).focus()
+        self.query_one(FindBar).open()
 
-    def _show_search(self, text: str | None) -> None:
-        search = self.query_one("#results-search", Input)
-        if text is not None and search.value != text:
-            with search.prevent(Input.Changed):
-                search.value = text
-        search.set_class(text is not None, "shown")
-
-    @on(Input.Changed, "#results-search")
-    def _search_typed(self, event: Input.Changed) -> None:
-        event.stop()
-        filters = self.filters.with_(search=event.value.strip() or None)
+    def on_find_bar_typed(self, message: FindBar.Typed) -> None:
+        filters = self.filters.with_(search=message.text)
         if filters != self.filters:
             self.filters = filters
             self._reload_rows()
 
-    @on(Input.Submitted, "#results-search")
-    def _search_kept(self, event: Input.Submitted) -> None:
-        event.stop()
-        if not self.filters.search:
-            self._show_search(None)
+    def on_find_bar_kept(self, _: FindBar.Kept) -> None:
         self.table.focus()
-
-    def _clear_search(self) -> bool:
-        search = self.query_one("#results-search", Input)
-        if not search.has_class("shown"):
-            return False
-        search.value = ""  # Changed drops the search from the filters
-        self._show_search(None)
-        self.table.focus()
-        return True
 
     # -- grouping -------------------------------------------------------------------------------
 
@@ -394,7 +335,8 @@ class ResultsArea(Area):
             self._reload_rows()
 
     def action_back(self) -> None:
-        if self.view == "results-table" and self._clear_search():
+        if self.view == "results-table" and self.query_one(FindBar).clear_and_hide():
+            self.table.focus()
             return
         self._show("results-groups" if self.group_by else "results-table")
 
