@@ -56,7 +56,8 @@ class BenchForm(Vertical):
     """
 
     DEFAULT_CSS = """
-    BenchForm { width: 36; height: 1fr; border-right: vkey $foreground 20%; }
+    /* narrow enough that the results table beside it shows its numbers at 80 columns */
+    BenchForm { width: 32; height: 1fr; border-right: vkey $foreground 20%; }
     BenchForm #bench-fields { height: 1fr; padding-right: 1; }
     BenchForm #bench-fields > Label { margin-top: 1; text-style: bold; color: $accent; }
     BenchForm SelectionList { height: auto; max-height: 8; border: none; padding: 0; }

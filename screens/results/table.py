@@ -37,8 +37,12 @@ _WIDTHS = {"framework": 9, "variant": 7, "workload": 8, "scenario": 8, "status":
 # Sample and published rows say so in the pinned first column, where the eye is, not only far right.
 _ORIGINS = {"sample": "sample", "external": "published"}
 _HIDDEN = {"source"}  # read for the framework cell, not a column of its own
+# Text wider than this ends in "…" (the detail view has it whole); flags and machine labels get more room.
+_MAX_WIDTHS = {"flags": 48, "machine": 40}
 GRID_COLUMNS = [GridColumn(" ", 1)] + [
-    GridColumn(header, _WIDTHS.get(header, 4), header in _NUMBERS, label=_LABELS.get(header, ""))
+    GridColumn(
+        header, _WIDTHS.get(header, 4), header in _NUMBERS, _MAX_WIDTHS.get(header, 28), _LABELS.get(header, "")
+    )
     for header, _ in TABLE_COLUMNS
     if header not in _HIDDEN
 ]
