@@ -29,7 +29,7 @@ KEYMAP: tuple[KeyMeaning, ...] = (
     KeyMeaning("h l / ← →", "column left / right (the first column stays pinned)", "Results table"),
     KeyMeaning("g G / home end", "first / last row", "tables"),
     KeyMeaning("enter", "open: a result's detail, a group's rows", "Results"),
-    KeyMeaning("escape", "back", "everywhere"),
+    KeyMeaning("escape", "back to the table; closes a dialog or the help", "Results, dialogs"),
     KeyMeaning("/", "find: filter the rows as you type (enter keeps it, escape clears it)", "Results"),
     KeyMeaning(":", "SQL console (read-only)", "Results"),
     KeyMeaning("s", "sort by the column under the cursor (again: reverse)", "Results"),
