@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from fwtui import __version__
 from fwtui.commands import COMMANDS, load
@@ -17,10 +18,19 @@ _DESCRIPTION = (
 )
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Bad usage is one line (which argument, what was wrong, where help is) and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        from fwtui.terminal_text import printable
+
+        self.exit(2, f"{self.prog}: {printable(message, newlines=False)} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fwtui", description=_DESCRIPTION)
+    parser = OneLineParser(prog="fwtui", description=_DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"fwtui {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for name in COMMANDS:
         module = load(name)
         module.register(sub)
@@ -28,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def build_app_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="fwtui",
         description=_DESCRIPTION,
         epilog="commands: " + ", ".join(COMMANDS) + " (fwtui COMMAND --help for each)",
@@ -44,7 +54,9 @@ def build_app_parser() -> argparse.ArgumentParser:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"fwtui: {message}", file=sys.stderr)
+    from fwtui.terminal_text import printable
+
+    print(f"fwtui: {printable(message)}", file=sys.stderr)
     return code
 
 
@@ -68,6 +80,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `fwtui query ... | head` closes stdout early; that is not an error.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:  # a bug, or input nothing checked: one line still (FWTUI_TRACEBACK=1 shows it)
+        if os.environ.get("FWTUI_TRACEBACK"):
+            raise
+        text = str(exc).strip().splitlines()
+        return _fail(f"unexpected error: {type(exc).__name__}: {text[0] if text else ''}", 1)
 
 
 def _run_app(args: argparse.Namespace) -> int:

@@ -36,6 +36,12 @@ class Framework:
     # "package.module:function" of the hardware view's device probe (run in a child, returns its report);
     # None: the runner describes the framework (Runner.probe_devices), which is enough for most
     probe: str | None = None
+    # An environment variable the child sets to the variant before it imports the runner: for a framework
+    # that fixes the variant at import (Keras reads its backend from $KERAS_BACKEND once)
+    variant_env: str | None = None
+    # The workloads it runs (empty: every one) and why it runs no other
+    workloads: tuple[str, ...] = ()
+    other_workloads: str | None = None
 
     def __post_init__(self) -> None:
         if not self.variants:
@@ -48,6 +54,12 @@ class Framework:
             raise ValueError(f"{self.name}: runner must be 'module:Class', not {self.runner!r}")
         if self.probe is not None and ":" not in self.probe:
             raise ValueError(f"{self.name}: probe must be 'module:function', not {self.probe!r}")
+
+    def workload_reason(self, workload: str) -> str | None:
+        """Why this framework never runs ``workload``, or None when it does."""
+        if not self.workloads or workload in self.workloads:
+            return None
+        return self.other_workloads or f"{self.display} runs only {', '.join(self.workloads)}"
 
     @property
     def install_command(self) -> str:
@@ -115,6 +127,31 @@ BUILT_IN: tuple[Framework, ...] = (
         devices=("cpu", "cuda"),
         probe="fwtui.hardware.device_probes:probe_onnxruntime",
     ),
+    Framework(
+        name="keras",
+        display="Keras",
+        import_name="keras",
+        distributions=("keras",),
+        extra="keras",
+        runner="fwtui.bench.runners.keras:KerasRunner",
+        # Its variants are its backends; TensorFlow, Keras' default, is the baseline.
+        variants=("tensorflow", "jax", "torch"),
+        compiled=("tensorflow", "jax"),  # jit_compile="auto": XLA on these two, eager on torch
+        devices=("cpu", "cuda"),
+        probe="fwtui.hardware.keras_probe:probe_keras",
+        variant_env="KERAS_BACKEND",
+    ),
+    Framework(
+        name="sklearn",
+        display="scikit-learn",
+        import_name="sklearn",
+        distributions=("scikit-learn",),
+        extra="sklearn",
+        runner="fwtui.bench.runners.sklearn:SklearnRunner",
+        variants=("mlp",),
+        workloads=("mlp",),
+        other_workloads="scikit-learn's neural networks are multi-layer perceptrons: it runs the mlp workload only",
+    ),
 )
 
 # Plugins that failed to load, with the reason (a broken plugin must not stop fwtui).
@@ -153,10 +190,12 @@ ALIASES: dict[str, str] = {
     "tf": "tensorflow",
     "ort": "onnxruntime",
     "onnx": "onnxruntime",
+    "scikit-learn": "sklearn",
+    "tf.keras": "keras",
 }
 
 # Other packages whose versions the hardware view reports (by distribution name).
-RELATED_DISTRIBUTIONS: tuple[str, ...] = ("jaxlib", "onnx", "keras", "scikit-learn", "numpy")
+RELATED_DISTRIBUTIONS: tuple[str, ...] = ("jaxlib", "onnx", "scikit-learn", "numpy")
 
 
 def resolve(name: str) -> Framework:

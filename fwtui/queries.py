@@ -137,7 +137,9 @@ def run_named(
 def run_text(
     con: duckdb.DuckDBPyConnection, text: str, params: Mapping[str, str] | None = None
 ) -> QueryResult:
-    """A query name or SQL text."""
+    """A query name or SQL text; SQL text must pass the read-only gate (``fwtui.store.sql_gate``)."""
+    from fwtui.store.sql_gate import check_sql
+
     if looks_like_name(text):
         return run_named(con, text.strip(), params)
-    return execute(con, text, params)
+    return execute(con, check_sql(text).sql, params)

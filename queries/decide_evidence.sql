@@ -9,7 +9,7 @@
 WITH scoped AS (
     SELECT r.result_id, r.run_id, r.machine_id, coalesce(nullif(m.label, ''), r.machine_id) AS machine_label,
            r.created_at, r.framework, r.framework_version, r.variant, r.workload, r.size, r.mode, r.scenario,
-           r.batch_size, r.threads, r.device, coalesce(r.dtype, 'float32') AS dtype, r.p50_ms,
+           r.batch_size, r.threads, r.device, coalesce(r.dtype, 'float32') AS dtype, r.p50_ms, r.process_p50_ms,
            coalesce(r.flags, []) AS flags,
            list_has_any(coalesce(r.flags, []), string_split(coalesce($excluded_flags, ''), ',')) AS excluded
     FROM results AS r
@@ -37,7 +37,8 @@ SELECT k.result_id, k.run_id, k.machine_id, k.machine_label, k.created_at, k.fra
        CASE WHEN k.excluded THEN NULL
             ELSE (SELECT list(s.ms ORDER BY s.seq) FROM samples AS s WHERE s.result_id = k.result_id)
        END AS samples_ms,
-       CASE WHEN k.recency = 1 THEN k.in_setting - least(k.in_setting, 5) ELSE 0 END AS older
+       CASE WHEN k.recency = 1 THEN k.in_setting - least(k.in_setting, 5) ELSE 0 END AS older,
+       CASE WHEN k.excluded THEN NULL ELSE k.process_p50_ms END AS process_p50_ms
 FROM ranked AS k
 WHERE k.recency <= 5
 ORDER BY k.workload, k.size, k.mode, k.scenario, k.framework, k.created_at DESC, k.result_id;

@@ -12,7 +12,7 @@ WITH target AS (
     ) AS result_id
 ),
 s AS (
-    SELECT ms FROM samples WHERE result_id = (SELECT result_id FROM target)
+    SELECT ms FROM samples WHERE result_id = (SELECT result_id FROM target) AND isfinite(ms)
 ),
 bounds AS (
     SELECT min(ms) AS lo, max(ms) AS hi, count(*) AS total, greatest(1, $bins::INTEGER) AS nbins FROM s

@@ -78,20 +78,19 @@ class FwtuiApp(App[int]):
 
     def on_mount(self) -> None:
         self._check_size()
-        # The other areas (and their imports: DuckDB, NumPy, the decision engine) are built just after the
-        # first paint, so the first screen appears as fast as it can.
+        # Only the first area is built before the first paint. The Hardware area (whose report the others
+        # use) is built just after it; the others (and their imports: DuckDB, NumPy, the decision engine, about
+        # a second of CPU together) when first shown, so a launch that only looks costs no more than that.
         self.call_after_refresh(lambda: self.set_timer(0.05, self._mount_deferred_areas))
 
     async def _mount_deferred_areas(self) -> None:
-        for spec in AREAS:
-            if not self.is_running:
-                return  # the app is closing: its panes are going away
-            try:
-                await self.ensure_area(spec.area_id)
-            except (NoMatches, MountError):
-                if self.is_running:
-                    raise
-                return  # the app closed while this area was being mounted
+        if not self.is_running:
+            return  # the app is closing: its panes are going away
+        try:
+            await self.ensure_area("hardware")
+        except (NoMatches, MountError):
+            if self.is_running:
+                raise  # else the app closed while the area was being mounted
 
     async def ensure_area(self, area_id: str) -> Area:
         """The area, built now if it was not yet (and told the latest hardware report)."""

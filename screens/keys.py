@@ -42,7 +42,7 @@ KEYMAP: tuple[KeyMeaning, ...] = (
     KeyMeaning("e", "export", "Results, Decide"),
     KeyMeaning("f5 / ctrl+r", "refresh: reload results, probe the frameworks again", "Results, Hardware"),
     KeyMeaning("m", "measure peak compute", "Hardware"),
-    KeyMeaning("r", "run the selection", "Benchmark"),
+    KeyMeaning("r", "run the selection (or your own model)", "Benchmark"),
     KeyMeaning("x", "cancel the current run (asks first)", "Benchmark"),
     KeyMeaning("X", "cancel the whole queue (asks first; finished results are kept)", "Benchmark"),
     KeyMeaning("f", "show or hide the form", "Benchmark"),

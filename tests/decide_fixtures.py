@@ -19,12 +19,19 @@ from fwtui.decide.evidence import EvidenceLoad, NoEvidence, load_evidence, resul
 from fwtui.store import open_store
 
 HERE = "m-here-0123456789"
+PROCESSES = 3  # a result is measured in several processes (the quick preset's count)
 ELSEWHERE = "m-else-9876543210"
 
 
 def samples(median: float, spread: float, n: int = 60, seed: int = 7) -> list[float]:
     rng = np.random.default_rng(seed)
     return [float(x) for x in median + rng.uniform(-spread, spread, n)]
+
+
+def process_medians(data: Sequence[float], processes: int = PROCESSES) -> tuple[float, ...]:
+    """The medians of ``processes`` consecutive slices of ``data``, standing for the processes that measured it."""
+    size = max(1, len(data) // processes)
+    return tuple(float(np.median(data[i : i + size])) for i in range(0, size * processes, size) if data[i : i + size])
 
 
 _VARIANTS = {"torch": "eager", "tensorflow": "eager", "jax": "jit", "onnxruntime": "ort"}
@@ -50,6 +57,7 @@ def record(
     p50: float = 1.0,
     n: int = 60,
     source: str = "local",
+    process_p50_ms: Sequence[float] = (),
 ) -> ResultRecord:
     return ResultRecord(
         result_id=uuid.uuid4().hex,
@@ -71,6 +79,8 @@ def record(
         reason=None,
         n=n,
         latency_ms=LatencyStats(p50=p50),
+        repetitions=len(process_p50_ms) or None,
+        process_p50_ms=tuple(process_p50_ms),
         flags=tuple(flags),
         source=source,
     )
@@ -94,10 +104,12 @@ class EvidenceDb:
             store.begin_run({"run_id": run_id, "machine_id": machine_id, "command": "fwtui bench"})
 
     def add(self, name: str, framework: str, median: float, *, spread: float = 0.02, count: int = 60,
-            values: Sequence[float] | None = None, **fields: object) -> str:  # fmt: skip
+            values: Sequence[float] | None = None, processes: int = PROCESSES, **fields: object) -> str:  # fmt: skip
+        """``processes`` consecutive slices of the samples stand for the processes that measured them."""
         self._seed += 1
-        rec = record(framework, p50=median, n=count, **fields)  # type: ignore[arg-type]
         data = list(values) if values is not None else samples(median, spread * median, count, self._seed)
+        medians = process_medians(data, processes)
+        rec = record(framework, p50=median, n=count, process_p50_ms=medians, **fields)  # type: ignore[arg-type]
         with open_store(self.path) as store:
             store.save_result(rec, data)
         self.ids[name] = rec.result_id

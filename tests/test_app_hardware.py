@@ -145,7 +145,9 @@ async def test_framework_results_fill_the_table_and_are_published(
     async with app.run_test(size=(100, 40)) as pilot:
         await _settle(pilot)
         table = app.query_one("#hw-framework-table", DataTable)
-        assert table.row_count == 4
+        assert table.row_count == 6
+        keras_row = [str(cell) for cell in table.get_row("keras")]
+        assert keras_row[2] == "ok" and "jax: cuda:0 NVIDIA H100" in keras_row[3]
         torch_row = [str(cell) for cell in table.get_row("torch")]
         assert torch_row == ["PyTorch", "2.5.1+cu124", "ok", "cpu, cuda:0 NVIDIA H100 80GB HBM3"]
         ort_row = [str(cell) for cell in table.get_row("onnxruntime")]
@@ -156,6 +158,7 @@ async def test_framework_results_fill_the_table_and_are_published(
         assert report.peak_gflops["cuda:0"]["bfloat16"] == 702000.0
         warnings = _text(app.query_one("#hw-warnings", Static))
         assert "TensorFlow sees no GPU" in warnings
+        assert "scikit-learn sees no GPU" not in warnings  # a CPU-only framework
         assert "NVIDIA H100 80GB HBM3" in _text(app.query_one("#hw-accelerators", Static))
 
 
@@ -344,3 +347,52 @@ async def test_quitting_mid_probe_kills_the_children(tmp_path: Path) -> None:
         process.kill()
     if alive:
         pytest.fail(f"probe children {[p.pid for p in alive]} outlived the app")
+
+
+class CountingQuickSource(QuickProbeSource):
+    """Quick real children, counted; the cache is the real one (in this test's cache directory)."""
+
+    live = False
+
+    def __init__(self) -> None:
+        self.probe_calls = 0
+
+    def frameworks(self, on_result: Callable[[str, FrameworkProbe], None]) -> dict[str, FrameworkProbe]:
+        self.probe_calls += 1
+        return super().frameworks(on_result)
+
+
+async def test_a_second_launch_uses_the_cached_probe_and_r_probes_again() -> None:
+    from fwtui.hardware import probe_cache
+
+    first = CountingQuickSource()
+    app = HardwareHost(first)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _settle(pilot)
+        assert first.probe_calls == 1
+        assert app.hardware_report is not None and app.hardware_report.probes_source == "probed"
+        assert not app.query_one("#hw-probe-age", Static).display
+    assert probe_cache.load(probe_system()) is not None
+
+    second = CountingQuickSource()
+    app = HardwareHost(second)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _settle(pilot)
+        area = app.query_one(HardwareArea)
+        assert second.probe_calls == 0
+        assert psutil.Process().children() == []
+        report = app.hardware_report
+        assert report is not None and report.probes_source == "cache" and report.probed_at is not None
+        assert {n: r.status for n, r in report.frameworks.items()} == {
+            n: "ok" if r.installed else "not_installed" for n, r in area.frameworks.items()
+        }
+        age = app.query_one("#hw-probe-age", Static)
+        assert age.display and age.region.height >= 1
+        assert "cached probe of" in _text(age) and "ago" in _text(age)
+
+        await pilot.press("r")
+        await _settle(pilot)
+        assert second.probe_calls == 1
+        assert not age.display
+        assert app.hardware_report is not None and app.hardware_report.probes_source == "probed"
+        assert app.published == 2

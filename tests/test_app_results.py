@@ -15,6 +15,7 @@ from rich.console import Console
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
+from textual.worker import Worker, WorkerState
 
 from fwtui.bench.flags import FLAG_EXPLANATIONS
 from fwtui.store import open_store
@@ -199,6 +200,7 @@ async def test_detail_explains_every_flag_and_draws_the_histogram(stored_db: Pat
         assert "tensorflow/function · cnn small · inference/throughput · batch 256" in text
         assert FLAG_EXPLANATIONS["output_mismatch"][:60] in " ".join(text.split())
         assert "Latency histogram (40 raw per-call samples)" in text
+        assert "processes" in text and "p50 per process" in text and "between-process cv" in text
         assert "█" in text
         assert "blas" in text  # the run's environment
         await pilot.press("escape")
@@ -224,7 +226,7 @@ async def test_mark_and_compare_with_significance(stored_db: Path, tmp_path: Pat
         text = _plain(area.query_one("#results-compare-body", Static).content, width=140)
         assert "A: onnxruntime/ort" in text and "B: tensorflow/" in text
         assert "slower" in text  # TensorFlow eager is several times slower than ORT in the fixture
-        assert "significant (p<0.001)" in text
+        assert "across processes" in text and "significant (p<0.001)" in text  # Welch on per-process medians
 
 
 async def test_compare_needs_two_marks(stored_db: Path, tmp_path: Path) -> None:
@@ -448,3 +450,52 @@ def test_parquet_directory_browses_like_a_database(stored_db: Path, tmp_path: Pa
 
     asyncio.run(check())
     assert duckdb.__version__
+
+
+async def test_kept_windows_and_groups_are_read_again_once_the_data_changes(tmp_path: Path) -> None:
+    log = MessageLog()
+    app = ResultsHost(AppContext(db_path=tmp_path / "results.duckdb"))  # the local database, sample data
+    async with app.run_test(size=SIZE, message_hook=log) as pilot:
+        area = await _ready(pilot)
+        table = area.table
+        total, first = table.window.total, table.window.ids
+
+        def reads(group: str) -> int:
+            return len(
+                [
+                    m
+                    for m in log.of(Worker.StateChanged)
+                    if m.worker.group == group and m.state == WorkerState.SUCCESS
+                ]
+            )
+
+        windows = reads("results-window")
+        area.action_reverse_sort()
+        await settle(pilot, node=area)
+        area.action_reverse_sort()  # back to the first order: shown again without a read
+        await settle(pilot, node=area)
+        assert reads("results-window") == windows + 1
+        assert table.window.ids == first
+        area.action_cycle_group()
+        await settle(pilot, node=area)
+        groups = area.query_one("#results-groups", DataTable)
+        counted = sum(int(str(groups.get_row_at(i)[1]).replace(",", "")) for i in range(groups.row_count))
+        assert counted == total
+
+        # Another area saves a result: every count, window and group is read again.
+        app.context.database.cursor().execute(
+            "INSERT INTO results SELECT * REPLACE ('added-result' AS result_id, TIMESTAMP '2100-01-01' AS created_at) "
+            "FROM results LIMIT 1"
+        )
+        area.post_message(ResultsChanged("run-z", origin="benchmark"))
+        await settle(pilot, node=area)
+        counted = sum(int(str(groups.get_row_at(i)[1]).replace(",", "")) for i in range(groups.row_count))
+        assert counted == total + 1
+        area.action_cycle_group()
+        area.action_cycle_group()  # ... through every grouping, back to the table
+        for _ in range(4):
+            area.action_cycle_group()
+        await settle(pilot, node=area)
+        assert area.group_by is None
+        assert table.window.total == total + 1
+        assert table.window.ids[0] == "added-result"  # the newest first

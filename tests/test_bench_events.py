@@ -3,6 +3,7 @@ malformed input is refused with the field named, and RunSpec is the one rule for
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -27,6 +28,7 @@ from fwtui.bench.events import (
     session_event_from_dict,
 )
 from fwtui.bench.records import apply_break_even, measured_record
+from fwtui.bench.repetition import with_processes
 from fwtui.bench.result_record import MeasurementDetails, Phases, ResultRecord, not_run_record
 from fwtui.bench.spec import Measurement, RunSpec
 from fwtui.bench.summary import summarize
@@ -116,12 +118,17 @@ def test_result_records_round_trip_in_the_json_shape() -> None:
     assert not_run.to_dict()["details"] == {"preset": "quick", "stderr_tail": "Traceback ..."}
 
 
+def _three_processes(result: ChildResult) -> list[ChildResult]:
+    """``result``'s samples as if three processes had measured a third each."""
+    return [dataclasses.replace(result, samples_ms=result.samples_ms[i::3]) for i in range(3)]
+
+
 def test_summary_rows_round_trip() -> None:
     record, samples = measured_record(SPEC, MEASURED)
-    slower, slow_samples = measured_record(
-        SPEC.with_changes(framework="jax", variant="jit"),
-        ChildResult(**{**MEASURED.__dict__, "samples_ms": tuple(s * 2 for s in SAMPLES)}),
-    )
+    record = with_processes(record, _three_processes(MEASURED))
+    doubled = ChildResult(**{**MEASURED.__dict__, "samples_ms": tuple(s * 2 for s in SAMPLES)})
+    slower, slow_samples = measured_record(SPEC.with_changes(framework="jax", variant="jit"), doubled)
+    slower = with_processes(slower, _three_processes(doubled))
     (row,) = summarize([slower, record], {record.result_id: samples, slower.result_id: slow_samples})
     assert row.winner == "torch/eager" and row.runner_up == "jax/jit" and row.significant is True
     assert type(row).from_dict(_through_json(row.to_dict())) == row

@@ -13,7 +13,7 @@ from fwtui.frameworks import BY_NAME
 
 def test_quick_preset_covers_every_framework_workload_and_mode() -> None:
     specs = expand(Selection(device="cpu"))
-    assert {s.framework for s in specs} == {"torch", "tensorflow", "jax", "onnxruntime"}
+    assert {s.framework for s in specs} == set(BY_NAME) >= {"torch", "tensorflow", "jax", "onnxruntime", "keras"}
     assert {s.workload for s in specs} == {"mlp", "cnn", "transformer", "gemm"}
     assert {s.mode for s in specs} == {"inference", "training"}
     assert all(s.size == "small" and s.preset == "quick" for s in specs)
@@ -55,7 +55,7 @@ def test_not_installed_framework_is_skipped_with_install_command(monkeypatch: py
     [
         (
             Selection(frameworks=["mxnet"]),
-            "unknown framework 'mxnet'; choose from torch, tensorflow, jax, onnxruntime",
+            "unknown framework 'mxnet'; choose from torch, tensorflow, jax, onnxruntime, keras, sklearn",
         ),
         (Selection(workloads=["resnet"]), "choose from mlp, cnn, transformer, gemm"),
         (Selection(modes=["serving"]), "choose from inference, training"),

@@ -12,6 +12,7 @@ from fwtui.bench.environment import machine, run_environment
 from fwtui.bench.events import ChildResult
 from fwtui.bench.plan import RunSpec
 from fwtui.bench.records import apply_break_even, measured_record, not_run_record
+from fwtui.bench.repetition import with_processes
 from fwtui.bench.result_record import ResultRecord
 from fwtui.bench.session import BenchSession, summarize
 
@@ -54,6 +55,10 @@ def measured(spec: RunSpec, result: ChildResult, **kwargs: Any) -> tuple[dict[st
     """The record as its ``--json`` dict, and the samples."""
     record, samples = measured_record(spec, result, **kwargs)
     return record.to_dict(), samples
+
+
+def _thirds(samples: list[float]) -> list[ChildResult]:
+    return [child_result(samples[i::3]) for i in range(3)]
 
 
 def make(samples: list[float], **changes: Any) -> ResultRecord:
@@ -113,8 +118,9 @@ def test_summarize_ranks_only_valid_results() -> None:
     rng = np.random.default_rng(3)
     fast_samples = list(rng.normal(1.0, 0.01, 50))
     slow_samples = list(rng.normal(2.0, 0.02, 50))
-    fast = make(fast_samples, framework="jax", variant="jit")
-    slow = make(slow_samples)
+    # Each result as three processes, a third of the samples each: the summary tests across processes.
+    fast = with_processes(make(fast_samples, framework="jax", variant="jit"), _thirds(fast_samples))
+    slow = with_processes(make(slow_samples), _thirds(slow_samples))
     broken = make([0.1] * 50, framework="tensorflow", variant="function")
     broken = dataclasses.replace(broken, flags=("output_mismatch",))
     unsupported = not_run_record(
@@ -126,9 +132,12 @@ def test_summarize_ranks_only_valid_results() -> None:
     assert row["speedup"] == pytest.approx(2.0, rel=0.05)
     assert row["significant"] is True and row["p_value"] < 0.01
     assert {e["name"] for e in row["excluded"]} == {"tensorflow/function", "onnxruntime/ort"}
-    # Without raw samples the CI of the medians decides.
+    # The verdict comes from the per-process values, with or without the raw samples...
     (row,) = [r.to_dict() for r in summarize([slow, fast])]
     assert row["significant"] is True
+    # ...and results measured in one process each are not tested at all, however many samples they hold.
+    (row,) = summarize([make(slow_samples), make(fast_samples, framework="jax", variant="jit")], samples)
+    assert row.significant is None and row.p_value is None and row.winner == "jax/jit"
 
 
 def test_session_without_children_or_store() -> None:

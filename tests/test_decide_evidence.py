@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from decide_fixtures import ELSEWHERE, HERE, EvidenceDb, jax_and_torch_db, load_db, samples
+from decide_fixtures import ELSEWHERE, HERE, EvidenceDb, jax_and_torch_db, load_db, process_medians, samples
 
 from fwtui.bench import flags as bench_flags
 from fwtui.decide.engine import recommend
@@ -280,7 +280,7 @@ def test_two_machines_are_never_mixed_in_one_comparison(db: EvidenceDb) -> None:
 
 def measured(framework: str, median: float, spread: float, *, seed: int, scenario: str = "train") -> Measured:
     data = tuple(samples(median, spread, seed=seed))
-    return Measured(framework, "mlp", scenario, median, data, mode="training" if scenario == "train" else "inference",
+    return Measured(framework, "mlp", scenario, median, data, process_p50_ms=process_medians(data), mode="training" if scenario == "train" else "inference",
                     variant="jit" if framework == "jax" else "compile", batch_size=32, threads=1,
                     result_id=f"{framework}-{seed}", run_id="run-1", machine_id=HERE, machine_label="box",
                     this_machine=True, created_at="2026-11-20T10:00:00")  # fmt: skip
@@ -304,7 +304,7 @@ def test_noisy_overlapping_samples_do_not_count() -> None:
         {}, None, [measured("jax", 0.60, 0.5, seed=3), measured("torch", 0.62, 0.5, seed=4)], TODAY
     )
     [use] = rec.evidence
-    assert not use.comparison.counts and use.comparison.verdict.startswith("not significant (p=")
+    assert not use.comparison.counts and use.comparison.verdict.startswith("not significant across processes (p=")
     assert "does not count" in use.comparison.text
 
 

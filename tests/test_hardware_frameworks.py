@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from fwtui.frameworks import installed_version
+from fwtui.frameworks import BY_NAME, installed_version
 from fwtui.hardware import probe_frameworks
 from fwtui.hardware.device_probes import identity_model_raw
 from fwtui.hardware.frameworks_probe import not_probed, probe_framework
@@ -170,7 +170,7 @@ def test_unknown_framework_name_is_rejected() -> None:
 
 def test_not_probed_uses_metadata_only() -> None:
     results = not_probed()
-    assert set(results) == {"torch", "tensorflow", "jax", "onnxruntime"}
+    assert set(results) == set(BY_NAME) >= {"torch", "tensorflow", "jax", "onnxruntime", "keras", "sklearn"}
     for name, result in results.items():
         assert result.status in {"not_probed", "not_installed"}
         assert result.installed == (result.version is not None), name

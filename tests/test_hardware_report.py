@@ -77,8 +77,9 @@ def test_json_form_keeps_the_documented_shape_and_order() -> None:
     assert list(data) == [
         "report_version", "fwtui_version", "generated_at", "machine_id", "os", "python", "hostname", "cpu",
         "memory", "gpus", "nvidia", "tpus", "apple_mps", "packages", "environment", "frameworks",
-        "peak_gflops", "peak", "warnings",
+        "peak_gflops", "peak", "warnings", "probes_source", "probed_at",
     ]  # fmt: skip
+    assert data["probes_source"] in ("probed", "cache", "skipped")
     assert data["peak_gflops"] == data["peak"]["devices"]
     assert list(data["frameworks"]["torch"]) == [
         "name", "display", "installed", "version", "status", "reason", "devices", "details",

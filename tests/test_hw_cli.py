@@ -8,7 +8,7 @@ import subprocess
 import sys
 from typing import Any
 
-from fwtui.frameworks import installed_version
+from fwtui.frameworks import BY_NAME, installed_version
 
 
 def _fwtui(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -35,7 +35,7 @@ def _check_report(report: dict[str, Any]) -> None:
     assert {"total_bytes", "available_bytes"} <= set(report["memory"])
     assert isinstance(report["gpus"], list)
     assert isinstance(report["warnings"], list)
-    assert set(report["frameworks"]) == {"torch", "tensorflow", "jax", "onnxruntime"}
+    assert set(report["frameworks"]) == set(BY_NAME) >= {"torch", "tensorflow", "jax", "onnxruntime", "keras"}
     for result in report["frameworks"].values():
         assert {"installed", "version", "devices", "status", "reason"} <= set(result)
 
@@ -47,7 +47,7 @@ def test_json_with_framework_probes() -> None:
     _check_report(report)
     assert report["peak_gflops"] is None  # isolated cache: never measured
     for name, result in report["frameworks"].items():
-        if installed_version(("tensorflow", "tensorflow-cpu") if name == "tensorflow" else name):
+        if installed_version(BY_NAME[name].distributions):
             assert result["status"] == "ok", (name, result["reason"])
             assert result["devices"], name
         else:

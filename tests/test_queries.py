@@ -146,7 +146,7 @@ def test_query_command_formats(db: Path) -> None:
 def test_query_command_errors(db: Path) -> None:
     bad_sql = _fwtui("query", "SELECT * FROM nowhere", "--db", str(db))
     assert bad_sql.returncode == 1
-    assert bad_sql.stderr.startswith("fwtui: SQL error: Catalog Error")
+    assert bad_sql.stderr.startswith("fwtui: typed SQL reads fwtui's tables only")
     assert len(bad_sql.stderr.strip().splitlines()) == 1
     unknown = _fwtui("query", "leaderbord", "--db", str(db))
     assert unknown.returncode == 2

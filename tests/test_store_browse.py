@@ -120,7 +120,9 @@ def test_filters_options_groups_and_charts(db: Path) -> None:
 
 
 def test_read_only_sql_check_and_dates() -> None:
-    validate_read_only_sql("SELECT 1; DESCRIBE results")
+    validate_read_only_sql("DESCRIBE results")
+    with pytest.raises(StoreError, match="one statement at a time"):
+        validate_read_only_sql("SELECT 1; DESCRIBE results")
     for statement in (
         "DELETE FROM results",
         "DROP TABLE runs",
@@ -135,3 +137,44 @@ def test_read_only_sql_check_and_dates() -> None:
     assert parse_date("  ") is None
     with pytest.raises(StoreError, match="not a timestamp"):
         parse_date("yesterday")
+
+
+@pytest.mark.parametrize("kind", ["database", "parquet"])
+def test_windows_near_the_end_read_in_reverse_are_the_same_rows(db: Path, parquet_dir: Path, kind: str) -> None:
+    source = open_source(db if kind == "database" else parquet_dir)
+    try:
+        con = source.cursor()
+        for filters in (Filters(), Filters(machine_id="m-cpu-box")):
+            total = count_rows(con, filters)
+            for sort in SORT_KEYS:  # ties (framework, flags) and NULLs (p50 ms) included
+                for descending in (False, True):
+                    for offset in (total - 15, total - 10, total - 40, total // 2 + 1, total + 5):
+                        kwargs = {"sort": sort, "descending": descending, "offset": offset, "limit": 15}
+                        forwards = fetch_window(con, filters, **kwargs)  # type: ignore[arg-type]
+                        backwards = fetch_window(con, filters, total=total, **kwargs)  # type: ignore[arg-type]
+                        assert [r[-1] for r in backwards] == [r[-1] for r in forwards], (sort, descending, offset)
+    finally:
+        source.close()
+
+
+def test_groups_of_machines_that_share_a_label_are_one_group_with_its_exact_median(tmp_path: Path) -> None:
+    path = make_database(tmp_path / "results.duckdb")
+    with open_store(path) as store:
+        store.connection.execute("UPDATE machines SET label = 'the same box'")
+    source = open_source(path)
+    try:
+        con = source.cursor()
+        groups = group_rows(con, Filters(), "machine")
+        assert {row[0] for row in groups} == {"the same box"}
+        exact = con.execute(
+            "SELECT scenario, batch_size, count(*), median(p50_ms) FILTER (WHERE status = 'ok') FROM results "
+            "GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+        assert [row[1:4] for row in groups] == [row[:3] for row in exact]
+        assert [row[5] for row in groups] == pytest.approx([row[3] for row in exact])
+        total = sum(row[2] for row in exact)
+        by_framework = group_rows(con, Filters(), "framework")
+        variants = group_rows(con, Filters(), "variant")
+        assert sum(row[3] for row in variants) == sum(row[3] for row in by_framework) == total
+    finally:
+        source.close()

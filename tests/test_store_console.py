@@ -57,7 +57,7 @@ def test_writes_are_refused_before_they_run(db: Path, tmp_path: Path, sql: str) 
     copy = tmp_path / "copy.duckdb"
     copy.write_bytes(db.read_bytes())
     with open_store(copy) as store:
-        with pytest.raises(StoreError, match="read-only"):
+        with pytest.raises(StoreError, match=r"read-only|one statement at a time"):
             run_console_query(store.cursor(), sql)
         assert store.connection.execute("SELECT count(*) FROM results").fetchone() == (108,)
 
@@ -68,8 +68,8 @@ def test_errors_are_one_line_and_leave_no_transaction_open(db: Path) -> None:
         con = source.cursor()
         with pytest.raises(FwtuiError, match=r"^SQL error: Parser Error") as parse_error:
             run_console_query(con, "SELECT [1, 2 FROM results")
-        with pytest.raises(FwtuiError, match=r"^SQL error: .*no_such_table") as run_error:
-            run_console_query(con, "SELECT * FROM no_such_table")
+        with pytest.raises(FwtuiError, match=r"^SQL error: .*no_such_column") as run_error:
+            run_console_query(con, "SELECT no_such_column FROM results")
         assert "\n" not in str(parse_error.value) + str(run_error.value)
         # Each query began and rolled back its own transaction, so the cursor is free for the next one.
         assert run_console_query(con, "SELECT 42").rows == ((42,),)

@@ -154,7 +154,7 @@ def test_an_older_database_opened_read_only_is_refused_untouched(tmp_path: Path)
     path = tmp_path / "old.duckdb"
     _write_v0_database(path)
     before = path.read_bytes()
-    with pytest.raises(StoreError, match=r"older schema \(0 < 1\)"):
+    with pytest.raises(StoreError, match=r"older schema \(0 < 2\)"):
         open_store(path, read_only=True)
     assert path.read_bytes() == before
     assert not list(tmp_path.glob("*.bak-*"))
@@ -168,7 +168,7 @@ def test_a_newer_database_is_refused_read_write_but_browsable(tmp_path: Path) ->
     with pytest.raises(StoreError) as info:
         open_store(path)
     assert str(info.value) == (
-        f"{path} was written by a newer fwtui (schema 3 > 1): open it read-only with `fwtui {path}` or upgrade fwtui"
+        f"{path} was written by a newer fwtui (schema 3 > {SCHEMA_VERSION}): open it read-only with `fwtui {path}` or upgrade fwtui"
     )
     with open_store(path, read_only=True) as store:
         assert store.schema_version == 3

@@ -1,8 +1,12 @@
-"""The benchmark child: ``python -m fwtui.bench.child '<json spec>'``.
+"""The benchmark child: ``python -m fwtui.bench.child '<json spec or list of specs>'``.
 
-Runs one (framework, workload, mode, variant) in a fresh process and prints one JSON event per line on its
-original stdout (the typed child events of :mod:`fwtui.bench.events`). Anything the framework itself prints
-goes to stderr, so it can never corrupt the events.
+Runs (framework, workload, mode, variant) runs of one framework in turn and prints one JSON event per line on
+its original stdout (the typed child events of :mod:`fwtui.bench.events`); each run starts with a ``run``
+event naming its index in the list. The framework is imported and configured once per child (the first run
+that needs it), so a repetition of a whole framework's runs costs one import. Between runs the child drops
+the previous run's objects, collects garbage and resets the kernel's peak-RSS mark, so each run's memory
+figure is its own. An exception fails only its run; the child goes on with the next. Anything the framework
+itself prints goes to stderr, so it can never corrupt the events.
 
 Testing aids, honoured through the Runner interface: the spec field ``runner`` times another Runner class
 under the spec's framework name; the spec field ``fault`` (or ``$FWTUI_BENCH_FAULT``) makes the child
@@ -14,9 +18,9 @@ of the real one. The engine must report every one of them.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
-import resource
 import sys
 import time
 from dataclasses import dataclass
@@ -25,15 +29,26 @@ from typing import IO
 import numpy as np
 
 from fwtui.bench import harness, workload_data
-from fwtui.bench.events import ChildDone, ChildError, ChildEvent, ChildPhase, ChildProgress, ChildResult
+from fwtui.bench.events import (
+    ChildDone,
+    ChildError,
+    ChildEvent,
+    ChildPhase,
+    ChildProgress,
+    ChildResult,
+    ChildRunStart,
+)
+from fwtui.bench.memory import peak_rss_mb, reset_peak_rss, resident_mb
 from fwtui.bench.result_record import MeasurementDetails, Phases
 from fwtui.bench.runner import Prepared, Runner, Step, load_runner
 from fwtui.bench.spec import RunSpec
 from fwtui.bench.workloads import WorkloadSpec, flops_per_sample, get_spec, training_unsupported_reason
+from fwtui.json_fields import JsonObject
 
 CHECK_BATCH = 4
 CHECK_TRAIN_STEPS = 3
 RECENT_SAMPLES = 64
+MIN_SAMPLES_PER_PROCESS = 3  # enough for a process's median to be more than one sample
 NO_SYNC = "no_sync"
 
 
@@ -62,6 +77,11 @@ class Emitter:
         self.phase = "start"
         self.fault = fault or Fault(None, "build")
         self._started = time.perf_counter()
+
+    def start_run(self, index: int, fault: Fault) -> None:
+        """The run at ``index`` begins: phases are timed from here and its own fault applies."""
+        self.phase, self.fault, self._started = "start", fault, time.perf_counter()
+        self.emit(ChildRunStart(index))
 
     def emit(self, event: ChildEvent) -> None:
         self._stream.write(json.dumps(event.to_dict(), allow_nan=False, default=_jsonable) + "\n")
@@ -114,9 +134,30 @@ def inject_fault(kind: str) -> None:
         raise ValueError(f"unknown fault {kind!r}")
 
 
-def peak_rss_mb() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return usage / (1024 * 1024) if sys.platform == "darwin" else usage / 1024
+@dataclass
+class Loaded:
+    """What a persistent child keeps between runs: the imported runner, its settings and the import time."""
+
+    runner: Runner
+    import_s: float
+    configured: tuple[int, str] | None = None
+    settings: JsonObject | None = None
+    configure_s: float = 0.0
+
+
+class RunnerCache:
+    """Runners by :attr:`RunSpec.process_key`: one import per framework per child."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[tuple[str, str | None, str | None], Loaded] = {}
+
+    def get(self, spec: RunSpec) -> Loaded:
+        key = spec.process_key
+        if key not in self._loaded:
+            t0 = time.perf_counter()
+            runner = load_runner(spec.framework, spec.runner, variant=spec.variant)
+            self._loaded[key] = Loaded(runner, time.perf_counter() - t0)
+        return self._loaded[key]
 
 
 @dataclass(frozen=True)
@@ -165,15 +206,15 @@ def timed_step(runner: Runner, prepared: Prepared, x: np.ndarray, y: np.ndarray 
     return prepared.make_step(x, y)
 
 
-def run(spec: RunSpec, out: Emitter) -> None:
+def run(spec: RunSpec, out: Emitter, cache: RunnerCache | None = None) -> None:
+    rss_at_start = resident_mb()
     wspec = get_spec(spec.workload, spec.size)
     planned = spec.measurements()
     mode, variant, device = spec.mode, spec.variant, spec.device
 
     out.enter("import")
-    t0 = time.perf_counter()
-    runner = load_runner(spec.framework, spec.runner)
-    import_s = time.perf_counter() - t0
+    loaded = (cache or RunnerCache()).get(spec)
+    runner, import_s = loaded.runner, loaded.import_s  # the child's one import, shared by its runs
 
     def not_run(status: str, reason: str) -> None:
         for measurement in planned:
@@ -188,7 +229,7 @@ def run(spec: RunSpec, out: Emitter) -> None:
                 )
             )
 
-    reason = runner.unsupported_reason(mode, variant, device)
+    reason = runner.unsupported_reason(mode, variant, device) or runner.framework.workload_reason(wspec.name)
     if reason is None and mode == "training":
         reason = training_unsupported_reason(wspec)
     if reason:
@@ -197,9 +238,12 @@ def run(spec: RunSpec, out: Emitter) -> None:
 
     # Threads are set before anything can start the framework's runtime (checking a GPU may start it).
     out.enter("configure")
-    t0 = time.perf_counter()
-    settings = runner.configure(spec.threads, device)
-    configure_s = time.perf_counter() - t0
+    if loaded.configured != (spec.threads, device):  # thread pools are set once, before any work
+        t0 = time.perf_counter()
+        loaded.settings = runner.configure(spec.threads, device)
+        loaded.configure_s = time.perf_counter() - t0
+        loaded.configured = (spec.threads, device)
+    settings, configure_s = loaded.settings, loaded.configure_s
     reason = runner.device_available(device)
     if reason:
         not_run("skipped", reason)
@@ -218,10 +262,13 @@ def run(spec: RunSpec, out: Emitter) -> None:
     check_s = time.perf_counter() - t0
 
     resolution_ns = harness.timer_resolution_ns()
+    # A result's measurement budget is shared by its processes (each still warms up in full), so repeating
+    # across processes costs no more measuring than one process did.
+    share = max(1, spec.repetitions)
     config = harness.TimingConfig(
-        min_time_s=spec.min_time_s,
-        min_iterations=spec.min_iterations,
-        max_time_s=spec.max_time_s,
+        min_time_s=spec.min_time_s / share,
+        min_iterations=max(MIN_SAMPLES_PER_PROCESS, -(-spec.min_iterations // share)),
+        max_time_s=spec.max_time_s / share,
         warmup_s=spec.warmup_s,
     )
     for measurement in planned:
@@ -282,6 +329,7 @@ def run(spec: RunSpec, out: Emitter) -> None:
                     steady_call_ms=steady_ms,
                     load_average=tuple(os.getloadavg()),  # a busy machine explains noisy samples
                     tolerance_rel=wspec.tolerance_rel if mode == "inference" else wspec.train_tolerance_rel,
+                    rss_at_start_mb=rss_at_start,
                 ),
             )
         )
@@ -307,22 +355,29 @@ def exit_with_parent(poll_s: float = 0.5) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m fwtui.bench.child '<json spec>'", file=sys.stderr)
+        print("usage: python -m fwtui.bench.child '<json spec or list of specs>'", file=sys.stderr)
         return 2
-    spec = RunSpec.from_dict(json.loads(args[0]))
+    payload = json.loads(args[0])
+    specs = [RunSpec.from_dict(item) for item in (payload if isinstance(payload, list) else [payload])]
     exit_with_parent()
-    out = Emitter(Fault.of(spec))
-    try:
-        run(spec, out)
-    except Exception as exc:
-        message = f"{type(exc).__name__}: {exc}".strip().splitlines()[0][:500]
-        out.emit(ChildError(out.phase, message))
-        import traceback
+    out = Emitter()
+    cache = RunnerCache()
+    failed = False
+    for index, spec in enumerate(specs):
+        gc.collect()  # the previous run's objects go before this run's memory is counted
+        reset_peak_rss()
+        out.start_run(index, Fault.of(spec))
+        try:
+            run(spec, out, cache)
+        except Exception as exc:
+            failed = True
+            message = f"{type(exc).__name__}: {exc}".strip().splitlines()[0][:500]
+            out.emit(ChildError(out.phase, message))
+            import traceback
 
-        traceback.print_exc()
-        return 1
+            traceback.print_exc()
     out.emit(ChildDone())
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

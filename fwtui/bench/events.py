@@ -3,8 +3,8 @@
 Two families:
 
 * **Child events**, one JSON object per line on a child's stdout (:mod:`fwtui.bench.child` writes them,
-  :mod:`fwtui.bench.process` reads them): :class:`ChildPhase`, :class:`ChildProgress`, :class:`ChildResult`,
-  :class:`ChildError`, :class:`ChildDone`.
+  :mod:`fwtui.bench.process` reads them): :class:`ChildRunStart`, :class:`ChildPhase`, :class:`ChildProgress`,
+  :class:`ChildResult`, :class:`ChildError`, :class:`ChildDone`.
 * **Session events**, what :class:`fwtui.bench.session.BenchSession` passes to its caller (the CLI, the
   Benchmark area): :class:`QueueStarted`, :class:`RunStarted`, :class:`RunPhase`, :class:`RunProgress`,
   :class:`RunError`, :class:`RunResult`, :class:`RunEnded`, :class:`SessionDone`.
@@ -42,6 +42,21 @@ class ChildPhase:
     def from_dict(cls, data: Mapping[str, object]) -> ChildPhase:
         f = Fields(data, "phase event")
         return cls(f.text("phase"), f.opt_text("scenario"), f.number("elapsed_s", 0.0))
+
+
+@dataclass(frozen=True)
+class ChildRunStart:
+    """A persistent child starts the run at ``index`` of the list it was given; what follows belongs to it."""
+
+    kind: ClassVar[str] = "run"
+    index: int
+
+    def to_dict(self) -> JsonObject:
+        return {"event": self.kind, "index": self.index}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> ChildRunStart:
+        return cls(Fields(data, "run event").integer("index"))
 
 
 @dataclass(frozen=True)
@@ -189,8 +204,9 @@ class ChildDone:
         return cls()
 
 
-ChildEvent: TypeAlias = "ChildPhase | ChildProgress | ChildResult | ChildError | ChildDone"
+ChildEvent: TypeAlias = "ChildRunStart | ChildPhase | ChildProgress | ChildResult | ChildError | ChildDone"
 _CHILD_EVENTS: dict[str, Callable[[Mapping[str, object]], ChildEvent]] = {
+    ChildRunStart.kind: ChildRunStart.from_dict,
     ChildPhase.kind: ChildPhase.from_dict,
     ChildProgress.kind: ChildProgress.from_dict,
     ChildResult.kind: ChildResult.from_dict,
@@ -230,17 +246,32 @@ class QueueStarted:
 
 @dataclass(frozen=True)
 class RunStarted:
+    """A run starts in a child: repetition ``repetition`` (from 0) of ``repetitions``."""
+
     kind: ClassVar[str] = "run_start"
     index: int
     spec: RunSpec
+    repetition: int = 0
+    repetitions: int = 1
 
     def to_dict(self) -> JsonObject:
-        return {"event": self.kind, "index": self.index, "spec": self.spec.to_dict()}
+        return {
+            "event": self.kind,
+            "index": self.index,
+            "spec": self.spec.to_dict(),
+            "repetition": self.repetition,
+            "repetitions": self.repetitions,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> RunStarted:
         f = Fields(data, "run_start event")
-        return cls(f.integer("index"), RunSpec.from_dict(f.json_object("spec")))
+        return cls(
+            f.integer("index"),
+            RunSpec.from_dict(f.json_object("spec")),
+            f.integer("repetition", 0),
+            f.integer("repetitions", 1),
+        )
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """What to run: a user's selection becomes one :class:`RunSpec` per child process.
 
-Presets trade time for precision. ``quick`` times every installed framework's main variant on the four small
-workloads and finishes in about two minutes on a 2-core machine; ``standard`` adds the compiled/eager variants
+Presets trade time for precision, and say in how many independent processes each result is measured
+(``repetitions``). ``quick`` times every installed framework's main variant on the four small workloads in
+three processes each and aims at under a minute on a 2-core machine; ``standard`` adds the compiled/eager variants
 and longer measurements; ``full`` adds the medium size and measures longest.
 """
 
@@ -30,24 +31,28 @@ class Preset:
     min_iterations: int
     max_time_s: float
     warmup_s: float
-    timeout_s: float  # per child
+    timeout_s: float  # per run
+    repetitions: int  # independent processes per result (fwtui.bench.repetition)
 
 
 PRESETS: dict[str, Preset] = {
     "quick": Preset(
         "quick",
-        "main variant of each framework, small workloads, short measurements (about 2 minutes)",
-        {"torch": ("eager",), "tensorflow": ("function",), "jax": ("jit",), "onnxruntime": ("ort",)},
+        "main variant of each framework, small workloads, short measurements, 3 processes (about a minute)",
+        # Keras on JAX, beside JAX itself: the cost of the Keras layer, and the quickest Keras backend to start
+        {"torch": ("eager",), "tensorflow": ("function",), "jax": ("jit",), "onnxruntime": ("ort",),
+         "keras": ("jax",), "sklearn": ("mlp",)},
         ("small",),
         min_time_s=0.2,
         min_iterations=10,
         max_time_s=2.0,
         warmup_s=0.05,
         timeout_s=180.0,
+        repetitions=3,
     ),
     "standard": Preset(
         "standard",
-        "every variant (eager, compiled, XLA), small workloads, 1 s measurements",
+        "every variant (eager, compiled, XLA), small workloads, 1 s measurements, 5 processes",
         {fw.name: fw.variants for fw in BENCHMARK_FRAMEWORKS},
         ("small",),
         min_time_s=1.0,
@@ -55,10 +60,11 @@ PRESETS: dict[str, Preset] = {
         max_time_s=10.0,
         warmup_s=0.3,
         timeout_s=600.0,
+        repetitions=5,
     ),
     "full": Preset(
         "full",
-        "every variant, small and medium workloads, 3 s measurements",
+        "every variant, small and medium workloads, 3 s measurements, 5 processes",
         {fw.name: fw.variants for fw in BENCHMARK_FRAMEWORKS},
         ("small", "medium"),
         min_time_s=3.0,
@@ -66,6 +72,7 @@ PRESETS: dict[str, Preset] = {
         max_time_s=30.0,
         warmup_s=1.0,
         timeout_s=1200.0,
+        repetitions=5,
     ),
 }
 
@@ -85,6 +92,7 @@ class Selection:
     preset: str = "quick"
     timeout_s: float | None = None
     memory_limit_mb: float | None = None
+    repetitions: int | None = None
 
 
 def _names(values: list[str] | None, valid: tuple[str, ...], what: str) -> list[str] | None:
@@ -152,6 +160,8 @@ def expand(selection: Selection) -> list[RunSpec]:
         raise UsageError("--batch must be at least 1")
     if selection.threads is not None and selection.threads < 1:
         raise UsageError("--threads must be at least 1")
+    if selection.repetitions is not None and selection.repetitions < 1:
+        raise UsageError("--repetitions must be at least 1")
     if selection.timeout_s is not None and selection.timeout_s <= 0:
         raise UsageError("--timeout must be positive")
     device = resolve_device(selection.device)
@@ -172,6 +182,8 @@ def expand(selection: Selection) -> list[RunSpec]:
                         status, reason = "unsupported", GEMM_TRAINING_REASON
                     elif mode not in fw.modes and status is None:
                         status, reason = "unsupported", fw.cannot_train
+                    elif status is None and fw.workload_reason(workload):
+                        status, reason = "unsupported", fw.workload_reason(workload)
                     for variant in chosen:
                         specs.append(
                             RunSpec(
@@ -190,6 +202,7 @@ def expand(selection: Selection) -> list[RunSpec]:
                                 max_time_s=preset.max_time_s,
                                 warmup_s=preset.warmup_s,
                                 memory_limit_mb=selection.memory_limit_mb,
+                                repetitions=selection.repetitions or preset.repetitions,
                                 status=status,
                                 reason=reason,
                             )
@@ -201,23 +214,28 @@ def expand(selection: Selection) -> list[RunSpec]:
 
 
 # Rough costs on a 2-core CPU, for the estimate shown before a run starts.
-_IMPORT_S = {"torch": 1.5, "tensorflow": 5.0, "jax": 0.8, "onnxruntime": 0.3}
-_FIRST_CALL_S = {"eager": 0.2, "compile": 25.0, "function": 1.5, "xla": 3.0, "jit": 1.0, "ort": 0.2}
+_IMPORT_S = {"torch": 1.5, "tensorflow": 5.0, "jax": 0.8, "onnxruntime": 0.3, "keras": 5.0, "sklearn": 0.8}
+_FIRST_CALL_S = {"eager": 0.2, "compile": 25.0, "function": 1.5, "xla": 3.0, "jit": 1.0, "ort": 0.2, "mlp": 0.1}
 _PROCESS_START_S = 0.4
 _BUILD_CHECK_S = {"mlp": 0.3, "cnn": 0.8, "transformer": 0.8, "gemm": 0.3}
 _SIZE_FACTOR = {"small": 1.0, "medium": 2.5, "large": 8.0}
 
 
 def estimate_seconds(specs: list[RunSpec]) -> float:
-    """A rough wall-time estimate for running ``specs`` one after another."""
+    """A rough wall-time estimate for running ``specs``: each repetition imports a framework once."""
     total = 0.0
+    imports: dict[str, int] = {}
     for spec in specs:
         if spec.status is not None:
             continue
-        per_scenario = spec.warmup_s + spec.min_time_s + 0.1 + _FIRST_CALL_S.get(spec.variant, 1.0)
+        # Every process warms up and pays its first call; the measuring itself is shared between them.
+        per_process = spec.warmup_s + 0.1 + _FIRST_CALL_S.get(spec.variant, 1.0)
         build = _BUILD_CHECK_S.get(spec.workload, 0.5) * _SIZE_FACTOR.get(spec.size, 1.0)
         if spec.mode == "training":
             build *= 2  # a second build checks the losses
-        total += _PROCESS_START_S + _IMPORT_S.get(spec.framework, 1.0) + build
-        total += per_scenario * len(spec.scenarios)
+        repetitions = max(1, spec.repetitions)
+        total += (build + per_process * len(spec.scenarios)) * repetitions + spec.min_time_s * len(spec.scenarios)
+        imports[spec.framework] = max(imports.get(spec.framework, 0), repetitions)
+    for framework, repetitions in imports.items():
+        total += (_PROCESS_START_S + _IMPORT_S.get(framework, 1.0)) * repetitions
     return total

@@ -1,7 +1,11 @@
-"""Running one benchmark child: spawn, read its events, enforce the timeout and memory limit, kill cleanly.
+"""Running one benchmark child: spawn, read its events, enforce the timeouts and memory limit, kill cleanly.
 
-The child gets its own session (process group), so a cancel or timeout kills it and anything it started. A
-crash, a hang or an out-of-memory child ends as an outcome with a one-line reason; it never raises.
+A child runs a list of runs of one framework in turn (:func:`run_runs`); each run's outcome is its own: its
+timeout counts from the start of that run (the first run's from the start of the process, so it includes the
+import), its peak memory is sampled from the start of that run, and an error it raises fails only that run.
+The child gets its own session (process group), so a cancel, timeout or memory limit kills it and anything it
+started: that ends the current run with its reason and leaves the runs after it unstarted, for the caller to
+run in a fresh child. Nothing here raises for a child that misbehaves.
 """
 
 from __future__ import annotations
@@ -22,7 +26,14 @@ from typing import IO
 
 import psutil  # type: ignore[import-untyped, unused-ignore]
 
-from fwtui.bench.events import ChildError, ChildEvent, ChildPhase, ChildResult, child_event_from_dict
+from fwtui.bench.events import (
+    ChildError,
+    ChildEvent,
+    ChildPhase,
+    ChildResult,
+    ChildRunStart,
+    child_event_from_dict,
+)
 from fwtui.bench.spec import RunSpec
 
 KILL_GRACE_S = 2.0
@@ -31,6 +42,7 @@ MEMORY_POLL_S = 0.1
 STDERR_LINES = 200
 
 EventCallback = Callable[[ChildEvent], None]
+RunEventCallback = Callable[[int, ChildEvent], None]  # (index of the run in the list, event)
 
 
 @dataclass
@@ -122,17 +134,76 @@ def run_child(
     cancel: threading.Event | None = None,
     env: Mapping[str, str] | None = None,
 ) -> ChildOutcome:
-    """Run ``python -m fwtui.bench.child <spec>`` to the end, forwarding its events as they arrive."""
+    """One run in a child of its own (the one-process-per-run way), forwarding its events as they arrive."""
+    only = spec.with_changes(timeout_s=timeout_s, memory_limit_mb=memory_limit_mb)
+    forward = None if on_event is None else (lambda _index, event: on_event(event))
+    outcomes = run_runs([only], on_event=forward, cancel=cancel, env=env)
+    return outcomes[0] if outcomes else ChildOutcome("failed", "the benchmark process did not start", "start")
+
+
+class _Runs:
+    """The outcomes of one child's runs, as its events arrive: which run is current, and what each reported."""
+
+    def __init__(self, on_event: RunEventCallback | None) -> None:
+        self.outcomes: list[ChildOutcome] = []
+        self.errors: list[str | None] = []
+        self.started: list[float] = []
+        self.peaks: list[float] = []
+        self.on_event = on_event
+
+    @property
+    def current(self) -> ChildOutcome | None:
+        return self.outcomes[-1] if self.outcomes else None
+
+    def begin(self, now: float) -> None:
+        """A run starts: the next in the list (the first one implicitly, at the process start)."""
+        self.outcomes.append(ChildOutcome(status="ok", reason=None, phase="start"))
+        self.errors.append(None)
+        self.started.append(now)
+        self.peaks.append(0.0)
+
+    def take(self, event: ChildEvent, now: float) -> None:
+        if isinstance(event, ChildRunStart) and event.index != len(self.outcomes) - 1:
+            self.begin(now)  # the first run began with the process
+        outcome = self.current
+        if outcome is None:
+            return
+        if isinstance(event, ChildPhase):
+            outcome.phase = event.phase
+        elif isinstance(event, ChildResult):
+            outcome.results.append(event)
+        elif isinstance(event, ChildError):
+            self.errors[-1] = event.message
+            outcome.status = "failed"
+            outcome.reason = f"{event.message} (phase {outcome.phase})"
+        if self.on_event is not None:
+            self.on_event(len(self.outcomes) - 1, event)
+
+
+def run_runs(
+    specs: list[RunSpec],
+    *,
+    on_event: RunEventCallback | None = None,
+    cancel: threading.Event | None = None,
+    env: Mapping[str, str] | None = None,
+) -> list[ChildOutcome]:
+    """Run ``python -m fwtui.bench.child <specs>``: one outcome per run the child started, in order.
+
+    When the child is killed or dies, the last outcome is that run's failure and the runs after it were not
+    started (fewer outcomes than specs). Each spec's ``timeout_s`` and ``memory_limit_mb`` apply to its run.
+    """
+    if not specs:
+        return []
     started = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "fwtui.bench.child", json.dumps(spec.to_dict())],
+        [sys.executable, "-m", "fwtui.bench.child", json.dumps([spec.to_dict() for spec in specs])],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         bufsize=1,
         start_new_session=True,
-        env=dict(env) if env is not None else child_environment(spec.threads or 1),
+        env=dict(env) if env is not None else child_environment(specs[0].threads or 1),
     )
     assert proc.stdout is not None and proc.stderr is not None
     lines: queue.Queue[str | None] = queue.Queue()
@@ -143,23 +214,10 @@ def run_child(
     err_thread.start()
     watcher = psutil.Process(proc.pid)
 
-    outcome = ChildOutcome(status="ok", reason=None, phase="start")
-    error_message: str | None = None
+    runs = _Runs(on_event)
+    runs.begin(started)
     stop: tuple[str, str] | None = None  # (status, reason) when the parent ends the child
-    peak_rss = 0.0
     next_memory_poll = 0.0
-
-    def take(event: ChildEvent) -> None:
-        """What the outcome keeps of one event (while running and from the lines left at the end)."""
-        nonlocal error_message
-        if isinstance(event, ChildPhase):
-            outcome.phase = event.phase
-        elif isinstance(event, ChildResult):
-            outcome.results.append(event)
-        elif isinstance(event, ChildError):
-            error_message = event.message
-        if on_event is not None:
-            on_event(event)
 
     try:
         while True:
@@ -168,22 +226,21 @@ def run_child(
             except queue.Empty:
                 line = None
             event = _parse(line) if line else None
-            if event is not None:
-                take(event)
             now = time.monotonic()
+            if event is not None:
+                runs.take(event, now)
+            spec = specs[min(len(runs.outcomes), len(specs)) - 1]
+            phase = runs.outcomes[-1].phase
             if now >= next_memory_poll:
                 next_memory_poll = now + MEMORY_POLL_S
                 rss = _tree_rss_mb(watcher)
-                peak_rss = max(peak_rss, rss)
-                if memory_limit_mb is not None and rss > memory_limit_mb:
-                    stop = (
-                        "failed",
-                        f"out of memory (limit {memory_limit_mb:.0f} MB, phase {outcome.phase})",
-                    )
-            if stop is None and now - started > timeout_s:
-                stop = ("timeout", f"no result within {timeout_s:g} s (phase {outcome.phase})")
+                runs.peaks[-1] = max(runs.peaks[-1], rss)
+                if spec.memory_limit_mb is not None and rss > spec.memory_limit_mb:
+                    stop = ("failed", f"out of memory (limit {spec.memory_limit_mb:.0f} MB, phase {phase})")
+            if stop is None and now - runs.started[-1] > spec.timeout_s:
+                stop = ("timeout", f"no result within {spec.timeout_s:g} s (phase {phase})")
             if stop is None and cancel is not None and cancel.is_set():
-                stop = ("cancelled", f"cancelled (phase {outcome.phase})")
+                stop = ("cancelled", f"cancelled (phase {phase})")
             if stop is not None:
                 _kill_group(proc)
                 break
@@ -199,26 +256,32 @@ def run_child(
         line = lines.get_nowait()
         event = _parse(line) if line else None
         if event is not None and stop is None:
-            take(event)
+            runs.take(event, time.monotonic())
 
-    outcome.returncode = proc.returncode
-    outcome.wall_s = time.monotonic() - started
-    outcome.peak_rss_mb = peak_rss or None
-    outcome.stderr_tail = "".join(stderr_tail)
+    tail = "".join(stderr_tail)
+    ended = time.monotonic()
+    for i, outcome in enumerate(runs.outcomes):
+        outcome.returncode = proc.returncode
+        outcome.peak_rss_mb = runs.peaks[i] or None
+        later = runs.started[i + 1] if i + 1 < len(runs.started) else ended
+        outcome.wall_s = later - runs.started[i]
+    last = runs.outcomes[-1]
+    last.stderr_tail = tail
     if stop is not None:
-        outcome.status, outcome.reason = stop
-    elif proc.returncode == 0:
-        outcome.status = "ok"
-    elif proc.returncode < 0:
+        last.status, last.reason = stop
+    elif proc.returncode is not None and proc.returncode < 0:
         name = _signal_name(proc.returncode)
         hint = " - likely out of memory" if name == "SIGKILL" else ""
-        outcome.status = "failed"
-        outcome.reason = f"crashed with {name} in phase {outcome.phase}{hint}"
-    else:
-        outcome.status = "failed"
-        detail = error_message or last_meaningful_line(outcome.stderr_tail) or f"exit code {proc.returncode}"
-        outcome.reason = f"{detail} (phase {outcome.phase})"
-    return outcome
+        last.status = "failed"
+        last.reason = f"crashed with {name} in phase {last.phase}{hint}"
+    elif proc.returncode not in (0, None) and last.status == "ok" and not last.results:
+        detail = runs.errors[-1] or last_meaningful_line(tail) or f"exit code {proc.returncode}"
+        last.status = "failed"
+        last.reason = f"{detail} (phase {last.phase})"
+    for i, outcome in enumerate(runs.outcomes):
+        if outcome.status == "failed" and runs.errors[i] is not None and not outcome.stderr_tail:
+            outcome.stderr_tail = tail
+    return runs.outcomes
 
 
 def _parse(line: str) -> ChildEvent | None:

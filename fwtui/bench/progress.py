@@ -121,9 +121,15 @@ class BenchState:
         item = self._item(event.index)
         if item is None:
             return
+        previous = self._item(self.live.index) if self.live is not None else None
+        if previous is not None and previous is not item and previous.status == "running":
+            previous.phase = "waiting for its next process"  # its framework's other runs go first
         item.spec = event.spec
         item.status, item.phase, item.fraction = "running", "starting", 0.0
-        self.live = LiveRun(item.index, item.label)
+        label = item.label
+        if event.repetitions > 1:
+            label = f"{label} · process {event.repetition + 1} of {event.repetitions}"
+        self.live = LiveRun(item.index, label)
         self.queue_dirty = self.live_dirty = True
 
     def _live_for(self, index: int) -> LiveRun | None:

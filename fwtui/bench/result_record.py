@@ -89,6 +89,9 @@ class MeasurementDetails:
     steady_call_ms: float | None = None
     load_average: tuple[float, ...] | None = None  # a busy machine explains noisy samples
     tolerance_rel: float | None = None
+    # Resident memory when the run started: the rest of peak_rss_mb is what this run added (in a child that ran
+    # other runs before, this includes the framework and what its allocator kept from them).
+    rss_at_start_mb: float | None = None
 
     def to_dict(self) -> JsonObject:
         """Only what was reported: a child always reports every field."""
@@ -100,6 +103,7 @@ class MeasurementDetails:
             "steady_call_ms": self.steady_call_ms,
             "load_average": None if self.load_average is None else list(self.load_average),
             "tolerance_rel": self.tolerance_rel,
+            "rss_at_start_mb": self.rss_at_start_mb,
         }
         return {key: value for key, value in data.items() if value is not None}
 
@@ -114,6 +118,7 @@ class MeasurementDetails:
             steady_call_ms=f.opt_number("steady_call_ms"),
             load_average=f.numbers("load_average") if f.has("load_average") else None,
             tolerance_rel=f.opt_number("tolerance_rel"),
+            rss_at_start_mb=f.opt_number("rss_at_start_mb"),
         )
 
 
@@ -194,7 +199,10 @@ class ResultRecord:
     inner_iterations: int | None = None
     latency_ms: LatencyStats | None = None
     cv: float | None = None
-    ci95_ms: tuple[float, float] | None = None
+    ci95_ms: tuple[float, float] | None = None  # across processes (fwtui.bench.significance)
+    repetitions: int | None = None  # independent processes the result was measured in
+    process_p50_ms: tuple[float, ...] = ()  # each process's median per-call time, in the order they ran
+    process_cv: float | None = None  # between-process spread: CV of process_p50_ms
     throughput_samples_per_s: float | None = None
     gflops: float | None = None
     flops_per_sample: float | None = None
@@ -271,6 +279,9 @@ class ResultRecord:
             latency_ms=None if latency is None else LatencyStats.from_dict(latency),
             cv=f.opt_number("cv"),
             ci95_ms=(ci[0], ci[1]) if ci else None,
+            repetitions=f.opt_integer("repetitions"),
+            process_p50_ms=f.numbers("process_p50_ms"),
+            process_cv=f.opt_number("process_cv"),
             throughput_samples_per_s=f.opt_number("throughput_samples_per_s"),
             gflops=f.opt_number("gflops"),
             flops_per_sample=f.opt_number("flops_per_sample"),

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -187,7 +188,7 @@ class Runner(ABC):
         self, spec: WorkloadSpec, weights: dict[str, np.ndarray], *, mode: str, variant: str, device: str
     ) -> Prepared:
         """The workload built for timing; raises ``ValueError`` with the reason when it cannot be."""
-        reason = self.unsupported_reason(mode, variant, device)
+        reason = self.unsupported_reason(mode, variant, device) or self.framework.workload_reason(spec.name)
         if reason is None and mode == "training":
             reason = training_unsupported_reason(spec)
         if reason is None:
@@ -197,15 +198,22 @@ class Runner(ABC):
         return self.prepare(spec, weights, mode=mode, variant=variant, device=device)
 
 
-def load_runner(framework: str | Framework, target: str | None = None) -> Runner:
+def load_runner(framework: str | Framework, target: str | None = None, *, variant: str | None = None) -> Runner:
     """The runner of a registered framework (imports the framework: call only in a child process).
 
     ``target`` replaces the registry's runner (``"package.module:Class"`` or ``"/path/file.py:Class"``): a
-    testing aid that lets a test time a stand-in under a real framework's name.
+    testing aid that lets a test time a stand-in under a real framework's name. For a framework whose entry
+    names a ``variant_env`` (Keras' backend), the variable is set to ``variant`` (or, when none is given and
+    the variable is unset, the baseline) before the runner module is imported.
     """
     entry = framework if isinstance(framework, Framework) else BY_NAME.get(framework)
     if entry is None:
         raise KeyError(f"no runner for {framework!r}; choose from {', '.join(BY_NAME)}")
+    if entry.variant_env:
+        if variant in entry.variants:
+            os.environ[entry.variant_env] = variant
+        else:
+            os.environ.setdefault(entry.variant_env, entry.baseline)
     cls = runner_class(target or entry.runner)
     return cls(entry)
 

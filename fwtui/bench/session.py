@@ -1,5 +1,10 @@
 """The benchmark queue: runs specs one after another (never in parallel: benchmarks must not share the CPU),
-saves each result in its own transaction as it arrives, and can be cancelled from any thread.
+saves each result in its own transaction, and can be cancelled from any thread.
+
+Each spec is measured in ``spec.repetitions`` independent processes. A framework's runs share a child per
+repetition (one import), in an order rotated between repetitions; a crash, hang or out-of-memory ends only
+the run it happened in, and a fresh child takes the runs after it. A run's records are built once every
+repetition of its framework is done, from all its processes (:mod:`fwtui.bench.repetition`).
 
 >>> sink = ResultSink.open(path, OnSaveFailure.ABORT)
 >>> session = BenchSession(expand(Selection(frameworks=["onnxruntime"])), sink=sink, on_event=print)
@@ -7,8 +12,9 @@ saves each result in its own transaction as it arrives, and can be cancelled fro
 >>> session.cancel_all()             # from any other thread
 
 ``on_event`` receives the typed session events of :mod:`fwtui.bench.events`, in order: ``QueueStarted``,
-then per run ``RunStarted``, ``RunPhase``/``RunProgress``/``RunError`` as the child reports them,
-``RunResult`` (already saved) and ``RunEnded``; finally ``SessionDone``.
+then per run and repetition ``RunStarted``, ``RunPhase``/``RunProgress``/``RunError`` as the child reports
+them; per run, once its framework is done, ``RunResult`` (already saved) and ``RunEnded``; finally
+``SessionDone``.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from fwtui.bench.events import (
     ChildPhase,
     ChildProgress,
     ChildResult,
+    ChildRunStart,
     QueueStarted,
     RunEnded,
     RunError,
@@ -32,8 +39,9 @@ from fwtui.bench.events import (
     SessionDone,
     SessionEvent,
 )
-from fwtui.bench.process import ChildOutcome, run_child
+from fwtui.bench.process import ChildOutcome, run_runs
 from fwtui.bench.records import apply_break_even, measured_record
+from fwtui.bench.repetition import combine, rotation, with_processes
 from fwtui.bench.result_record import ResultRecord, not_run_record
 from fwtui.bench.sink import ResultSink
 from fwtui.bench.spec import RunSpec
@@ -71,6 +79,7 @@ class BenchSession:
         command: str | None = None,
         label: str | None = None,
         peak_lookup: PeakLookup | None = None,
+        child_per_run: bool = False,
     ) -> None:
         self.specs = list(specs)
         self.sink = sink
@@ -78,6 +87,9 @@ class BenchSession:
         self.command = command
         self.label = label
         self.peak_lookup = peak_lookup or cached_peak_gflops
+        # One child per framework per repetition runs that framework's runs in turn; child_per_run=True gives
+        # each run a child of its own (the older way, kept to show the two time the same).
+        self.child_per_run = child_per_run
         self.run_id: str | None = None
         self.machine_id: str | None = None
         self.records: list[ResultRecord] = []
@@ -133,13 +145,16 @@ class BenchSession:
         self._begin()
         status = "failed"
         try:
+            # In queue order; a framework's runs all go when its first one is reached (they share children).
+            groups = self._groups([i for i, spec in enumerate(self.specs) if spec.status is None])
+            first_of = {group[0]: group for group in groups}
             for index, spec in enumerate(self.specs):
                 if self._cancel_all.is_set():
                     break
-                self._cancel_current.clear()
-                if self._cancel_all.is_set():  # cancel_all raced with the clear above
-                    break
-                self._run_one(index, spec)
+                if spec.status is not None:
+                    self._not_run(index, spec)
+                elif index in first_of:
+                    self._run_group(first_of[index])
             status = "cancelled" if self._cancel_all.is_set() else "complete"
         finally:
             if self.sink is not None:
@@ -147,40 +162,122 @@ class BenchSession:
         self._emit(SessionDone(tuple(self.records), self._cancel_all.is_set()))
         return self.records
 
-    def _run_one(self, index: int, spec: RunSpec) -> None:
-        self._emit(RunStarted(index, spec))
-        if spec.status is not None:  # decided by the plan: not installed or unsupported
-            for scenario in spec.scenarios:
-                record = not_run_record(
-                    spec, scenario, spec.status, spec.reason, run_id=self.run_id, machine_id=self.machine_id
-                )
-                self._save(index, record, [])
-            self._emit(RunEnded(index, spec.status, spec.reason))
-            return
+    def _groups(self, indices: list[int]) -> list[list[int]]:
+        """Runs that can share a child: one process key (framework, runner, Keras' backend), threads and
+        repetitions, in queue order."""
+        groups: dict[tuple[object, ...], list[int]] = {}
+        for index in indices:
+            spec = self.specs[index]
+            key = (*spec.process_key, spec.threads, spec.repetitions)
+            groups.setdefault(key, []).append(index)
+        return list(groups.values())
 
-        def forward(event: ChildEvent) -> None:
-            if isinstance(event, ChildPhase):
+    def _not_run(self, index: int, spec: RunSpec) -> None:
+        """A spec the plan decided (not installed, unsupported): its records, without a child."""
+        self._emit(RunStarted(index, spec))
+        for scenario in spec.scenarios:
+            record = not_run_record(
+                spec, scenario, spec.status or "skipped", spec.reason, run_id=self.run_id, machine_id=self.machine_id
+            )
+            self._save(index, record, [])
+        self._emit(RunEnded(index, spec.status or "skipped", spec.reason))
+
+    def _run_group(self, group: list[int]) -> None:
+        """Every repetition of one framework's runs, then each run's records from all its processes."""
+        repetitions = max(1, self.specs[group[0]].repetitions)
+        outcomes: dict[int, list[ChildOutcome]] = {index: [] for index in group}
+        settled: set[int] = set()  # failed, cancelled, or declined by the runner: not repeated
+        for repetition in range(repetitions):
+            todo = [group[k] for k in rotation(len(group), repetition, repetitions)]
+            todo = [index for index in todo if index not in settled]
+            while todo and not self._cancel_all.is_set():
+                self._cancel_current.clear()
+                if self._cancel_all.is_set():  # cancel_all raced with the clear above
+                    break
+                batch = todo[:1] if self.child_per_run else list(todo)
+                for index, outcome in zip(batch, self._launch(batch, repetition, repetitions), strict=False):
+                    outcomes[index].append(outcome)
+                    declined = bool(outcome.results) and all(r.status != "ok" for r in outcome.results)
+                    if outcome.status != "ok" or declined:
+                        # Failed, cancelled or declined: its record will say so whatever the other processes
+                        # measure, so it is not repeated (a hang would cost its timeout again) and ends now.
+                        settled.add(index)
+                        self._finish(index, self.specs[index], outcomes[index], repetitions)
+                    todo.remove(index)
+        # The rest once every repetition is done (a compiled variant's break-even needs its baseline's record).
+        for index in group:
+            if outcomes[index] and index not in settled:
+                self._finish(index, self.specs[index], outcomes[index], repetitions)
+
+    def _launch(self, batch: list[int], repetition: int, repetitions: int) -> list[ChildOutcome]:
+        """One child for ``batch`` (in that order); the outcomes of the runs it started."""
+        self._emit(RunStarted(batch[0], self.specs[batch[0]], repetition, repetitions))
+
+        def forward(position: int, event: ChildEvent) -> None:
+            index = batch[position]
+            if isinstance(event, ChildRunStart) and position > 0:
+                self._emit(RunStarted(index, self.specs[index], repetition, repetitions))
+            elif isinstance(event, ChildPhase):
                 self._emit(RunPhase.of(index, event))
             elif isinstance(event, ChildProgress):
                 self._emit(RunProgress.of(index, event))
             elif isinstance(event, ChildError):
                 self._emit(RunError(index, event.phase, event.message))
-            elif isinstance(event, ChildResult):
-                self._record_result(index, spec, event)
 
-        outcome = run_child(
-            spec,
-            on_event=forward,
-            timeout_s=spec.timeout_s,
-            memory_limit_mb=spec.memory_limit_mb,
-            cancel=self._cancel_current,
-        )
-        self._finish_child(index, spec, outcome)
+        return run_runs([self.specs[i] for i in batch], on_event=forward, cancel=self._cancel_current)
 
-    def _record_result(self, index: int, spec: RunSpec, event: ChildResult) -> None:
+    def _finish(self, index: int, spec: RunSpec, outcomes: list[ChildOutcome], repetitions: int) -> None:
+        """The run's records: per scenario, one result from every process that measured it, or why not."""
+        status, reason = "ok", None
+        declined: list[ChildResult] = []
+        for scenario in spec.scenarios:
+            measured: list[ChildResult] = []
+            failure: tuple[int, ChildOutcome] | None = None
+            for number, outcome in enumerate(outcomes, start=1):
+                result = next((r for r in outcome.results if r.scenario == scenario), None)
+                if result is None:
+                    failure = failure or (number, outcome)
+                elif result.status != "ok":
+                    declined.append(result)
+                    break
+                else:
+                    measured.append(result)
+            else:
+                if failure is None:
+                    self._record_result(index, spec, measured)
+                    continue
+            if failure is not None and not (declined and declined[-1].scenario == scenario):
+                number, outcome = failure
+                # "cancelled" is stored as it is, never as "skipped": the help and the filters list it.
+                failed = outcome.status
+                if failed == "ok":  # exited cleanly without reporting everything: a failure
+                    failed, outcome.reason = "failed", "the benchmark process ended without reporting a result"
+                why = outcome.reason
+                if repetitions > 1:
+                    why = f"{why}; in process {number} of {repetitions}"
+                status = failed
+                reason = reason or outcome.reason
+                tail = outcome.stderr_tail[-2000:] if outcome.stderr_tail.strip() else None
+                record = not_run_record(
+                    spec, scenario, failed, why, stderr_tail=tail, peak_rss_mb=outcome.peak_rss_mb,
+                    run_id=self.run_id, machine_id=self.machine_id,
+                )  # fmt: skip
+                self._save(index, record, [])
+            else:
+                self._record_result(index, spec, [declined[-1]])
+        if status == "ok" and declined and len(declined) == len(spec.scenarios):
+            # The runner declined the whole run (unsupported here, device missing): say so, not "ok".
+            status = declined[0].status
+            reason = next((r.reason for r in declined if r.reason), None)
+        self._emit(RunEnded(index, status, reason))
+
+    def _record_result(self, index: int, spec: RunSpec, results: list[ChildResult]) -> None:
+        event = results[0] if results[0].status != "ok" else combine(results)
         record, samples = measured_record(
             spec, event, peak_gflops=self.peak_lookup(spec.device), run_id=self.run_id, machine_id=self.machine_id
         )
+        if record.status == "ok":
+            record = with_processes(record, results)
         baseline = self._baseline_for(record)
         if baseline is not None:
             record = apply_break_even(record, baseline)
@@ -200,38 +297,6 @@ class BenchSession:
             ):
                 return other
         return None
-
-    def _finish_child(self, index: int, spec: RunSpec, outcome: ChildOutcome) -> None:
-        done = {result.scenario for result in outcome.results}
-        status = outcome.status
-        if status == "ok":
-            missing = [s for s in spec.scenarios if s not in done]
-            if missing:  # exited cleanly without reporting everything: treat as a failure
-                status = "failed"
-                outcome.reason = "the benchmark process ended without reporting a result"
-        if status != "ok":
-            # "cancelled" is stored as it is, never as "skipped": the help and the filters list it.
-            stderr_tail = outcome.stderr_tail[-2000:] if outcome.stderr_tail.strip() else None
-            for scenario in spec.scenarios:
-                if scenario not in done:
-                    record = not_run_record(
-                        spec,
-                        scenario,
-                        status,
-                        outcome.reason,
-                        stderr_tail=stderr_tail,
-                        peak_rss_mb=outcome.peak_rss_mb,
-                        run_id=self.run_id,
-                        machine_id=self.machine_id,
-                    )
-                    self._save(index, record, [])
-        reason = outcome.reason
-        reported = {result.status for result in outcome.results}
-        if status == "ok" and len(reported) == 1 and reported != {"ok"}:
-            # The runner declined the whole run (unsupported here, device missing): say so, not "ok".
-            status = reported.pop()
-            reason = next((r.reason for r in outcome.results if r.reason), None)
-        self._emit(RunEnded(index, status, reason))
 
     def _save(self, index: int, record: ResultRecord, samples: list[float]) -> None:
         if self.sink is not None:

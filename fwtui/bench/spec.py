@@ -11,13 +11,18 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from fwtui.bench.workloads import get_spec
+from fwtui.frameworks import BY_NAME
 from fwtui.json_fields import Fields, JsonObject
 
 LATENCY, THROUGHPUT, TRAIN = "latency", "throughput", "train"
 
 
 def contender(framework: str, variant: str | None) -> str:
-    """A framework and variant as every list of results names them: ``torch/eager``."""
+    """A framework and variant as every list of results names them: ``torch/eager``; a framework whose
+    variants are the frameworks it runs on (Keras and its backends) as ``Keras (jax)``."""
+    entry = BY_NAME.get(framework)
+    if entry is not None and entry.variant_env and variant:
+        return f"{entry.display} ({variant})"
     return f"{framework}/{variant}" if variant else framework
 
 
@@ -74,6 +79,9 @@ class RunSpec:
     warmup_s: float = 0.1
     memory_limit_mb: float | None = None
     seed: int = 0  # of the weights; inputs have their own fixed seeds
+    # Independent processes that measure this run (fwtui.bench.repetition); min_time_s, min_iterations and
+    # max_time_s are the result's whole budget, shared between them.
+    repetitions: int = 1
     # Set when no child needs to run: the result is recorded with this status and reason directly.
     status: str | None = None  # None | "skipped" | "unsupported"
     reason: str | None = None
@@ -81,6 +89,14 @@ class RunSpec:
     fault: str | None = None
     fault_phase: str | None = None
     runner: str | None = None  # a Runner target ("module:Class" or "/path/file.py:Class") instead of the registry's
+
+    @property
+    def process_key(self) -> tuple[str, str | None, str | None]:
+        """What runs that share a child must have in common: the framework and runner, and for a framework
+        that picks what it runs on before its import (Keras' backend), the variant too."""
+        entry = BY_NAME.get(self.framework)
+        chosen_at_import = self.variant if entry is not None and entry.variant_env else None
+        return (self.framework, self.runner, chosen_at_import)
 
     @property
     def label(self) -> str:
@@ -141,6 +157,7 @@ class RunSpec:
             warmup_s=f.number("warmup_s", d.warmup_s),
             memory_limit_mb=f.opt_number("memory_limit_mb"),
             seed=f.integer("seed", 0),
+            repetitions=f.integer("repetitions", 1),
             status=f.opt_text("status"),
             reason=f.opt_text("reason"),
             fault=f.opt_text("fault"),

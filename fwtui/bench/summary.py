@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from fwtui.bench import flags, stats
+from fwtui.bench import flags, significance
 from fwtui.bench.result_record import ResultRecord
 from fwtui.json_fields import Fields, JsonObject
 
@@ -81,8 +81,10 @@ def summarize(
     """For each workload/size/mode/scenario/device: the fastest valid framework/variant and its margin.
 
     Only ``status == ok`` results without an invalidating flag compete. ``speedup`` is the runner-up's median
-    per-call time over the winner's; ``significant`` comes from :func:`stats.compare` on the raw samples when
-    both are available, else from non-overlapping 95% confidence intervals of the medians.
+    per-call time over the winner's; ``significant`` and ``p_value`` come only from the test across processes
+    (:func:`fwtui.bench.significance.compare` on the two results' per-process medians): with fewer than two
+    processes on either side ``significant`` is None (not tested), never a verdict from the samples inside one
+    process. ``samples`` is accepted for callers that have them; the verdict does not use them.
     """
     groups: dict[GroupKey, list[ResultRecord]] = {}
     for record in records:
@@ -117,15 +119,9 @@ def _summarize_group(
         row = replace(
             row, runner_up=second.name, runner_up_p50_ms=second.p50_ms, speedup=_p50(second) / _p50(best)
         )
-        a, b = samples.get(best.result_id), samples.get(second.result_id)
-        if a and b:
-            result = stats.compare(a, b)
-            p_value = result["p_value"]
-            row = replace(
-                row,
-                significant=bool(result["significant"]),
-                p_value=float(p_value) if isinstance(p_value, (int, float)) else None,
-            )
-        elif best.ci95_ms is not None and second.ci95_ms is not None:
-            row = replace(row, significant=best.ci95_ms[1] < second.ci95_ms[0])
+        result = significance.compare(best.process_p50_ms, second.process_p50_ms)
+        if result.p_value is not None:
+            # The winner is chosen by the pooled median; it is a significant win only if the processes agree.
+            won = result.significant and result.faster == "a"
+            row = replace(row, significant=won, p_value=result.p_value)
     return row

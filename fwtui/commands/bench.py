@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import math
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from fwtui import units
@@ -15,7 +19,13 @@ _EPILOG = """\
 Every NAME option is repeatable and accepts comma lists (--framework torch,jax).
 Unsupported combinations (ONNX Runtime training) are reported as unsupported with a reason, never as 0;
 frameworks that are not installed are reported as skipped with the command that installs them.
-Exit status: 0 when the run completed (even if some results failed), 1 on a fatal error, 2 on bad usage."""
+--model PATH benchmarks your own model instead: a .keras file on each Keras backend and in ONNX Runtime
+(through Keras' ONNX export), an .onnx file in ONNX Runtime (each execution provider and optimisation level,
+an fp16 and an int8 copy), a torch.export .pt2 archive in PyTorch eager, torch.compile and ONNX Runtime.
+Inputs are seeded random data of the model's own signature; the engines' outputs are checked against each
+other. Model files are untrusted: nothing in them is unpickled or executed.
+Exit status: 0 when the run completed (even if some results failed), 1 on a fatal error, 2 on bad usage,
+130 after Ctrl-C and 143 after SIGTERM (the running benchmark is stopped, finished results are kept)."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,32 +33,72 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "bench",
         help="benchmark the frameworks on this machine",
         description=(
-            "Time PyTorch, TensorFlow, JAX and ONNX Runtime on the same workloads, each in its own process, "
+            "Time PyTorch, TensorFlow, JAX, ONNX Runtime, Keras 3 (on each backend) and scikit-learn on the same "
+            "workloads, each in its own process, "
             "after checking every framework's outputs against a NumPy reference. Results go to the results "
             "database unless --no-save."
         ),
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    from fwtui.frameworks import ALL_VARIANTS, BY_NAME
+
     add = parser.add_argument
-    add("--framework", "-f", action="append", metavar="NAME", help="torch, tensorflow, jax, onnxruntime")
+    add("--framework", "-f", action="append", metavar="NAME", help=", ".join(BY_NAME))
     add("--workload", "-w", action="append", metavar="NAME", help="mlp, cnn, transformer, gemm")
     add("--mode", "-m", action="append", metavar="MODE", help="inference, training")
-    add("--variant", action="append", metavar="NAME", help="eager, compile, function, xla, jit, ort")
-    add("--batch", type=int, metavar="N", help="batch size for the throughput and training scenarios")
+    add("--variant", action="append", metavar="NAME", help=", ".join(ALL_VARIANTS) + " (keras: its backend)")
+    add("--batch", type=_bounded_int(MAX_BATCH), metavar="N", help="batch size for the throughput and training scenarios")
     add("--size", choices=("small", "medium", "large"), help="workload size (default: the preset's, small)")
     add("--device", default="auto", help="auto (cuda if an NVIDIA GPU is visible), cpu or cuda")
-    add("--threads", type=int, metavar="N", help="threads per framework (default: physical cores)")
-    add("--preset", default="quick", help="quick (about 2 min), standard or full")
+    add("--threads", type=_bounded_int(MAX_THREADS), metavar="N", help="threads per framework (default: physical cores)")
+    add("--preset", default="quick", help="quick (about a minute), standard or full")
     add("--db", metavar="PATH", help="results database (default: $FWTUI_DB or the data directory)")
     add("--no-save", action="store_true", help="do not write results to the database")
-    add("--timeout", type=float, metavar="S", help="seconds each benchmark process may run")
-    add("--memory-limit", type=float, metavar="MB", help="stop a benchmark process whose memory exceeds MB")
+    add("--timeout", type=_positive_float, metavar="S", help="seconds each benchmark process may run")
+    add("--memory-limit", type=_positive_float, metavar="MB", help="stop a benchmark process whose memory exceeds MB")
+    add("--repetitions", type=_bounded_int(MAX_REPETITIONS), metavar="N",
+        help="independent processes per result (default: the preset's; significance needs at least 2)")  # fmt: skip
     add("--label", help="a label stored with the run")
     add("--json", action="store_true", help="print one JSON result record per line on stdout, nothing else")
+    add("--model", metavar="PATH", help="benchmark your own model (.keras, .onnx or .pt2) in every engine that runs it")
+    add("--input-shape", action="append", metavar="NAME=DIMS",
+        help="with --model: fix an input's dynamic dimensions, e.g. x=1x3x224x224 (repeatable)")  # fmt: skip
+
+
+MAX_BATCH = 1 << 20  # samples per batch; the store keeps batch sizes as 32-bit integers
+MAX_THREADS = 1024
+MAX_REPETITIONS = 100
+
+
+def _bounded_int(maximum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if not 1 <= value <= maximum:
+            raise argparse.ArgumentTypeError(f"expected 1 to {maximum:,}, got {text}")
+        return value
+
+    return parse
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number above 0, got {text}")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.model is not None or args.input_shape:
+        from fwtui.commands.bench_model import run_model_command
+
+        return run_model_command(args)
     import json
     import sys
     import threading
@@ -70,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
         preset=args.preset,
         timeout_s=args.timeout,
         memory_limit_mb=args.memory_limit,
+        repetitions=args.repetitions,
     )
     specs = expand(selection)
 
@@ -113,26 +164,50 @@ def run(args: argparse.Namespace) -> int:
     # Waiting on an Event rather than Thread.join: an interrupted join can leave the thread looking finished.
     worker = threading.Thread(target=work, name="fwtui-bench", daemon=True)
     interrupted = False
-    try:
-        if live is not None:
-            live.start()
-        worker.start()
-        while not finished.is_set():
-            try:
-                finished.wait(timeout=0.2)
-            except KeyboardInterrupt:
-                interrupted = True
-                session.cancel_all()  # kills the running child's process group, keeps finished results
-    finally:
-        if live is not None:
-            live.stop()
-        if sink is not None and finished.is_set():
-            sink.close()
+    with _terminate_as_interrupt() as terminated:
+        try:
+            if live is not None:
+                live.start()
+            worker.start()
+            while not finished.is_set():
+                try:
+                    finished.wait(timeout=0.2)
+                except KeyboardInterrupt:
+                    interrupted = True
+                    session.cancel_all()  # kills the running child's process group, keeps finished results
+        finally:
+            if live is not None:
+                live.stop()
+            if sink is not None and finished.is_set():
+                sink.close()
     if failure:
         raise failure[0]
     if not args.json:
         _print_report(session)
-    return 130 if interrupted else 0
+    if interrupted:
+        return 143 if terminated else 130
+    return 0
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[list[int]]:
+    """SIGTERM (a service manager, ``kill``) stops the queue like Ctrl-C: the running child is killed, the
+    results so far and the run's end are saved, and the command exits 143 (128 + SIGTERM)."""
+    terminated: list[int] = []
+
+    def on_term(signum: int, frame: object) -> None:
+        terminated.append(signum)
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, on_term)
+    except ValueError:  # not the main thread: leave signals alone
+        yield terminated
+        return
+    try:
+        yield terminated
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _LiveProgress:
@@ -235,7 +310,10 @@ def _print_report(session: BenchSession) -> None:
         elif row.runner_up is None or row.speedup is None:
             lines.append(f"{where}: {row.winner} (only valid result)")
         else:
-            verdict = "significant" if row.significant else "not significant"
+            if row.significant is None:
+                verdict = "not tested: fewer than 2 processes"
+            else:
+                verdict = ("significant" if row.significant else "not significant") + " across processes"
             lines.append(
                 f"{where}: {row.winner} {units.latency_ms(row.winner_p50_ms)}, "
                 f"{units.ratio(row.speedup)} faster than "

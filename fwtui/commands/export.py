@@ -28,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
 
     from fwtui.store.browse import open_for_reading
     from fwtui.store.importexport import export_database
+    from fwtui.terminal_text import printable
 
     source = open_for_reading(args.db)
     try:
@@ -35,5 +36,5 @@ def run(args: argparse.Namespace) -> int:
     finally:
         source.close()
     for path in written:
-        print(path)
+        print(printable(path))
     return 0

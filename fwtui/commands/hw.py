@@ -27,6 +27,11 @@ def register(subparsers: Subparsers) -> None:
         "--no-frameworks", action="store_true", help="skip the framework probes (no child processes; instant)"
     )
     parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="probe the frameworks again even if nothing they depend on changed since the cached probe",
+    )
+    parser.add_argument(
         "--measure-peak",
         "--remeasure",
         dest="measure_peak",
@@ -49,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.timeout > 0:
         raise UsageError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
     report = build_report(
-        frameworks=not args.no_frameworks, timeout_s=args.timeout, measure=args.measure_peak
+        frameworks=not args.no_frameworks, timeout_s=args.timeout, measure=args.measure_peak, fresh=args.fresh
     )
     if args.json:
         sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")

@@ -25,9 +25,10 @@ def run(args: argparse.Namespace) -> int:
     from fwtui.paths import default_db_path
     from fwtui.store import open_store
     from fwtui.store.importexport import import_into
+    from fwtui.terminal_text import printable
 
     target = Path(args.db).expanduser() if args.db else default_db_path()
     with open_store(target) as store:
         report = import_into(store, Path(args.path))
-    print(f"imported {args.path} into {target}: {report.summary()}")
+    print(printable(f"imported {args.path} into {target}: {report.summary()}"))
     return 0

@@ -1,13 +1,21 @@
-"""`fwtui query`: run a named query or SQL against a results database, read-only."""
+"""`fwtui query`: run a named query or SQL against a results database, in the locked SQL sandbox.
+
+Rows stream from DuckDB in chunks and printing stops at ``--limit``: a billion-row answer never sits in
+memory. Text from the database is shown escaped in table and CSV output (``fwtui.terminal_text``); JSON
+output is exact, its encoder escapes control characters itself.
+"""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
 from typing import Any
 
 from fwtui import units
+from fwtui.terminal_text import printable
 
 FORMATS = ("table", "csv", "json")
+DEFAULT_LIMIT = 10_000
 
 
 def register(subparsers: Any) -> None:
@@ -15,8 +23,9 @@ def register(subparsers: Any) -> None:
         "query",
         help="run a named query or SQL on the results (read-only)",
         description=(
-            "Run a named query (see `fwtui query` with no argument for the list) or an SQL statement against "
-            "the results database. Databases are opened read-only; nothing is changed."
+            "Run a named query (see `fwtui query` with no argument for the list) or one read-only SQL "
+            "statement against the results database. SQL may read fwtui's tables only (no files, settings "
+            "or other databases); nothing is changed."
         ),
     )
     parser.add_argument("query", nargs="?", help="a query name (leaderboard, speedup, ...) or SQL text")
@@ -34,23 +43,63 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--format", "-f", choices=FORMATS, default="table", help="output format (default: table)"
     )
+    parser.add_argument(
+        "--limit",
+        type=_limit,
+        default=DEFAULT_LIMIT,
+        help=f"print at most this many rows (default: {DEFAULT_LIMIT:,}; 0: all, streamed, csv/json only)",
+    )
+
+
+def _limit(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of rows, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("expected 0 (all rows) or more")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
-    from fwtui.queries import load_queries, parse_params, run_text
-    from fwtui.store.browse import open_for_reading
+    from fwtui.errors import UsageError
+    from fwtui.queries import load_queries, looks_like_name, parse_params
+    from fwtui.store.browse import query_path
+    from fwtui.store.sandbox import open_sandbox, stream_query
+    from fwtui.store.sql_gate import check_sql
 
-    if not args.query:
+    if args.query is None:
         _print_catalogue(load_queries())
         return 0
+    if args.format == "table" and args.limit == 0:
+        raise UsageError("--limit 0 (every row) streams csv or json only; a table needs a limit")
     params = parse_params(args.param)
-    source = open_for_reading(args.db)
+    if not looks_like_name(args.query):
+        check_sql(args.query)  # refused before any database is opened
+    con = open_sandbox(query_path(args.db))
     try:
-        result = run_text(source.cursor(), args.query, params)
+        with stream_query(con, args.query, params, shared_handle=False) as answer:
+            rows = _limited(answer.chunks, args.limit)
+            _emit(answer.columns, rows, args.format, args.limit)
+            more = bool(args.limit) and next(rows, None) is not None
     finally:
-        source.close()
-    _emit(result, args.format)
+        con.close()
+    if more:
+        import sys
+
+        print(f"fwtui: stopped at --limit {args.limit:,} rows; more rows follow", file=sys.stderr)
     return 0
+
+
+def _limited(chunks: Iterator[list[tuple[Any, ...]]], limit: int) -> Iterator[tuple[Any, ...]]:
+    """Rows one by one; after ``limit`` of them the iterator yields one more only to say there are more."""
+    count = 0
+    for chunk in chunks:
+        for row in chunk:
+            yield row
+            count += 1
+            if limit and count > limit:
+                return
 
 
 def _print_catalogue(queries: dict[str, Any]) -> None:
@@ -66,33 +115,48 @@ def _print_catalogue(queries: dict[str, Any]) -> None:
     Console().print(table)
 
 
-def _emit(result: Any, fmt: str) -> None:
+def _emit(columns: tuple[str, ...], rows: Iterator[tuple[Any, ...]], fmt: str, limit: int) -> int:
+    """Print rows until the limit (the iterator's one extra row is left unread); returns how many."""
+    import itertools
     import sys
 
+    count = 0
+
+    def counted() -> Iterator[tuple[Any, ...]]:
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield row
+
+    body = itertools.islice(counted(), limit) if limit else counted()
     if fmt == "csv":
         import csv
 
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(result.columns)
-        writer.writerows([_plain(v) for v in row] for row in result.rows)
+        writer.writerow([printable(c) for c in columns])
+        for row in body:
+            writer.writerow([_csv_value(v) for v in row])
     elif fmt == "json":
         import json
 
-        rows = [{c: _plain(v) for c, v in zip(result.columns, row, strict=True)} for row in result.rows]
-        json.dump(rows, sys.stdout, indent=1, default=str)
-        sys.stdout.write("\n")
+        sys.stdout.write("[")
+        for i, row in enumerate(body):
+            record = {c: _plain(v) for c, v in zip(columns, row, strict=True)}
+            sys.stdout.write(("," if i else "") + "\n " + json.dumps(record, default=str))
+        sys.stdout.write("\n]\n")
     else:
         from rich.console import Console
-        from rich.markup import escape
         from rich.table import Table
 
-        table = Table(caption=f"{len(result.rows):,} rows")
-        for column in result.columns:
-            table.add_column(escape(column), overflow="fold")
-        for row in result.rows:
-            table.add_row(*(escape(_text(v)) for v in row))
+        table = Table()
+        for column in columns:
+            table.add_column(printable(column, newlines=False), overflow="fold")
+        for row in body:
+            table.add_row(*(_text(v) for v in row))
+        table.caption = f"{count:,} rows"
         # Piped output has no terminal width to fit: print rows whole rather than folded to 80 columns.
-        Console(width=None if sys.stdout.isatty() else 1000).print(table)
+        Console(width=None if sys.stdout.isatty() else 1000, markup=False, emoji=False).print(table)
+    return count
 
 
 def _plain(value: Any) -> Any:
@@ -104,9 +168,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _csv_value(value: Any) -> Any:
+    value = _plain(value)
+    return printable(value) if isinstance(value, str) else value
+
+
 def _text(value: Any) -> str:
     if value is None:
         return "NULL"
     if isinstance(value, int | float) and not isinstance(value, bool):
         return units.number(value)
-    return str(_plain(value))
+    return printable(str(_plain(value)), newlines=False)

@@ -6,7 +6,10 @@ import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from fwtui.commands import Subparsers
+    from fwtui.decide.model import Recommendation
     from fwtui.hardware.model import SystemInfo
 
 _EPILOG_HEAD = "questions (KEY=VALUE; comma-separate several values where a question allows it):"
@@ -68,10 +71,11 @@ def run(args: argparse.Namespace) -> int:
     from fwtui.decide.engine import recommend
     from fwtui.decide.evidence import NoEvidence, load_evidence, results_cursor
     from fwtui.decide.questions import parse_cli_answers
-    from fwtui.decide.report import write_report
     from fwtui.errors import UsageError
     from fwtui.paths import default_db_path
 
+    if args.report:
+        _check_report_path(Path(args.report))  # before any work, not after it
     given = parse_cli_answers(args.answer)
     answers: dict[str, object] = {**(load_answers() if args.saved else {}), **given}
     try:
@@ -94,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     rec = recommend(
         answers, hardware, evidence.measured, today, evidence_note=evidence.note, elsewhere=evidence.elsewhere
     )
-    report_path = write_report(rec, Path(args.report)) if args.report else None
+    report_path = _write_report(rec, Path(args.report)) if args.report else None
     if args.json:
         payload = rec.to_dict()
         payload["hardware_note"] = hardware_note
@@ -129,3 +133,28 @@ def _machine_id(hardware: SystemInfo | None) -> str | None:
     from fwtui.hardware.machine import machine_id
 
     return machine_id(hardware)
+
+
+def _check_report_path(path: Path) -> None:
+    from fwtui.errors import UsageError
+    from fwtui.terminal_text import printable
+
+    path = path.expanduser()
+    if path.is_dir():
+        raise UsageError(f"--report {printable(path)} is a directory; give a file name")
+    if not path.parent.is_dir():
+        raise UsageError(f"--report {printable(path)}: the directory {printable(path.parent)} does not exist")
+
+
+def _write_report(rec: Recommendation, path: Path) -> Path:
+    """Write the Markdown report, or say in one line why it cannot be written there."""
+    from fwtui.decide.report import write_report
+    from fwtui.errors import FwtuiError
+    from fwtui.terminal_text import printable
+
+    path = path.expanduser()
+    _check_report_path(path)
+    try:
+        return write_report(rec, path)
+    except OSError as exc:
+        raise FwtuiError(f"cannot write the report to {printable(path)}: {exc.strerror or exc}") from None

@@ -13,15 +13,30 @@ def register(subparsers: Any) -> None:
         description=(
             "The local database starts with bundled sample results (marked 'sample', plus a published table "
             "marked 'external') so Results and Decide are useful before the first benchmark. `remove` deletes "
-            "them and keeps them out; `load` brings them back."
+            "them and keeps them out; `load` brings them back. `models` writes tiny example models for "
+            "`fwtui bench --model`."
         ),
     )
-    parser.add_argument("action", choices=("status", "load", "remove"), nargs="?", default="status")
+    parser.add_argument("action", choices=("status", "load", "remove", "models"), nargs="?", default="status")
     parser.add_argument("--db", help="the database (default: the local one)")
+    parser.add_argument(
+        "--out",
+        default="fwtui-example-models",
+        help="models: where to write tiny .onnx, .keras and .pt2 models",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
+
+    if args.action == "models":
+        from fwtui.bench.byom.examples import write_examples
+
+        out = Path(args.out).expanduser()
+        for name, outcome in write_examples(out).items():
+            print(f"{out / name}: {outcome}")
+        print(f"try: fwtui bench --model {out / 'tiny.onnx'} --input-shape x=4x8")
+        return 0
 
     from fwtui.paths import default_db_path
     from fwtui.store import open_store

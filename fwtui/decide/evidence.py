@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fwtui.paths import resource_dir
+from fwtui.terminal_text import printable
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -47,6 +48,7 @@ class Measured:
     created_at: str = ""  # ISO 8601
     flags: tuple[str, ...] = ()
     older: int = 0  # earlier results with the same setting that were not read (superseded)
+    process_p50_ms: tuple[float, ...] = ()  # per-process medians: what the significance test compares
 
     @property
     def date(self) -> str:
@@ -126,7 +128,7 @@ def load_evidence(
         elsewhere = cursor.execute(
             evidence_sql("decide_evidence_elsewhere"), {"machine_id": machine_id or ""}
         )
-        others = tuple(OtherMachine(str(mid), str(label), int(n)) for mid, label, n in elsewhere.fetchall())
+        others = tuple(OtherMachine(_text(mid), _text(label), int(n)) for mid, label, n in elsewhere.fetchall())
     except duckdb.Error as exc:
         return EvidenceLoad(
             note=f"no measured evidence: {where} holds no benchmark results ({_first_line(exc)})",
@@ -152,30 +154,38 @@ def load_evidence(
 
 def _row(row: Sequence[object], this_machine_id: str | None) -> Measured:
     (result_id, run_id, machine_id, label, created, framework, version, variant, workload, size, mode, scenario,
-     batch, threads, device, dtype, p50, flags, samples, older) = row  # fmt: skip
+     batch, threads, device, dtype, p50, flags, samples, older, processes) = row  # fmt: skip
     return Measured(
-        framework=str(framework),
-        framework_version=str(version or ""),
-        variant=str(variant or ""),
-        workload=str(workload),
-        size=str(size or ""),
-        scenario=str(scenario),
-        mode=str(mode or ""),
-        device=str(device or "cpu"),
+        framework=_text(framework),
+        framework_version=_text(version or ""),
+        variant=_text(variant or ""),
+        workload=_text(workload),
+        size=_text(size or ""),
+        scenario=_text(scenario),
+        mode=_text(mode or ""),
+        device=_text(device or "cpu"),
         batch_size=batch if isinstance(batch, int) else None,
         threads=threads if isinstance(threads, int) else None,
-        dtype=str(dtype or "float32"),
+        dtype=_text(dtype or "float32"),
         p50_ms=_number(p50),
         samples_ms=tuple(_number(s) for s in samples) if isinstance(samples, list) else (),
-        result_id=str(result_id),
-        run_id=str(run_id or ""),
-        machine_id=str(machine_id or ""),
-        machine_label=str(label or machine_id or "unknown machine"),
+        result_id=_text(result_id),
+        run_id=_text(run_id or ""),
+        machine_id=_text(machine_id or ""),
+        machine_label=_text(label or machine_id or "unknown machine"),
         this_machine=bool(this_machine_id) and machine_id == this_machine_id,
         created_at=created.isoformat() if isinstance(created, datetime) else str(created or ""),
-        flags=tuple(str(f) for f in flags) if isinstance(flags, list) else (),
+        flags=tuple(_text(f) for f in flags) if isinstance(flags, list) else (),
         older=int(older) if isinstance(older, int) else 0,
+        process_p50_ms=tuple(float(v) for v in processes if isinstance(v, int | float))
+        if isinstance(processes, list)
+        else (),
     )
+
+
+def _text(value: object) -> str:
+    """Stored text as shown to a terminal: control characters escaped (``fwtui.terminal_text``)."""
+    return printable(str(value), newlines=False)
 
 
 def _number(value: object) -> float | None:

@@ -108,6 +108,33 @@ def example_frameworks() -> dict[str, FrameworkProbe]:
             status="crashed",
             reason="killed by SIGSEGV: Segmentation fault in libcudnn",
         ),
+        "keras": FrameworkProbe(
+            "keras",
+            "Keras",
+            installed=True,
+            version="3.6.0",
+            status="ok",
+            devices=("tensorflow: cpu:0", f"jax: cuda:0 {_H100}", "torch: cpu", f"torch: cuda:0 {_H100}"),
+            details={
+                "backends": {
+                    "tensorflow": {"backend_version": "2.18.0", "devices": ["cpu:0"], "gpu_devices": 0},
+                    "jax": {"backend_version": "0.4.35", "devices": [f"cuda:0 {_H100}"], "gpu_devices": 1},
+                    "torch": {"backend_version": "2.5.1+cu124", "devices": ["cpu", f"cuda:0 {_H100}"], "gpu_devices": 1},
+                },
+                "default_backend": "tensorflow",
+                "gpu_devices": 1,
+                "cuda_build": None,
+            },
+        ),
+        "sklearn": FrameworkProbe(
+            "sklearn",
+            "scikit-learn",
+            installed=True,
+            version="1.5.2",
+            status="ok",
+            devices=("cpu",),
+            details={"gpu_devices": 0, "cuda_build": None},
+        ),
     }
 
 

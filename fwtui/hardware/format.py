@@ -76,3 +76,11 @@ def peak_rows(peak_devices: Mapping[str, Mapping[str, float | None]] | None) -> 
             if value is not None:
                 rows.append((device, dtype, units.gflops(value)))
     return rows
+
+
+def cached_probe_text(age_s: float, again: str) -> str:
+    """How old reused framework probes are, and how to probe again (``again``: a key or a flag)."""
+    return (
+        f"from the cached probe of {units.duration(age_s)} ago (packages, driver and environment unchanged); "
+        f"{again} probes again"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import datetime, timezone
 
 from rich import box
 from rich.console import RenderableType
@@ -12,6 +13,7 @@ from rich.text import Text
 from fwtui import units
 from fwtui.hardware.cpu import ARM_FEATURES, X86_FEATURES
 from fwtui.hardware.format import (
+    cached_probe_text,
     cores_text,
     framework_devices_text,
     framework_status_text,
@@ -78,7 +80,7 @@ def report_renderables(report: HardwareReport) -> Iterator[RenderableType]:
         ],
     )
     yield _accelerators(report)
-    yield _frameworks(report.frameworks)
+    yield _frameworks(report.frameworks, _probe_caption(report))
     yield _peak(report.peak_gflops)
     yield _warnings(report.warnings)
 
@@ -100,8 +102,27 @@ def _accelerators(report: HardwareReport) -> Table:
     return _key_value("Accelerators", rows)
 
 
-def _frameworks(frameworks: Mapping[str, FrameworkProbe]) -> Table:
-    table = Table(title="Frameworks", title_justify="left", title_style="bold", box=box.SIMPLE_HEAD)
+def _probe_caption(report: HardwareReport) -> str | None:
+    if report.probes_source != "cache" or report.probed_at is None:
+        return None
+    try:
+        probed_at = datetime.fromisoformat(report.probed_at)
+        age_s = (datetime.now(timezone.utc) - probed_at).total_seconds()
+    except (ValueError, TypeError):
+        return None
+    return cached_probe_text(age_s, "fwtui hw --fresh")
+
+
+def _frameworks(frameworks: Mapping[str, FrameworkProbe], caption: str | None = None) -> Table:
+    table = Table(
+        title="Frameworks",
+        title_justify="left",
+        title_style="bold",
+        box=box.SIMPLE_HEAD,
+        caption=caption,
+        caption_justify="left",
+        caption_style="dim",
+    )
     table.add_column("framework", style="cyan", no_wrap=True)
     table.add_column("version", no_wrap=True)
     table.add_column("status", no_wrap=True)

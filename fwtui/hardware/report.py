@@ -12,9 +12,10 @@ from fwtui.hardware.model import FrameworkProbe, HardwareWarning, PeakEntry, Sys
 from fwtui.hardware.peak import load_peak, measure_peak
 from fwtui.hardware.system import probe_system
 from fwtui.hardware.warnings import collect_warnings
-from fwtui.json_fields import JsonObject, integer, items, json_object, text, to_json
+from fwtui.json_fields import JsonObject, integer, items, json_object, optional_text, text, to_json
 
 REPORT_VERSION = 1
+PROBE_SOURCES = ("probed", "cache", "skipped")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,10 @@ class HardwareReport:
     generated_at: str  # ISO 8601, UTC
     fwtui_version: str
     report_version: int = REPORT_VERSION
+    # Where the framework probes came from: "probed" (children just ran), "cache" (an earlier probe under the
+    # same packages, driver and environment: fwtui/hardware/probe_cache.py) or "skipped" (metadata only).
+    probes_source: str = "probed"
+    probed_at: str | None = None  # ISO 8601, UTC: when the children ran; None when skipped
 
     @property
     def peak_gflops(self) -> Mapping[str, Mapping[str, float | None]] | None:
@@ -57,6 +62,8 @@ class HardwareReport:
             "peak_gflops": to_json(self.peak_gflops),
             "peak": self.peak.to_dict() if self.peak is not None else None,
             "warnings": [warning.to_dict() for warning in self.warnings],
+            "probes_source": self.probes_source,
+            "probed_at": self.probed_at,
         }
 
     @classmethod
@@ -86,23 +93,35 @@ class HardwareReport:
             generated_at=text(d, "generated_at"),
             fwtui_version=text(d, "fwtui_version"),
             report_version=integer(d, "report_version", REPORT_VERSION),
+            probes_source=next((s for s in PROBE_SOURCES if s == d.get("probes_source")), "probed"),
+            probed_at=optional_text(d, "probed_at"),
         )
 
 
 def assemble_report(
-    system: SystemInfo, frameworks: Mapping[str, FrameworkProbe], peak: PeakEntry | None
+    system: SystemInfo,
+    frameworks: Mapping[str, FrameworkProbe],
+    peak: PeakEntry | None,
+    *,
+    probes_source: str = "probed",
+    probed_at: datetime | None = None,
 ) -> HardwareReport:
     """Combine already-collected parts (the screen probes them separately) into a report."""
     from fwtui import __version__
 
+    now = datetime.now(timezone.utc)
+    if probes_source == "probed" and probed_at is None:
+        probed_at = now
     return HardwareReport(
         system=system,
         frameworks=dict(frameworks),
         peak=peak,
         warnings=tuple(collect_warnings(system, frameworks)),
         machine_id=machine_id(system),
-        generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        generated_at=now.isoformat(timespec="seconds"),
         fwtui_version=__version__,
+        probes_source=probes_source,
+        probed_at=probed_at.isoformat(timespec="seconds") if probed_at is not None else None,
     )
 
 
@@ -112,11 +131,23 @@ def build_report(
     peak: bool = True,
     timeout_s: float = 60.0,
     measure: bool = False,
+    fresh: bool = False,
     on_framework: ResultCallback | None = None,
 ) -> HardwareReport:
     """Probe everything. ``frameworks=False`` skips the child probes (versions come from metadata);
+    the probes' cached results are used when nothing they depend on changed, unless ``fresh``;
     ``peak`` includes the cached peak compute; ``measure`` (re)measures it first."""
+    from fwtui.hardware import probe_cache
+
     system = probe_system()
-    probed = probe_frameworks(timeout_s=timeout_s, on_result=on_framework) if frameworks else not_probed()
     peak_entry = measure_peak(force=True) if measure else (load_peak(machine_id(system)) if peak else None)
+    if not frameworks:
+        return assemble_report(system, not_probed(), peak_entry, probes_source="skipped")
+    cached = None if fresh else probe_cache.load(system)
+    if cached is not None:
+        return assemble_report(
+            system, cached.frameworks, peak_entry, probes_source="cache", probed_at=cached.probed_at
+        )
+    probed = probe_frameworks(timeout_s=timeout_s, on_result=on_framework)
+    probe_cache.save(system, probed)
     return assemble_report(system, probed, peak_entry)

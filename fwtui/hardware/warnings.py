@@ -58,6 +58,8 @@ def _unseen_gpu_warning(system: SystemInfo, name: str, result: FrameworkProbe) -
     gpus = system.gpus
     if not gpus or result.status != "ok" or result.gpu_devices:
         return []
+    if name in BY_NAME and BY_NAME[name].devices == ("cpu",):
+        return []  # a CPU-only framework (scikit-learn) is expected to see no GPU
     vendors = sorted({gpu.vendor or "GPU" for gpu in gpus})
     hidden = system.environment.get("CUDA_VISIBLE_DEVICES") == ""
     why = " (CUDA_VISIBLE_DEVICES is empty)" if hidden else "; it will run on the CPU"

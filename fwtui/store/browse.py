@@ -7,8 +7,9 @@ here writes: stored databases open read-only and Parquet directories become view
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,11 +22,12 @@ from fwtui.store.errors import StoreError
 from fwtui.store.importexport import parquet_relation
 from fwtui.store.rows import to_timestamp
 from fwtui.store.store import fetch_one, first_line, open_store
+from fwtui.terminal_text import printable_value
 
 _EMPTY_SCHEMA = "fwtui_empty"
 # DuckDB caches what it reads up to its memory limit (80% of RAM by default). Browsing needs only small
 # windows and aggregates, so a modest cap keeps the app's memory flat even on a million results.
-BROWSE_MEMORY_LIMIT = "96MB"
+BROWSE_MEMORY_LIMIT = "64MB"
 
 
 def connect_parquet(directory: Path) -> duckdb.DuckDBPyConnection:
@@ -78,6 +80,9 @@ class ResultsSource:
     writable: bool
     connect: Callable[[], duckdb.DuckDBPyConnection]
     release: Callable[[], None]
+    stored: bool = False  # a file from elsewhere: typed SQL runs in a locked sandbox of its own
+    _sandbox: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
+    _sandbox_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def connection(self) -> duckdb.DuckDBPyConnection:
@@ -87,10 +92,28 @@ class ResultsSource:
         """One cursor per thread; DuckDB connections are not shared across threads."""
         return self.connection.cursor()
 
+    def user_sql(self) -> duckdb.DuckDBPyConnection:
+        """Where typed SQL runs: for a stored database or Parquet directory, a locked sandbox on the same
+        files (``sandbox.open_sandbox``, opened on first use); for the local database, the app's handle, where
+        the gate and a rolled-back transaction hold (it must go on writing, so it cannot be locked)."""
+        if not self.stored:
+            return self.connection
+        from fwtui.store.sandbox import open_sandbox
+
+        with self._sandbox_lock:
+            if self._sandbox is None:
+                self._sandbox = open_sandbox(self.path)
+            return self._sandbox
+
     def close(self) -> None:
         """Close; a query still running in a worker thread at exit must not turn into an error."""
         with contextlib.suppress(duckdb.Error):
             self.release()
+        with self._sandbox_lock:
+            sandbox, self._sandbox = self._sandbox, None
+        if sandbox is not None:
+            with contextlib.suppress(duckdb.Error):
+                sandbox.close()
 
 
 def limit_memory(con: duckdb.DuckDBPyConnection) -> None:
@@ -102,10 +125,12 @@ def open_source(path: Path, *, read_only: bool = True) -> ResultsSource:
     path = Path(path).expanduser()
     if path.is_dir():
         con = connect_parquet(path)
-        source = ResultsSource(path, "parquet", False, lambda: con, con.close)
+        source = ResultsSource(path, "parquet", False, lambda: con, con.close, stored=True)
     else:
         store = open_store(path, read_only=read_only)
-        source = ResultsSource(path, "database", not read_only, lambda: store.connection, store.close)
+        source = ResultsSource(
+            path, "database", not read_only, lambda: store.connection, store.close, stored=read_only
+        )
     limit_memory(source.connection)
     return source
 
@@ -250,32 +275,54 @@ def fetch_window(
     descending: bool = True,
     offset: int = 0,
     limit: int = 200,
+    total: int | None = None,
 ) -> list[tuple[Any, ...]]:
     """Rows ``offset .. offset+limit`` of the filtered, sorted table; the last value is the result id.
 
     On a database table this runs in two steps: sort only (sort key, rowid) to find the window's rowids,
     then read the displayed columns of just those rows. Sorting every displayed column of a million rows
-    to keep 200 of them is what makes a naive ``ORDER BY ... LIMIT`` slow.
+    to keep 200 of them is what makes a naive ``ORDER BY ... LIMIT`` slow. When ``total`` (the filtered
+    count) is given and the window lies nearer the end, it is read from the end in the reverse order: a
+    top-N with a small offset instead of one with an offset of nearly every row.
     """
     if sort not in SORT_KEYS:
         raise StoreError(f"cannot sort by {sort!r}")
+    offset, limit = max(0, int(offset)), max(0, int(limit))
+    reverse = total is not None and offset > total - offset - limit
+    if reverse and total is not None:
+        # Positions offset .. end of this order are positions total - end .. total - offset of the reverse.
+        end = min(total, offset + limit)
+        offset, limit = total - end, max(0, end - offset)
+    rows = _window(con, filters, SORT_KEYS[sort], descending != reverse, reverse, offset, limit)
+    return rows[::-1] if reverse else rows
+
+
+def _window(
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    key: str,
+    descending: bool,
+    nulls_first: bool,
+    offset: int,
+    limit: int,
+) -> list[tuple[Any, ...]]:
     where, params = filters.where()
     direction = "DESC" if descending else "ASC"
-    key = SORT_KEYS[sort]
+    nulls = "NULLS FIRST" if nulls_first else "NULLS LAST"
+    tie = "DESC" if nulls_first else "ASC"  # reading from the end reverses the tie-breaker too
     select = ", ".join(expr for _, expr in TABLE_COLUMNS)
     join = "LEFT JOIN machines m ON m.machine_id = r.machine_id"
-    window = f"LIMIT {int(limit)} OFFSET {int(offset)}"
+    window = f"LIMIT {limit} OFFSET {offset}"
+    inner_join = join if "m." in key else ""
     if not _has_rowid(con):
-        order = f"{key} {direction} NULLS LAST, r.result_id"
-        inner_join = join if "m." in key else ""
+        order = f"{key} {direction} {nulls}, r.result_id {tie}"
         sql = (
             f"SELECT {select}, r.result_id FROM ("
             f"SELECT r.* FROM results r {inner_join} {where} ORDER BY {order} {window}"
             f") r {join} ORDER BY {order}"
         )
-        return con.execute(sql, params).fetchall()
-    order = f"{key} {direction} NULLS LAST, r.rowid"
-    inner_join = join if "m." in key else ""
+        return [_shown(row) for row in con.execute(sql, params).fetchall()]
+    order = f"{key} {direction} {nulls}, r.rowid {tie}"
     rowids = [
         r[0]
         for r in con.execute(
@@ -292,7 +339,7 @@ def fetch_window(
     ).fetchall()
     position = {rowid: i for i, rowid in enumerate(rowids)}
     rows.sort(key=lambda row: position[row[-1]])
-    return [row[:-1] for row in rows]
+    return [_shown(row[:-1]) for row in rows]
 
 
 def group_rows(con: duckdb.DuckDBPyConnection, filters: Filters, by: str) -> list[tuple[Any, ...]]:
@@ -301,16 +348,45 @@ def group_rows(con: duckdb.DuckDBPyConnection, filters: Filters, by: str) -> lis
     if by not in GROUP_BY:
         raise StoreError(f"cannot group by {by!r}")
     where, params = filters.where()
-    sql = f"""
-        SELECT {GROUP_BY[by]} AS grp, r.scenario AS scenario, r.batch_size AS batch, count(*) AS results, count(*) FILTER (WHERE r.status = 'ok') AS ok,
+    aggregates = """count(*) AS results, count(*) FILTER (WHERE r.status = 'ok') AS ok,
                median(r.p50_ms) FILTER (WHERE r.status = 'ok') AS median_p50,
                min(r.p50_ms) FILTER (WHERE r.status = 'ok') AS best_p50,
                max(r.throughput_samples_per_s) FILTER (WHERE r.status = 'ok') AS best_throughput,
-               count(*) FILTER (WHERE len(coalesce(r.flags, [])) > 0) AS flagged
-        {_from(where)}
-        GROUP BY grp, r.scenario, r.batch_size ORDER BY grp, r.scenario, r.batch_size
-    """
-    return con.execute(sql, params).fetchall()
+               count(*) FILTER (WHERE len(coalesce(r.flags, [])) > 0) AS flagged"""
+    keys = "r.scenario AS scenario, r.batch_size AS batch"
+    order = "ORDER BY grp, scenario, batch"
+    # Group on the stored columns and name the groups afterwards: joining machines to every result (or
+    # concatenating framework and variant on every row) costs more than the aggregates themselves.
+    if by == "machine":
+        sql = f"""
+            SELECT coalesce(m.label, g.machine_id) AS grp, g.* EXCLUDE (machine_id)
+            FROM (SELECT r.machine_id, {keys}, {aggregates} FROM results r {where} GROUP BY ALL) g
+            LEFT JOIN machines m ON m.machine_id = g.machine_id
+        """
+    elif by == "variant":
+        sql = f"""
+            SELECT g.framework || coalesce('/' || g.variant, '') AS grp, g.* EXCLUDE (framework, variant)
+            FROM (SELECT r.framework, r.variant, {keys}, {aggregates} FROM results r {where} GROUP BY ALL) g
+        """
+    else:
+        sql = f"SELECT {GROUP_BY[by]} AS grp, {keys}, {aggregates} FROM results r {where} GROUP BY ALL"
+    rows = con.execute(f"{sql} {order}", params).fetchall()
+    if len({row[:3] for row in rows}) == len(rows):
+        return [_shown_group(row) for row in rows]
+    # Two machines share a label (or two framework/variant pairs one name): their medians cannot be merged,
+    # so group on the name itself, as rare as it is slow.
+    exact = f"SELECT {GROUP_BY[by]} AS grp, {keys}, {aggregates} {_from(where)} GROUP BY ALL {order}"
+    return [_shown_group(row) for row in con.execute(exact, params).fetchall()]
+
+
+def _shown_group(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A group row for a terminal: its names (stored text) :func:`printable`."""
+    return tuple(printable_value(row))  # type: ignore[arg-type]
+
+
+def _shown(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A table row for a terminal: every text cell :func:`printable`, the trailing result id kept exact."""
+    return (*(printable_value(v) for v in row[:-1]), row[-1])
 
 
 def result_detail(con: duckdb.DuckDBPyConnection, result_id: str) -> dict[str, Any] | None:
@@ -324,11 +400,15 @@ def result_detail(con: duckdb.DuckDBPyConnection, result_id: str) -> dict[str, A
     )
     columns = [d[0] for d in relation.description or []]
     row = fetch_one(relation)
-    return dict(zip(columns, row, strict=True)) if row else None
+    # For display: every text value made printable (stored text may hold terminal escape sequences).
+    return {c: printable_value(v) for c, v in zip(columns, row, strict=True)} if row else None
 
 
 def result_samples(con: duckdb.DuckDBPyConnection, result_id: str) -> np.ndarray:
-    rows = con.execute("SELECT ms FROM samples WHERE result_id = ? ORDER BY seq", [result_id]).fetchall()
+    # A stored database may hold NULL or NaN samples: they are no measurement, so they are left out.
+    rows = con.execute(
+        "SELECT ms FROM samples WHERE result_id = ? AND ms IS NOT NULL AND isfinite(ms) ORDER BY seq", [result_id]
+    ).fetchall()
     return np.fromiter((r[0] for r in rows), dtype=np.float64, count=len(rows))
 
 
@@ -358,6 +438,18 @@ def open_for_reading(db: str | Path | None) -> ResultsSource:
     if not path.exists() or _needs_upgrade(path):
         open_store(path).close()
     return open_source(path)
+
+
+def query_path(db: str | Path | None) -> Path:
+    """What ``fwtui query`` reads: ``db``, or the local database (created or upgraded first when needed)."""
+    from fwtui.paths import default_db_path
+
+    if db is not None:
+        return Path(db).expanduser()
+    path = default_db_path()
+    if not path.exists() or _needs_upgrade(path):
+        open_store(path).close()
+    return path
 
 
 def _needs_upgrade(path: Path) -> bool:

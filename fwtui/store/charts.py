@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 
 from fwtui.store.browse import Filters
 from fwtui.store.store import fetch_one
+from fwtui.terminal_text import printable, printable_value
 
 
 @dataclass(frozen=True)
@@ -56,5 +58,10 @@ def chart_data(con: duckdb.DuckDBPyConnection, filters: Filters) -> ChartData:
         """,
         {**params, "c_machine": machine_id, "c_workload": workload, "c_size": size, "c_scenario": scenario},
     ).fetchall()
-    machine = str(label[0]) if label and label[0] else str(machine_id)
-    return ChartData(machine, workload, size, scenario, [tuple(r) for r in rows])
+    machine = printable(str(label[0]) if label and label[0] else str(machine_id), newlines=False)
+    shown: list[tuple[Any, ...]] = [tuple(printable_value(tuple(r))) for r in rows]  # type: ignore[arg-type]
+    return ChartData(machine, _shown(workload), _shown(size), _shown(scenario), shown)
+
+
+def _shown(value: Any) -> Any:
+    return printable_value(value)

@@ -7,16 +7,23 @@ merge by primary key: importing the same thing twice adds nothing.
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from fwtui.store import schema
+from fwtui.store.catalog import check_catalog
 from fwtui.store.errors import StoreError
 from fwtui.store.store import Store, describe_open_error, fetch_one, first_line, looks_like_duckdb
+from fwtui.terminal_text import printable
 
 EXPORT_FORMATS = ("csv", "parquet", "json")
+EXPORT_MEMORY_LIMIT = "384MB"  # DuckDB's cap while an export runs (COPY streams; this bounds its buffers)
 TABLES = ("machines", "runs", "results", "samples")
 _ATTACH_ALIAS = "fwtui_import_src"
 
@@ -33,30 +40,71 @@ def _table_sql(table: str) -> str:
 
 
 def export_database(con: duckdb.DuckDBPyConnection, out: Path, fmt: str) -> list[Path]:
-    """Write every table under the directory ``out``; returns what was written."""
+    """Write every table under the new directory ``out``, atomically; returns what was written.
+
+    DuckDB's ``COPY`` streams each table to disk, so memory stays flat whatever the size. Everything is
+    written into a hidden sibling directory first and renamed to ``out`` only once every table is
+    complete: a failed or interrupted export leaves nothing that an import could half-read. ``out`` must
+    not exist, or be an empty directory.
+    """
     if fmt not in EXPORT_FORMATS:
         raise StoreError(f"unknown export format {fmt!r} (formats: {', '.join(EXPORT_FORMATS)})")
-    out = Path(out).expanduser()
+    out = Path(out).expanduser().absolute()
+    shown = printable(out, newlines=False)
     if out.exists() and not out.is_dir():
-        raise StoreError(f"{out} exists and is not a directory")
+        raise StoreError(f"{shown} exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()):
+        raise StoreError(f"{shown} already holds files; export into a new or empty directory")
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     except OSError as exc:
-        raise StoreError(f"cannot create {out}: {exc.strerror}") from None
-    written: list[Path] = []
+        raise StoreError(f"cannot create {shown}: {exc.strerror}") from None
     try:
-        for table in TABLES:
-            if fmt == "parquet":
-                target = out / table
-                options = "FORMAT parquet, PARTITION_BY (machine_id), OVERWRITE_OR_IGNORE"
-            else:
-                target = out / f"{table}.{fmt}"
-                options = "FORMAT csv, HEADER" if fmt == "csv" else "FORMAT json"
-            con.execute(f"COPY ({_table_sql(table)}) TO {sql_literal(str(target))} ({options})")
-            written.append(target)
+        with _export_memory(con):
+            for table in TABLES:
+                _copy_table(con, table, staging, fmt)
+        if out.is_dir():
+            out.rmdir()  # empty, checked above; rename cannot replace a directory otherwise
+        staging.rename(out)
     except duckdb.Error as exc:
-        raise StoreError(f"export to {out} failed: {first_line(exc)}") from None
-    return written
+        raise StoreError(f"export to {shown} failed, nothing was written: {printable(first_line(exc))}") from None
+    except OSError as exc:
+        raise StoreError(f"export to {shown} failed, nothing was written: {exc.strerror}") from None
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return [out / (table if fmt == "parquet" else f"{table}.{fmt}") for table in TABLES]
+
+
+@contextlib.contextmanager
+def _export_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """A partitioned Parquet write keeps one open row group per machine: give it room, then the cap back.
+
+    Browsing caps DuckDB's memory low (``browse.BROWSE_MEMORY_LIMIT``); an export needs more, and still a
+    bounded amount, whatever the number of results.
+    """
+    row = fetch_one(con.execute("SELECT current_setting('memory_limit')"))
+    before = str(row[0]) if row else None
+    con.execute(f"SET memory_limit = '{EXPORT_MEMORY_LIMIT}'")
+    try:
+        yield
+    finally:
+        if before is not None:
+            with contextlib.suppress(duckdb.Error):
+                con.execute(f"SET memory_limit = {sql_literal(before)}")
+
+
+def _copy_table(con: duckdb.DuckDBPyConnection, table: str, directory: Path, fmt: str) -> None:
+    if fmt == "parquet":
+        target = directory / table
+        options = "FORMAT parquet, PARTITION_BY (machine_id), OVERWRITE_OR_IGNORE"
+    else:
+        target = directory / f"{table}.{fmt}"
+        options = "FORMAT csv, HEADER" if fmt == "csv" else "FORMAT json"
+    # Rows need no particular order in an export; keeping it would make COPY buffer what it streams.
+    options += ", PRESERVE_ORDER false"
+    con.execute(f"COPY ({_table_sql(table)}) TO {sql_literal(str(target))} ({options})")
 
 
 @dataclass
@@ -139,6 +187,7 @@ def _attach(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 
 def _attached_relations(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
+    check_catalog(con, _ATTACH_ALIAS, path)  # before any of its data is read
     tables = {
         r[0]
         for r in con.execute(
@@ -146,18 +195,55 @@ def _attached_relations(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str,
         ).fetchall()
     }
     if "results" not in tables:
-        raise StoreError(f"{path} is not an fwtui results database (no results table)")
+        raise StoreError(f"{printable(path)} is not an fwtui results database (no results table)")
     if "schema_info" in tables:
         row = fetch_one(
             con.execute(f"SELECT value FROM {_ATTACH_ALIAS}.schema_info WHERE key = 'schema_version'")
         )
-        version = int(row[0]) if row and str(row[0]).isdigit() else 0
+        text = str(row[0]).strip() if row and row[0] is not None else ""
+        if not text.isascii() or not text.isdigit():
+            raise StoreError(
+                f"{printable(path)} is not an fwtui results database: its schema_version "
+                f"{printable(repr(row[0]) if row else 'is missing', newlines=False)} is not a whole number"
+            )
+        version = int(text)
         if version > schema.SCHEMA_VERSION:
             raise StoreError(
-                f"{path} was written by a newer fwtui (schema {version} > {schema.SCHEMA_VERSION}); "
+                f"{printable(path)} was written by a newer fwtui (schema {version} > {schema.SCHEMA_VERSION}); "
                 "upgrade fwtui to import it"
             )
     return {t: f"{_ATTACH_ALIAS}.{t}" for t in TABLES if t in tables}
+
+
+# C0 controls but tab and newline, DEL and C1, as RE2 sees them.
+_CONTROL_RE = "[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x{9f}]"
+
+
+def _refuse_control_text(con: duckdb.DuckDBPyConnection, table: str, relation: str, source: Path) -> None:
+    """Stored text reaches terminals later; a source whose text holds control characters is refused."""
+    described = con.execute(f"SELECT * FROM {relation} LIMIT 0").description or []
+    text_columns = [d[0] for d in described if str(d[1]).upper() not in _NUMERIC_TYPES]
+    if not text_columns:
+        return
+    checks = " OR ".join(
+        f"regexp_matches(CAST({_ident(c)} AS VARCHAR), '{_CONTROL_RE}')" for c in text_columns
+    )
+    row = fetch_one(con.execute(f"SELECT count(*) FROM {relation} WHERE {checks}"))
+    if row and row[0]:
+        raise StoreError(
+            f"{printable(source)} is refused: {row[0]} {table} rows hold control characters "
+            "(terminal escape sequences), which fwtui does not store"
+        )
+
+
+_NUMERIC_TYPES = frozenset(
+    {"INTEGER", "BIGINT", "DOUBLE", "FLOAT", "BOOLEAN", "TIMESTAMP", "DATE", "SMALLINT", "TINYINT", "HUGEINT",
+     "TIMESTAMP WITH TIME ZONE", "UINTEGER", "UBIGINT", "DOUBLE[]", "INTEGER[]"}
+)  # fmt: skip
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def import_into(store: Store, source: Path, *, source_label: str | None = "import") -> ImportReport:
@@ -192,10 +278,13 @@ def import_into(store: Store, source: Path, *, source_label: str | None = "impor
         with store.transaction() as tx:
             for table in TABLES:
                 if table in relations:
+                    _refuse_control_text(tx, table, relations[table], source)
                     added, skipped = _merge_table(tx, table, relations[table], source_label)
                     report.added[table], report.skipped[table] = added, skipped
     except duckdb.Error as exc:
-        raise StoreError(f"import of {source} failed, nothing was added: {first_line(exc)}") from None
+        raise StoreError(
+            f"import of {printable(source)} failed, nothing was added: {printable(first_line(exc))}"
+        ) from None
     finally:
         if attached:
             con.execute(f"DETACH {_ATTACH_ALIAS}")

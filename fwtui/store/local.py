@@ -141,9 +141,11 @@ class LocalDatabase:
         try:
             self._store = self._open_snapshot()  # a writer holds it: browse a copy
             self._access = DatabaseAccess(self.path, "read-only", reason, locked=True, snapshot=datetime.now())
-        except (OSError, StoreError):
+        except (OSError, StoreError) as exc:
+            # The copy is opened like any database (catalog check included): a hostile file stays refused.
             self._remove_snapshot()
-            self._access = DatabaseAccess(self.path, "unavailable", reason, locked=True)
+            why = f"{reason}; {exc}" if isinstance(exc, StoreError) else reason
+            self._access = DatabaseAccess(self.path, "unavailable", why, locked=True)
 
     def _open_snapshot(self) -> Store:
         """A read-only store on a private copy of the file and its write-ahead log."""

@@ -1,8 +1,11 @@
 """The results schema: versioned DDL and forward migrations.
 
-Version 1 is the current layout. Version 0 is the earlier single-table layout (``results`` and
-``samples`` only, fewer statistics, no machine or run tables, no ``schema_info``); databases in that
-layout are upgraded in place by :data:`MIGRATIONS` after a backup copy is taken.
+Version 2 is the current layout: version 1 plus the repetition across processes in ``results``
+(``repetitions``, ``process_p50_ms``, ``process_cv``). Version 1 results were each one process; the upgrade
+leaves those columns NULL (unknown), so nothing treats an old result as evidence across processes. Version 0
+is the earlier single-table layout (``results`` and ``samples`` only, fewer statistics, no machine or run
+tables, no ``schema_info``). Older databases are upgraded in place by :data:`MIGRATIONS` after a backup copy
+is taken.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 MACHINE_COLUMNS: tuple[str, ...] = (
     "machine_id", "label", "hostname", "os", "kernel", "python", "cpu_brand", "physical_cores",
@@ -29,7 +32,8 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "result_id", "run_id", "machine_id", "created_at", "framework", "framework_version", "variant",
     "workload", "size", "mode", "scenario", "batch_size", "device", "dtype", "threads", "status", "reason",
     "n", "inner_iterations", "mean_ms", "p50_ms", "p90_ms", "p95_ms", "p99_ms", "stdev_ms", "min_ms",
-    "max_ms", "cv", "ci95_low_ms", "ci95_high_ms", "throughput_samples_per_s", "gflops", "flops_per_sample",
+    "max_ms", "cv", "ci95_low_ms", "ci95_high_ms", "repetitions", "process_p50_ms", "process_cv",
+    "throughput_samples_per_s", "gflops", "flops_per_sample",
     "import_s", "build_s", "first_call_s", "compile_s", "warmup_s", "measure_s", "compile_break_even_calls",
     "peak_rss_mb", "device_mem_peak_mb", "max_abs_error", "max_rel_error", "tolerance", "flags", "source",
     "details",
@@ -77,7 +81,7 @@ CREATE TABLE IF NOT EXISTS results (
     import_s DOUBLE, build_s DOUBLE, first_call_s DOUBLE, compile_s DOUBLE, warmup_s DOUBLE, measure_s DOUBLE,
     compile_break_even_calls DOUBLE, peak_rss_mb DOUBLE, device_mem_peak_mb DOUBLE,
     max_abs_error DOUBLE, max_rel_error DOUBLE, tolerance DOUBLE, flags VARCHAR[], source VARCHAR,
-    details JSON
+    details JSON, repetitions INTEGER, process_p50_ms DOUBLE[], process_cv DOUBLE
 );
 -- samples are appended per result in one statement, so they sit together on disk and min/max
 -- zonemaps on result_id keep a single result's lookup cheap without an ART index.
@@ -144,6 +148,20 @@ def _migrate_v0_to_v1(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+# Columns version 2 added to ``results``, in order (at the end of the table, where ALTER TABLE puts them).
+_V2_ADDED_RESULT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("repetitions", "INTEGER"), ("process_p50_ms", "DOUBLE[]"), ("process_cv", "DOUBLE"),
+)  # fmt: skip
+
+
+def _migrate_v1_to_v2(con: duckdb.DuckDBPyConnection) -> None:
+    existing = {row[0] for row in con.execute("SELECT column_name FROM duckdb_columns() "
+                                               "WHERE table_name = 'results'").fetchall()}  # fmt: skip
+    for name, sql_type in _V2_ADDED_RESULT_COLUMNS:
+        if name not in existing:
+            con.execute(f"ALTER TABLE results ADD COLUMN {name} {sql_type}")
+
+
 @dataclass(frozen=True)
 class Migration:
     from_version: int
@@ -151,7 +169,7 @@ class Migration:
     apply: Callable[[duckdb.DuckDBPyConnection], None]
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(0, 1, _migrate_v0_to_v1),)
+MIGRATIONS: tuple[Migration, ...] = (Migration(0, 1, _migrate_v0_to_v1), Migration(1, 2, _migrate_v1_to_v2))
 
 
 def migrations_from(version: int) -> list[Migration]:

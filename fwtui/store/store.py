@@ -6,6 +6,7 @@ never leaves half a result behind.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import threading
@@ -19,8 +20,11 @@ import duckdb
 from fwtui import __version__
 from fwtui.bench.result_record import ResultRecord
 from fwtui.store import schema
+from fwtui.store.catalog import check_catalog
 from fwtui.store.errors import DatabaseLocked, StoreError
+from fwtui.store.liveness import mark_dead_runs, with_owner
 from fwtui.store.rows import insert_row, insert_samples, new_id, result_row, to_timestamp, utc_now
+from fwtui.terminal_text import printable
 
 _DUCKDB_MAGIC = b"DUCK"
 _MAGIC_OFFSET = 8
@@ -80,15 +84,20 @@ def looks_like_duckdb(path: Path) -> bool:
 
 def _read_version(con: duckdb.DuckDBPyConnection) -> int | None:
     """The schema version of an open database; None for an empty database."""
-    tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    tables = {
+        row[0]
+        for row in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+        ).fetchall()
+    }
     if "schema_info" in tables:
         row = fetch_one(con.execute("SELECT value FROM schema_info WHERE key = 'schema_version'"))
         if row is None:
             raise StoreError("schema_info has no schema_version")
-        try:
-            return int(row[0])
-        except ValueError as exc:
-            raise StoreError(f"unreadable schema_version {row[0]!r}") from exc
+        text = str(row[0]).strip() if row[0] is not None else ""
+        if not text.isascii() or not text.isdigit():
+            raise StoreError(f"its schema_version {printable(repr(row[0]), newlines=False)} is not a whole number")
+        return int(text)
     if "results" in tables:
         return 0
     if tables:
@@ -196,12 +205,14 @@ class Store:
         row.setdefault("status", "running")
         row.setdefault("source", "local")
         row.setdefault("fwtui_version", __version__)
+        if row["status"] == "running":  # found as interrupted later if this process dies first
+            row["environment"] = with_owner(row.get("environment"))
         with self.transaction() as con:
             insert_row(con, "runs", row)
         return str(row["run_id"])
 
     def finish_run(self, run_id: str, status: str) -> None:
-        if status not in ("complete", "cancelled", "failed", "running"):
+        if status not in ("complete", "cancelled", "failed", "running", "interrupted"):
             raise StoreError(f"unknown run status {status!r}")
         with self.transaction() as con:
             con.execute(
@@ -212,9 +223,12 @@ class Store:
         """Save one result record and its raw per-call samples atomically; returns the result id."""
         row = result_row(record.to_dict() if isinstance(record, ResultRecord) else record)
         samples = [float(x) for x in samples_ms]
-        with self.transaction() as con:
-            insert_row(con, "results", row)
-            insert_samples(con, row["result_id"], samples)
+        try:
+            with self.transaction() as con:
+                insert_row(con, "results", row)
+                insert_samples(con, row["result_id"], samples)
+        except duckdb.Error as exc:  # a value the schema cannot hold (a batch of 3e9): one line, nothing saved
+            raise StoreError(f"result not saved: {printable(first_line(exc), newlines=False)}") from None
         return str(row["result_id"])
 
     def delete_where_source(self, source: str) -> dict[str, int]:
@@ -260,15 +274,9 @@ def open_store(path: str | Path, read_only: bool = False) -> Store:
     DuckDB, a corrupt database, one locked by another writer, or a schema this fwtui cannot write.
     """
     path = Path(path).expanduser()
-    if path.is_dir():
-        raise StoreError(f"{path} is a directory, not a DuckDB database")
-    exists = path.exists()
-    if not exists and read_only:
-        raise StoreError(f"no such database: {path}")
-    if exists and path.stat().st_size > 0 and not looks_like_duckdb(path):
-        raise StoreError(f"{path} is not a DuckDB database")
-    if exists and path.stat().st_size == 0:
-        raise StoreError(f"{path} is an empty file, not a DuckDB database")
+    exists = path.exists() and not path.is_dir()
+    if exists or read_only or path.is_dir():
+        check_database_file(path)
     if not exists:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -277,6 +285,9 @@ def open_store(path: str | Path, read_only: bool = False) -> Store:
 
     con = _connect(path, read_only)
     try:
+        if exists:  # before any of its data is read: a stored view or macro must never run
+            row = fetch_one(con.execute("SELECT current_database()"))
+            check_catalog(con, str(row[0]) if row else "", path)
         version = _checked_version(path, con)
         if version is None:
             if read_only:
@@ -299,10 +310,35 @@ def open_store(path: str | Path, read_only: bool = False) -> Store:
                 )
             con = _migrate(path, con, version)
             version = schema.SCHEMA_VERSION
+        if not read_only:
+            with contextlib.suppress(duckdb.Error):  # a repair of the run list never blocks opening
+                mark_dead_runs(con)
     except BaseException:
         con.close()
         raise
     return Store(path, con, read_only=read_only, version=version)
+
+
+def check_database_file(path: Path) -> None:
+    """Refuse, with one line, a path that is not an existing, plausible DuckDB file."""
+    shown = printable(path, newlines=False)
+    if path.is_dir():
+        raise StoreError(f"{shown} is a directory, not a DuckDB database")
+    if not path.exists():
+        raise StoreError(f"no such database: {shown}")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise StoreError(f"cannot read {shown}: {exc.strerror}") from None
+    if size == 0:
+        raise StoreError(f"{shown} is an empty file, not a DuckDB database")
+    if not looks_like_duckdb(path):
+        raise StoreError(f"{shown} is not a DuckDB database")
+
+
+def read_version(con: duckdb.DuckDBPyConnection, path: Path) -> int | None:
+    """The schema version of the connection's default database (None when empty), or a one-line error."""
+    return _checked_version(path, con)
 
 
 def _checked_version(path: Path, con: duckdb.DuckDBPyConnection) -> int | None:
@@ -333,7 +369,7 @@ def _migrate(path: Path, con: duckdb.DuckDBPyConnection, version: int) -> duckdb
             step.apply(con)
             con.execute(
                 "INSERT OR REPLACE INTO schema_info VALUES ('schema_version', ?), ('migrated_from', ?)",
-                [str(step.to_version), str(step.from_version)],
+                [str(step.to_version), str(version)],  # the layout the file had before any step
             )
             con.execute("COMMIT")
         except duckdb.Error as exc:

@@ -19,7 +19,7 @@ from fwtui.bench.result_record import ResultRecord
 from fwtui.bench.spec import RunSpec
 from fwtui.errors import FwtuiError
 from screens.areas import Area
-from screens.benchmark.form import BenchForm
+from screens.benchmark.form import BenchForm, ModelRequest
 from screens.benchmark.live import LivePanel, QueueList
 from screens.benchmark.runner import BenchEvent, EventPump, ResultSaved, SessionHandle, StoreTrouble
 from screens.benchmark.summary import BenchSummary
@@ -42,13 +42,17 @@ once the ticks are your own. The last selection is kept for the next launch.
 
 | key | does |
 |---|---|
-| `r` | run the selection |
+| `r` | run the selection (or your own model) |
 | `x` | cancel the current run (asks first; the queue goes on) |
 | `X` | cancel the whole queue (asks first; finished results are kept) |
 | `f` | show or hide the form |
 | `o` | open this queue's results in the Results area |
 | `space` / `enter` | tick or untick the highlighted item of a list |
 | `j` `k` `g` `G` | move in the results table |
+
+*Your model (instead)*: a `.keras`, `.onnx` or `.pt2` file (and its input shapes, `x=1x3x224x224`) replaces the
+ticks: `r` runs it in every engine that can (one process each) and cross-checks their outputs. While a text field
+has the focus, keys type into it; `tab` leaves it.
 
 Latencies are per call (µs below a millisecond); *mean samples/s* comes from the mean time per call.
 
@@ -84,6 +88,8 @@ class BenchmarkArea(Area):
     BenchmarkArea.finished QueueList, BenchmarkArea.finished #bench-live-stats,
     BenchmarkArea.finished #bench-sparkline { display: none; }
     BenchmarkArea #bench-detail { height: auto; max-height: 2; padding: 0 1; color: $text-muted; }
+    BenchmarkArea #bench-model-results { height: auto; padding: 0 1; display: none; }
+    BenchmarkArea #bench-model-results.shown { display: block; }
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -95,11 +101,13 @@ class BenchmarkArea(Area):
         self.saved_count = 0
         self.summary_rows: list[SummaryRow] = []
         self._worker: Worker[Any] | None = None
+        self._model_worker: Worker[Any] | None = None
 
     def compose(self) -> ComposeResult:
         yield BenchForm(id="bench-form")
         with Vertical(id="bench-main"):
             yield Static("", id="bench-notice", markup=False)
+            yield Static("", id="bench-model-results", markup=False)
             yield LivePanel(id="bench-live")
             yield QueueList(id="bench-queue")
             yield BenchResultsTable(id="bench-table")
@@ -126,7 +134,10 @@ class BenchmarkArea(Area):
 
     @property
     def running(self) -> bool:
-        return self._worker is not None and self._worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+        return any(
+            worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+            for worker in (self._worker, self._model_worker)
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "run":
@@ -154,10 +165,31 @@ class BenchmarkArea(Area):
             return
         form = self.query_one(BenchForm)
         form.update_estimate()
+        if form.model is not None and form.error is None:
+            self.start_model(form.model)
+            return
         if form.error or not form.specs:
             self.notify(form.error or "Nothing to run.", title="Benchmark", severity="error", markup=False)
             return
         self.start(list(form.specs))
+
+    def start_model(self, request: ModelRequest) -> None:
+        """Run the user's own model in every engine that runs it, on a worker thread."""
+        self._notice(None)
+        results = self.query_one("#bench-model-results", Static)
+        results.update(f"Running {request.path} in each engine (one process each)…")
+        results.add_class("shown")
+        self._model_worker = self._run_model(request)
+        self.refresh_bindings()
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="bench-model", name="model benchmark")
+    def _run_model(self, request: ModelRequest) -> str:
+        """Open, run and cross-check the model (blocking, on a worker thread); the text to show."""
+        from fwtui.bench.byom.model_file import open_model_file
+        from fwtui.bench.byom.run import run_model, summary_lines
+
+        model = open_model_file(request.path)
+        return "\n".join(summary_lines(model, run_model(model, request.input_shapes, threads=request.threads)))
 
     def start(self, specs: list[RunSpec]) -> None:
         """Start a queue of run specs on a worker thread."""
@@ -282,6 +314,17 @@ class BenchmarkArea(Area):
         self._notice(f"Results are NOT being saved ({message.reason}); the queue goes on, results stay here.")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is self._model_worker and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            shown = self.query_one("#bench-model-results", Static)
+            if event.state == WorkerState.SUCCESS:
+                shown.update(str(event.worker.result))
+            else:
+                error = event.worker.error
+                reason = str(error) if isinstance(error, FwtuiError) else f"{type(error).__name__}: {error}"
+                shown.update(f"✗ {' '.join(reason.split())}")
+                self.notify(reason, title="Your model", severity="error", markup=False)
+            self.refresh_bindings()
+            return
         if event.worker is not self._worker:
             return
         if event.state == WorkerState.ERROR:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from textual import on
@@ -13,6 +15,7 @@ from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection as Choice
 
 from fwtui import units
+from fwtui.bench.byom.model_file import KINDS, parse_input_shapes
 from fwtui.bench.plan import (
     MODES,
     PRESETS,
@@ -36,6 +39,15 @@ SIZE_CHOICES: tuple[tuple[str, str], ...] = (
     ("preset's", SIZE_FROM_PRESET),
     *((size, size) for size in SIZES),
 )
+
+
+@dataclass(frozen=True)
+class ModelRequest:
+    """The user's own model, as the form gives it."""
+
+    path: str
+    input_shapes: dict[str, tuple[int, ...]]
+    threads: int
 
 
 def parse_positive_int(text: str) -> int | None:
@@ -90,6 +102,7 @@ class BenchForm(Vertical):
         self.specs: list[RunSpec] = []
         self.unsupported: list[RunSpec] = []  # chosen, but cannot run here (said in the estimate)
         self.note: str | None = None  # why the remembered selection was not restored
+        self.model: ModelRequest | None = None
 
     # -- layout -----------------------------------------------------------------------------------
 
@@ -131,6 +144,13 @@ class BenchForm(Vertical):
             with Horizontal(classes="field"):
                 yield Label("Batch")
                 yield Input(placeholder="workload's", type="integer", compact=True, id="bench-batch")
+            yield Label("Your model (instead)")
+            with Horizontal(classes="field"):
+                yield Label("File")
+                yield Input(placeholder=".keras .onnx .pt2", compact=True, id="bench-model")
+            with Horizontal(classes="field"):
+                yield Label("Shapes")
+                yield Input(placeholder="x=1x3x224x224 …", compact=True, id="bench-input-shapes")
         yield Static("", id="bench-estimate", markup=False)
         yield Button("Run  (r)", id="bench-run", variant="primary", compact=True)
 
@@ -217,6 +237,24 @@ class BenchForm(Vertical):
             return parse_positive_int(self._value(name))
         except FwtuiError as exc:
             raise FwtuiError(f"{name}: {exc}") from None
+
+    def model_request(self) -> ModelRequest | None:
+        """The user's own model to run instead of the selection, or None; raises FwtuiError when the path
+        or the shapes are wrong. Only cheap checks here (it runs on every keystroke): the worker opens and
+        hashes the file."""
+        path = self._value("model").strip()
+        shapes_text = self._value("input-shapes").split()
+        if not path:
+            if shapes_text:
+                raise FwtuiError("input shapes are for your own model: give its file")
+            return None
+        shapes = parse_input_shapes(shapes_text)
+        file = Path(path).expanduser()
+        if file.suffix.lower() not in KINDS:
+            raise FwtuiError(f"model: give a {', '.join(KINDS)} file")
+        if not file.is_file():
+            raise FwtuiError(f"model: no such file {path}")
+        return ModelRequest(str(file), shapes, self._number("threads") or 1)
 
     def expand(self) -> list[RunSpec]:
         """The runs the form describes, in the engine's order."""
@@ -347,6 +385,20 @@ class BenchForm(Vertical):
     def update_estimate(self) -> None:
         label = self.query_one("#bench-estimate", Static)
         self.unsupported = []
+        try:
+            self.model = self.model_request()
+        except FwtuiError as exc:
+            self.model, self.specs, self.estimate_s, self.error = None, [], None, str(exc)
+            label.update(f"✗ {self.error}")
+            label.set_class(True, "error")
+            self.query_one("#bench-run", Button).disabled = True
+            return
+        if self.model is not None:
+            self.specs, self.estimate_s, self.error = [], None, None
+            label.update(f"your model {Path(self.model.path).name}, in every engine that runs it")
+            label.set_class(False, "error")
+            self.query_one("#bench-run", Button).disabled = False
+            return
         try:
             self.specs = self.expand()
             if not self.specs:

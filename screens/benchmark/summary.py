@@ -40,9 +40,11 @@ def summary_line(row: SummaryRow) -> Text:
     line.append(f", {units.ratio(speedup)} faster than {runner_up}")
     significant = row.significant
     if significant is True:
-        line.append(" (significant)", style="green")
+        line.append(" (significant)", style="green")  # across processes: fwtui.bench.significance
     elif significant is False:
         line.append(" (within noise)", style="yellow")
+    else:
+        line.append(" (not tested: fewer than 2 processes)", style="dim")
     return line
 
 

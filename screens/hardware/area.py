@@ -6,7 +6,6 @@ processes), the peak GEMM measurement and NVML sampling run in thread workers th
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from typing import ClassVar
 
@@ -19,15 +18,18 @@ from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from fwtui import units
+from fwtui.hardware.format import cached_probe_text
 from fwtui.hardware.frameworks_probe import not_probed
 from fwtui.hardware.live import LiveHistory
 from fwtui.hardware.model import FrameworkProbe, PeakEntry, SystemInfo
+from fwtui.hardware.probe_cache import CachedProbes
 from fwtui.hardware.render import feature_sets
 from fwtui.hardware.report import HardwareReport, assemble_report
 from fwtui.hardware.warnings import collect_warnings
 from screens.areas import Area
 from screens.context import AppContext
 from screens.hardware.help import HELP_TEXT
+from screens.hardware.source import HardwareSource
 from screens.hardware.widgets import (
     Panel,
     PercentGraph,
@@ -47,48 +49,6 @@ from screens.messages import HardwareReady
 WIDE_WIDTH = 120  # at this width and above the panels sit in two columns
 NEXT_STEPS = "Next: 2 Benchmark measures them here · 4 Decide recommends one for your project"
 
-
-
-class HardwareSource:
-    """Where the area gets its data. Tests replace :data:`SOURCE` to get fixed, deterministic data."""
-
-    live = True  # sample CPU/memory/GPU use every second
-    probe_timeout_s = 60.0
-
-    def system(self) -> SystemInfo:
-        # The per-process probe, shared with the peak cache lookup, so start-up probes only once.
-        from fwtui.hardware.machine import local_system
-
-        return local_system()
-
-    def frameworks(self, on_result: Callable[[str, FrameworkProbe], None]) -> dict[str, FrameworkProbe]:
-        from fwtui.hardware.frameworks_probe import probe_frameworks
-
-        return probe_frameworks(timeout_s=self.probe_timeout_s, on_result=on_result)
-
-    def cached_peak(self) -> PeakEntry | None:
-        from fwtui.hardware.peak import load_peak
-
-        return load_peak()
-
-    def measure_peak(self) -> PeakEntry:
-        from fwtui.hardware.peak import measure_peak
-
-        return measure_peak(force=True)
-
-    def seed_history(self) -> list[tuple[float, float]]:
-        """(cpu %, memory %) samples to start the graphs with; fixed sources use it to stay deterministic."""
-        return []
-
-    def sample_host(self) -> tuple[float, float]:
-        from fwtui.hardware.live import sample_host
-
-        return sample_host()
-
-    def sample_gpus(self) -> list[float | None]:
-        from fwtui.hardware.live import sample_gpus
-
-        return sample_gpus()
 
 
 SOURCE: HardwareSource = HardwareSource()
@@ -146,6 +106,8 @@ class HardwareArea(Area):
     HardwareArea .hw-live-label { width: 8; }
     HardwareArea .hw-live-value { width: 6; text-align: right; }
     HardwareArea #hw-framework-table { height: auto; max-height: 10; }
+    HardwareArea #hw-probe-age { color: $text-muted; display: none; }
+    HardwareArea #hw-probe-age.-cached { display: block; }
     """
 
     def __init__(
@@ -162,24 +124,34 @@ class HardwareArea(Area):
         self.measuring = False
         self._generation = 0
         self._sampling_gpus = False
+        self.cached: CachedProbes | None = None  # the cached probe on screen; None once probed here
 
     # -- layout -------------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         self.system = self.source.system()
         self.peak = self.source.cached_peak()
-        # The probes start right after the first paint: say so from the start, never "0/4 usable".
-        self.frameworks = {
-            name: replace(result, status="probing") if result.installed else result
-            for name, result in not_probed().items()
-        }
+        # Reading the cache is a small file and package metadata: cheap enough for the first frame.
+        self.cached = self.source.cached_frameworks(self.system)
+        if self.cached is not None:
+            self.frameworks = dict(self.cached.frameworks)
+        else:
+            # The probes start right after the first paint: say so from the start, never "0/4 usable".
+            self.frameworks = {
+                name: replace(result, status="probing") if result.installed else result
+                for name, result in not_probed().items()
+            }
         with VerticalScroll(id="hw-scroll"):
             yield Static(id="hw-summary")
             yield Static(NEXT_STEPS, id="hw-next")
             with Container(id="hw-columns"):
                 # What the frameworks can use comes first: on a narrow terminal the columns stack.
                 with Vertical(classes="hw-column"):
-                    yield Panel("Frameworks", DataTable(id="hw-framework-table", cursor_type="row"))
+                    yield Panel(
+                        "Frameworks",
+                        DataTable(id="hw-framework-table", cursor_type="row"),
+                        Static(id="hw-probe-age"),
+                    )
                     yield Panel("Peak compute", Static(id="hw-peak"))
                     yield Panel("Accelerators", Static(id="hw-accelerators"))
                     yield Panel("Warnings", Static(id="hw-warnings"))
@@ -204,8 +176,13 @@ class HardwareArea(Area):
         self._sample_host()
         if self.source.live:
             self.set_interval(1.0, self._sample_host)
-        # Start the children only after the first paint, so they do not compete with start-up.
-        self.call_after_refresh(self.action_reprobe)
+        self._paint_probe_age()
+        if self.cached is not None:
+            self.set_interval(60.0, self._paint_probe_age)  # the age is shown in minutes at best
+            self._publish()
+        else:
+            # Start the children only after the first paint, so they do not compete with start-up.
+            self.call_after_refresh(self.action_reprobe)
 
     def on_unmount(self) -> None:
         # Quitting mid-probe must not leave framework children running.
@@ -269,6 +246,12 @@ class HardwareArea(Area):
         warnings = collect_warnings(self.system, self._settled())
         self.query_one("#hw-warnings", Static).update(warnings_renderable(warnings, probing))
 
+    def _paint_probe_age(self) -> None:
+        label = self.query_one("#hw-probe-age", Static)
+        label.set_class(self.cached is not None, "-cached")
+        if self.cached is not None:
+            label.update(cached_probe_text(self.cached.age_s(), "f5"))
+
     def _paint_peak(self) -> None:
         self.query_one("#hw-peak", Static).update(peak_renderable(self.peak, self.measuring))
 
@@ -284,6 +267,8 @@ class HardwareArea(Area):
             return
         self.probing = True
         self._generation += 1
+        self.cached = None
+        self._paint_probe_age()
         for name, result in self.frameworks.items():
             if result.installed:
                 self.frameworks[name] = replace(result, status="probing", reason=None, devices=())
@@ -317,9 +302,21 @@ class HardwareArea(Area):
         self._paint_frameworks_summary()
         self._paint_warnings()
         self._publish()
+        self._save_probes(dict(message.results))
+
+    @work(thread=True, group="hw-probe-cache", exit_on_error=False)
+    def _save_probes(self, results: dict[str, FrameworkProbe]) -> None:
+        self.source.save_frameworks(self.system, results)
 
     def _publish(self) -> None:
-        self.report = assemble_report(self.system, self.frameworks, self.peak)
+        cached = self.cached
+        self.report = assemble_report(
+            self.system,
+            self.frameworks,
+            self.peak,
+            probes_source="cache" if cached is not None else "probed",
+            probed_at=cached.probed_at if cached is not None else None,
+        )
         self.app.post_message(HardwareReady(self.report, origin=self.area_id))  # the app tells the others
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -117,6 +117,7 @@ class ResultsArea(Area):
         self.reader.source = message.source
         bar = self.query_one(FilterBar)
         bar.apply_options(message.options)
+        self._forget()
         # Filters kept from the last launch that this source cannot match (another database) are dropped.
         kept = bar.offered(self.filters)
         if kept != self.filters:
@@ -145,7 +146,7 @@ class ResultsArea(Area):
 
     def on_load_failed(self, message: LoadFailed) -> None:
         if message.what in _NOTIFIED_FAILURES:
-            self.notify(message.error, severity="error", title="Results")
+            self.notify(message.error, severity="error", title="Results", markup=False)
         else:
             self.query_one(StatusLine).show_error(message.error)
 
@@ -168,6 +169,11 @@ class ResultsArea(Area):
         self.query_one(FindBar).show_text(filters.search)
         self._remember()
         self._reload_rows()
+
+    def _forget(self) -> None:
+        """The data may have changed: the views read again rather than show what they kept."""
+        self.table.forget()
+        self.query_one(GroupsView).forget()
 
     def _reload_rows(self, *, keep_position: bool = False) -> None:
         if self.reader.source is None:
@@ -327,6 +333,7 @@ class ResultsArea(Area):
             self._open_source(retry=True)  # whatever held the database may have let go of it
         else:
             self.query_one(FilterBar).reload_options()
+            self._forget()
             self._reload_rows(keep_position=True)
 
     def action_all_runs(self) -> None:

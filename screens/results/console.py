@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Input, Static
 
 from fwtui import units
 from fwtui.store.console import ConsoleResult, run_console_query
+from fwtui.terminal_text import printable
 from screens.results.reading import LoadFailed, SourceReader
 from screens.results.render import value_text
 
@@ -78,7 +79,9 @@ class SqlConsole(Vertical):
             return
         self.query_one(HistoryInput).remember(text)
         self._message("running…")
-        self.reader.read(self, "sql", lambda con: run_console_query(con, text), _QueryDone)
+        source = self.reader.source
+        # Typed SQL runs where the source says: a locked sandbox for a stored file, else the gate on this handle.
+        self.reader.read(self, "sql", lambda _con: run_console_query(source.user_sql(), text), _QueryDone)
 
     @on(_QueryDone)
     def _done(self, message: _QueryDone) -> None:
@@ -86,7 +89,7 @@ class SqlConsole(Vertical):
         table = self.query_one("#results-sql-table", DataTable)
         table.clear(columns=True)
         for column in result.columns:
-            table.add_column(Text(column))
+            table.add_column(Text(printable(column, newlines=False)))
         for row in result.rows:
             table.add_row(
                 *(Text(value_text(v), justify="right" if isinstance(v, int | float) else "left") for v in row)

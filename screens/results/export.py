@@ -17,6 +17,7 @@ from textual.widgets import Button, Input, Label, Select
 
 from fwtui.paths import data_dir
 from fwtui.store.importexport import EXPORT_FORMATS, export_database
+from fwtui.terminal_text import printable
 from screens.results.reading import SourceReader
 
 
@@ -117,4 +118,5 @@ class Exporter(Widget):
 
     @on(_Exported)
     def _exported(self, message: _Exported) -> None:
-        self.notify(f"exported {message.tables} tables as {message.fmt} to {message.out}", title="Export")
+        where = printable(message.out, newlines=False)
+        self.notify(f"exported {message.tables} tables as {message.fmt} to {where}", title="Export", markup=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -12,6 +13,7 @@ from textual.widgets import Input, Select
 
 from fwtui.errors import FwtuiError
 from fwtui.store.browse import GROUP_BY, Filters, filter_options, parse_date
+from fwtui.terminal_text import printable
 from screens.results.reading import SourceReader
 
 # (label, Filters field) for each select, in screen order: four on the first row, the rest on the second.
@@ -100,10 +102,10 @@ class FilterBar(Vertical):
             current = select.value
             if label == "machine":
                 pairs = [tuple(item.split("\t", 1)) for item in options.get("machine", [])]
-                self.machine_labels = {mid: name for mid, name in pairs}
-                choices = [(name, mid) for mid, name in pairs]
+                self.machine_labels = {mid: printable(name, newlines=False) for mid, name in pairs}
+                choices = [(Text(printable(name, newlines=False)), mid) for mid, name in pairs]
             else:
-                choices = [(value, value) for value in options.get(label, [])]
+                choices = [(Text(printable(value, newlines=False)), value) for value in options.get(label, [])]
             self.choices[label] = {value for _, value in choices}
             with select.prevent(Select.Changed):
                 select.set_options(choices)

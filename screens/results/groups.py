@@ -17,6 +17,8 @@ from fwtui.store.browse import GROUP_COLUMNS, Filters, group_rows
 from screens.keys import vim_table_bindings
 from screens.results.reading import SourceReader
 
+KEPT_GROUPINGS = 32  # a few dozen rows each
+
 
 @dataclass(frozen=True)
 class GroupsQuery:
@@ -52,7 +54,12 @@ class GroupsView(DataTable[Text]):
         self.reader = reader
         self.request: GroupsQuery | None = None  # the grouping asked for last
         self.values: list[Any] = []  # each row's group value, in row order
-        self.scenarios: list[Any] = []
+        self.scenarios: list[Any] = []  # each row's scenario, in row order
+        self._kept: dict[GroupsQuery, list[tuple[Any, ...]]] = {}  # groups read, until the data changes
+
+    def forget(self) -> None:
+        """The data changed (or the source did): read the groups again."""
+        self._kept.clear()
 
     def on_mount(self) -> None:
         for header in GROUP_COLUMNS:
@@ -60,6 +67,9 @@ class GroupsView(DataTable[Text]):
 
     def show(self, filters: Filters, by: str) -> None:
         query = self.request = GroupsQuery(filters, by)
+        if query in self._kept:
+            self.post_message(_GroupsLoaded(query, self._kept[query]))
+            return
         self.reader.read(
             self,
             "groups",
@@ -69,6 +79,9 @@ class GroupsView(DataTable[Text]):
 
     @on(_GroupsLoaded)
     def _loaded(self, message: _GroupsLoaded) -> None:
+        if len(self._kept) >= KEPT_GROUPINGS:
+            self._kept.pop(next(iter(self._kept)))
+        self._kept[message.request] = message.rows
         if message.request != self.request:
             return  # asked for another grouping meanwhile
         self.clear()

@@ -19,6 +19,7 @@ from textual.worker import Worker, get_current_worker
 from fwtui.errors import FwtuiError
 from fwtui.store.browse import ResultsSource
 from fwtui.store.store import first_line
+from fwtui.terminal_text import printable
 
 T = TypeVar("T")
 
@@ -34,10 +35,10 @@ class LoadFailed(Message):
 def error_text(exc: BaseException) -> str:
     """One line for the user, whatever went wrong."""
     if isinstance(exc, duckdb.Error):
-        return f"database error: {first_line(exc)}"
+        return printable(f"database error: {first_line(exc)}", newlines=False)
     if isinstance(exc, FwtuiError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+        return printable(str(exc), newlines=False)
+    return printable(f"{type(exc).__name__}: {exc}", newlines=False)
 
 
 def run_read(

@@ -20,6 +20,7 @@ from rich.text import Text
 from fwtui import units
 from fwtui.bench.spec import contender
 from fwtui.store.charts import ChartData
+from fwtui.terminal_text import printable
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 FULL = "█"
@@ -44,8 +45,8 @@ def value_text(value: Any) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value) or units.MISSING
-    return str(value)
+        return printable(", ".join(str(v) for v in value), newlines=False) or units.MISSING
+    return printable(str(value), newlines=False)
 
 
 def _ms(value: Any) -> str:
@@ -120,7 +121,10 @@ def detail_renderable(
         ("samples (n)", units.count(d.get("n"))),
         ("calls per sample", units.count(d.get("inner_iterations"))),
         ("p50", units.latency_ms(d.get("p50_ms"))),
-        ("95% CI of p50", _ms_series(" – ", d.get("ci95_low_ms"), d.get("ci95_high_ms"))),
+        ("95% CI (across processes)", _ms_series(" – ", d.get("ci95_low_ms"), d.get("ci95_high_ms"))),
+        ("processes", units.count(d.get("repetitions"))),
+        ("p50 per process", _ms_series(" / ", *_processes(d)) if _processes(d) else units.MISSING),
+        ("between-process cv", units.cv(d.get("process_cv"))),
         ("p90 / p95 / p99", _ms_series(" / ", d.get("p90_ms"), d.get("p95_ms"), d.get("p99_ms"))),
         ("mean ± stdev", _ms_series(" ± ", d.get("mean_ms"), d.get("stdev_ms"))),
         ("min / max", _ms_series(" / ", d.get("min_ms"), d.get("max_ms"))),
@@ -177,9 +181,15 @@ def _label(d: dict[str, Any]) -> str:
     return contender(str(d.get("framework")), d.get("variant"))
 
 
+def _processes(detail: dict[str, Any]) -> list[float]:
+    values = detail.get("process_p50_ms")
+    return [float(v) for v in values if isinstance(v, int | float)] if isinstance(values, list) else []
+
+
 def compare_renderable(details: list[dict[str, Any]], samples: list[np.ndarray]) -> RenderableType:
-    """Marked results side by side; each against the first (A) with a Mann-Whitney U significance test."""
-    from fwtui.bench.stats import compare
+    """Marked results side by side; each against the first (A), tested across processes (Welch's t-test on
+    per-process medians, :mod:`fwtui.bench.significance`)."""
+    from fwtui.bench.significance import METHOD, compare
 
     letters = [chr(ord("A") + i) for i in range(len(details))]
     table = Table(show_lines=False, header_style="bold")
@@ -199,25 +209,26 @@ def compare_renderable(details: list[dict[str, Any]], samples: list[np.ndarray])
         ("p95", [units.latency_ms(d.get("p95_ms")) for d in details]),
         ("mean samples/s", [units.throughput(d.get("throughput_samples_per_s"), unit=False) for d in details]),
         ("cv", [units.cv(d.get("cv")) for d in details]),
+        ("processes", [units.count(d.get("repetitions")) for d in details]),
+        ("process cv", [units.cv(d.get("process_cv")) for d in details]),
         ("flags", [value_text(d.get("flags") or None) for d in details]),
     ]
     versus: list[str] = ["baseline"]
     significance: list[str] = ["—"]
-    for d, s in zip(details[1:], samples[1:], strict=True):
+    for d in details[1:]:
         versus.append(_ratio_text(details[0], d))
-        if samples[0].size == 0 or s.size == 0:
-            significance.append("no raw samples")
+        result = compare(_processes(details[0]), _processes(d))
+        if result.p_value is None:
+            significance.append(result.reason)
             continue
-        result = compare(samples[0], s)
-        p_value = result.get("p_value")
-        verdict = "significant" if result.get("significant") else "not significant"
-        p_text = f" ({units.p_value(p_value)})" if isinstance(p_value, float) else ""
-        significance.append(verdict + p_text)
-    rows += [("vs A (p50)", versus), ("Mann-Whitney U", significance)]
+        verdict = "significant" if result.significant else "not significant"
+        significance.append(f"{verdict} ({units.p_value(result.p_value)})")
+    rows += [("vs A (p50)", versus), ("across processes", significance)]
     for name, values in rows:
         table.add_row(Text(name), *(Text(v) for v in values))
     note = Text(
-        "Ratios compare p50 latency; significance tests the raw samples (two-sided, α = 0.05). "
+        f"Ratios compare p50 latency; significance: {METHOD} (two-sided, α = 0.05), so a difference must hold "
+        "across processes, not only within one. "
         "Results on different machines, batch sizes or scenarios are not like for like.",
         style="dim",
     )
@@ -226,8 +237,11 @@ def compare_renderable(details: list[dict[str, Any]], samples: list[np.ndarray])
 
 def _ratio_text(a: dict[str, Any], b: dict[str, Any]) -> str:
     pa, pb = a.get("p50_ms"), b.get("p50_ms")
-    if not pa or not pb:
-        return "—"
+    # A stored database may hold NULL, NaN, zero or negative latencies: no ratio, never "nanx".
+    if not isinstance(pa, int | float) or not isinstance(pb, int | float):
+        return units.MISSING
+    if not (math.isfinite(pa) and math.isfinite(pb)) or pa <= 0 or pb <= 0:
+        return units.MISSING
     if pb < pa:
         return f"{units.ratio(pa / pb)} faster"
     return f"{units.ratio(pb / pa)} slower" if pb > pa else "same"

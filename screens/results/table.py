@@ -6,6 +6,7 @@ responsive at millions of results. Each fetch is numbered; only the newest one i
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from screens.results.reading import SourceReader
 
 WINDOW = 120  # rows held by the table at once
 MARGIN = 20  # when the cursor comes this close to a window edge, fetch the window around it
+KEPT_WINDOWS = 16  # windows read lately, shown again without a read until the data changes (a few MB at most)
 
 # How each numeric column is written (fwtui.units); the others are shown as stored.
 _NUMBERS: dict[str, Callable[[Any], str]] = {
@@ -97,16 +99,17 @@ def _fetch(
     total = count_rows(con, query.filters) if known_total is None else known_total
     offset = max(0, min(offset, max(0, total - WINDOW)))
     rows = fetch_window(
-        con, query.filters, sort=query.sort, descending=query.descending, offset=offset, limit=WINDOW
+        con, query.filters, sort=query.sort, descending=query.descending, offset=offset, limit=WINDOW, total=total
     )
     cells = [_cells(row) for row in rows]
     return _Fetched(total, offset, cells, [str(row[-1]) for row in rows])
 
 
 class _WindowLoaded(Message, bubble=False):
-    def __init__(self, generation: int, request: TableQuery, fetched: _Fetched, cursor: int) -> None:
+    def __init__(self, generation: int, request: TableQuery, fetched: _Fetched, cursor: int, asked: int) -> None:
         super().__init__()
         self.generation, self.request, self.fetched, self.cursor = generation, request, fetched, cursor
+        self.asked = asked  # the offset asked for (the window read may start elsewhere, near the end)
 
 
 class ResultsTable(ResultsGrid):
@@ -129,6 +132,14 @@ class ResultsTable(ResultsGrid):
         self.request = TableQuery(Filters())  # the rows asked for last
         self.window = Window(self.request)
         self._generation = 0
+        # What was read lately, until the data changes (forget): the count per filters and the windows.
+        self._counts: dict[Filters, int] = {}
+        self._windows: OrderedDict[tuple[TableQuery, int], _Fetched] = OrderedDict()
+
+    def forget(self) -> None:
+        """The data changed (or the source did): read everything again."""
+        self._counts.clear()
+        self._windows.clear()
 
     def show(self, query: TableQuery, *, keep_position: bool = False) -> None:
         """Count the rows ``query`` matches and show the first window, or the one around the cursor."""
@@ -158,21 +169,30 @@ class ResultsTable(ResultsGrid):
         self.request = query
         self._generation += 1
         generation = self._generation
-        # The count only changes with the filters; a window of the shown filters reuses it.
-        known_total = None if count else self.window.total
+        kept = self._windows.get((query, offset))
+        if kept is not None:
+            self._windows.move_to_end((query, offset))
+            self.post_message(_WindowLoaded(generation, query, kept, cursor, offset))
+            return
+        # The count only changes with the filters (and the data); a window of known filters reuses it.
+        known_total = self._counts.get(query.filters, None if count else self.window.total)
         self.reader.read(
             self,
             "window",
             lambda con: _fetch(con, query, offset, known_total),
-            lambda fetched: _WindowLoaded(generation, query, fetched, cursor),
+            lambda fetched: _WindowLoaded(generation, query, fetched, cursor, offset),
             exclusive=False,  # the generation decides which window is shown
         )
 
     @on(_WindowLoaded)
     def _window_loaded(self, message: _WindowLoaded) -> None:
+        fetched = message.fetched
+        self._counts[message.request.filters] = fetched.total
+        self._windows[(message.request, message.asked)] = fetched
+        while len(self._windows) > KEPT_WINDOWS:
+            self._windows.popitem(last=False)
         if message.generation != self._generation:
             return  # a newer request is on its way
-        fetched = message.fetched
         self.set_sort(message.request.sort, message.request.descending)
         self.set_window(fetched.total, fetched.offset, fetched.cells, fetched.ids, message.cursor)
         self.window = Window(message.request, fetched.offset, fetched.total, tuple(fetched.ids))
