@@ -5,8 +5,8 @@ Significant digits never round away whole units (14,903 samples/s stays 14,903),
 (5.20 ms says three digits are known) and use thousands separators. A missing value (None, NaN, infinity) is
 an em dash, never 0. ``unit=False`` gives the bare number for a column whose header names the unit.
 
->>> latency_ms(0.1183), throughput(14903.2), gflops(702_000), ratio(1.934), cv(0.04213)
-('0.118 ms', '14,903 samples/s', '702 TFLOP/s', '1.93×', '0.042')
+>>> latency_ms(0.1183), latency_ms(5.2), throughput(14903.2), gflops(702_000), ratio(1.934), cv(0.04213)
+('118 µs', '5.20 ms', '14,903 samples/s', '702 TFLOP/s', '1.93×', '4.2%')
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ MISSING = "—"
 LATENCY_DIGITS = 3  # per-call time, ms
 RATE_DIGITS = 3  # samples/s and GFLOP/s
 RATIO_DIGITS = 3  # speedups, "1.93×"
-CV_DIGITS = 2  # coefficient of variation, a fraction
+CV_DIGITS = 2  # coefficient of variation, in percent
 SECONDS_DIGITS = 3  # phase times: import, build, compile, ...
 MEMORY_DIGITS = 3  # MB of RSS, bytes of RAM
 NUMBER_DIGITS = 6  # a number of no known quantity (a SQL result): keep what it says
@@ -57,8 +57,14 @@ def _with_unit(value: float | None, digits: int, unit: str, show_unit: bool) -> 
 
 
 def latency_ms(value: float | None, *, unit: bool = True) -> str:
-    """A per-call time in milliseconds: ``0.118 ms``, ``5.20 ms``, ``1,234 ms``."""
-    return _with_unit(value, LATENCY_DIGITS, "ms", unit)
+    """A per-call time given in milliseconds: ``118 µs`` below one millisecond, ``5.20 ms``, ``1,234 ms``.
+
+    ``unit=False`` is the bare number of milliseconds, for a column whose header says ms.
+    """
+    number = _finite(value)
+    if number is not None and unit and 0 < abs(number) * 1000 < 999.5:  # 999.6 µs reads 1.00 ms
+        return _with_unit(number * 1000, LATENCY_DIGITS, "µs", True)
+    return _with_unit(number, LATENCY_DIGITS, "ms", unit)
 
 
 def throughput(value: float | None, *, unit: bool = True) -> str:
@@ -81,8 +87,9 @@ def ratio(value: float | None) -> str:
 
 
 def cv(value: float | None) -> str:
-    """Coefficient of variation (stdev over mean), as a fraction: ``0.042``."""
-    return _with_unit(value, CV_DIGITS, "", False)
+    """Coefficient of variation (stdev over mean), given as a fraction, written in percent: ``4.2%``."""
+    number = _finite(value)
+    return MISSING if number is None else f"{significant(number * 100, CV_DIGITS)}%"
 
 
 def seconds(value: float | None, *, unit: bool = True) -> str:

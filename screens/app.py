@@ -166,6 +166,36 @@ class FwtuiApp(App[int]):
                 lambda area_id=spec.area_id: self.call_next(self.action_show_area, area_id),
             )
         yield SystemCommand("Help", "Keys and what each area does (?)", self.action_help)
+        yield from self._area_commands()
+
+    def _area_commands(self) -> Any:
+        """Every action of every area, by its name and the area's: typing "peak" or "export" finds it."""
+        from textual.binding import Binding as KeyBinding
+
+        for spec in AREAS:
+            area = self.area(spec.area_id)
+            if area is None:
+                continue
+            seen: set[str] = set()
+            for binding in type(area).BINDINGS:
+                if not isinstance(binding, KeyBinding) or not binding.description or binding.action in seen:
+                    continue
+                if binding.action in ("back", "detail"):
+                    continue  # navigation inside the area, not an action to look up
+                seen.add(binding.action)
+                key = binding.key_display or binding.key.split(",")[0]
+                yield SystemCommand(
+                    f"{spec.title}: {binding.description}",
+                    f"key {key} in {spec.title}",
+                    lambda area_id=spec.area_id, action=binding.action: self.call_next(
+                        self._run_area_action, area_id, action
+                    ),
+                )
+
+    async def _run_area_action(self, area_id: str, action: str) -> None:
+        await self.action_show_area(area_id)
+        area = await self.ensure_area(area_id)
+        await area.run_action(action)
 
     # -- cross-area messages ------------------------------------------------------------------------
 

@@ -10,16 +10,15 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
-GLOBAL_HELP = """\
+from screens.keys import keymap_markdown
+
+GLOBAL_HELP = f"""\
 # fwtui
 
-| key | does |
-|---|---|
-| `1` `2` `3` `4` | Hardware, Benchmark, Results, Decide |
-| `tab` / `shift+tab` | move between controls |
-| `ctrl+p` | command palette |
-| `?` | this help |
-| `q`, `ctrl+q` | quit |
+One meaning per key in every area. Cancelling a run or the queue and resetting Decide's answers ask
+first; `u` in Decide undoes a reset. Every action is also in the command palette (`ctrl+p`, type a word).
+
+{keymap_markdown()}
 
 Every area has a headless twin: `fwtui hw`, `fwtui bench`, `fwtui query`, `fwtui export`,
 `fwtui recommend`.
@@ -33,7 +32,7 @@ class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
-        width: 76; max-width: 95%; height: auto; max-height: 90%;
+        width: 100; max-width: 95%; height: auto; max-height: 90%;
         border: round $accent; background: $surface; padding: 0 1;
     }
     """
@@ -44,10 +43,11 @@ class HelpScreen(ModalScreen[None]):
         self.area_help = area_help
 
     def compose(self) -> ComposeResult:
-        text = GLOBAL_HELP
-        if self.area_help:
-            text += f"\n## {self.area_id.title()}\n\n{self.area_help}\n"
-        text += "\n*esc closes this help*\n"
+        # The area's own help first (what the user is looking at), then the key map of every area.
+        heading = "" if self.area_help.lstrip().startswith("#") else f"## {self.area_id.title()}\n\n"
+        text = "*esc closes this help*\n\n"
+        text += f"{heading}{self.area_help}\n\n" if self.area_help else ""
+        text += GLOBAL_HELP
         with VerticalScroll():
             yield Markdown(text)
 

@@ -15,7 +15,7 @@ import psutil
 import pytest
 from app_helpers import settle, until
 from textual.pilot import Pilot
-from textual.widgets import Button, Input, SelectionList, Static
+from textual.widgets import Button, Input, Select, SelectionList, Static
 
 import screens.app as app_module
 import screens.hardware.area as hardware_screen
@@ -42,6 +42,7 @@ from screens.benchmark.form import BenchForm
 from screens.benchmark.runner import EventPump
 from screens.benchmark.summary import BenchSummary
 from screens.benchmark.table import BenchResultsTable
+from screens.confirm import Confirm
 from screens.context import AppContext
 from screens.messages import ResultsChanged
 
@@ -188,22 +189,79 @@ async def test_form_fills_from_preset_and_estimates_every_change() -> None:
         assert variants == {f"{fw}:{v}" for fw, vs in quick.items() for v in vs} >= {"torch:eager", "keras:jax"}
         assert {(s.framework, s.variant) for s in form.specs} == {tuple(v.split(":")) for v in variants}
         estimate = str(form.query_one("#bench-estimate", Static).content)
-        assert f"for {quick_runs} runs" in estimate
+        unsupported = len(form.unsupported)  # ONNX Runtime does not train: said, not counted as a run
+        assert unsupported and f"for {quick_runs - unsupported} runs (+{unsupported} unsupported here)" in estimate
+        preset = form.query_one("#bench-preset", Select)
+        assert preset.value == "quick"
 
         for name in ("tensorflow", "jax", "keras", "sklearn"):
             frameworks.deselect(name)
         await pilot.pause()
         assert {s.framework for s in form.specs} == {"torch", "onnxruntime"}
-        assert f"for {len(form.specs)} runs" in str(form.query_one("#bench-estimate", Static).content)
+        runnable = len(form.specs) - len(form.unsupported)
+        assert f"for {runnable} runs" in str(form.query_one("#bench-estimate", Static).content)
+        assert preset.value == "custom"  # the ticks are the user's own now
 
         form.query_one("#bench-variants", SelectionList).deselect("torch:eager")
         await pilot.pause()
         assert form.error == "choose a variant for PyTorch"
         assert form.query_one("#bench-run", Button).disabled
+        form.query_one("#bench-variants", SelectionList).select("torch:eager")
+        await pilot.pause()
+        narrowed = set(frameworks.selected)
 
-        form.query_one("#bench-preset").value = "standard"  # type: ignore[attr-defined]
+        preset.value = "standard"  # a preset over the user's ticks asks first ...
+        await until(pilot, lambda: isinstance(app.screen, Confirm), 10)
+        await pilot.press("n")  # ... and keeping them keeps them
+        await pilot.pause()
+        assert set(frameworks.selected) == narrowed and preset.value == "custom"
+
+        preset.value = "standard"
+        await until(pilot, lambda: isinstance(app.screen, Confirm), 10)
+        await pilot.press("y")
         await until(pilot, lambda: form.error is None and len(form.specs) > quick_runs, 10)
         assert ("torch", "compile") in {(s.framework, s.variant) for s in form.specs}
+        assert preset.value == "standard"
+        frameworks.deselect("jax")
+        await pilot.pause()
+        kept = set(frameworks.selected)
+
+    # the last selection is there at the next launch, marked custom
+    again = make_app()
+    async with again.run_test(size=SIZE) as pilot:
+        form = again.query_one(BenchForm)
+        await until(pilot, lambda: bool(form.specs), 10)
+        assert set(form.query_one("#bench-frameworks", SelectionList).selected) == kept
+        assert form.query_one("#bench-preset", Select).value == "custom"
+        assert ("torch", "compile") in {(s.framework, s.variant) for s in form.specs}
+
+
+async def test_a_damaged_saved_selection_is_ignored_with_a_note() -> None:
+    from fwtui.settings import settings_path
+
+    path = settings_path("benchmark")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("{not json", encoding="utf-8")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        form = app.query_one(BenchForm)
+        await until(pilot, lambda: bool(form.specs), 10)
+        assert form.query_one("#bench-preset", Select).value == "quick"  # the defaults, no crash
+        assert any("damaged and were ignored" in str(n.message) for n in app._notifications)
+
+
+async def test_a_selection_of_only_unsupported_runs_says_so() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        form = app.query_one(BenchForm)
+        await until(pilot, lambda: bool(form.specs), 10)
+        form.query_one("#bench-frameworks", SelectionList).deselect_all()
+        form.query_one("#bench-frameworks", SelectionList).select("onnxruntime")
+        form.query_one("#bench-modes", SelectionList).deselect("inference")
+        await pilot.pause()
+        estimate = str(form.query_one("#bench-estimate", Static).content)
+        assert "≈" not in estimate and "none of the" in estimate and "can run here" in estimate
+        assert form.query_one("#bench-run", Button).disabled
 
 
 # -- real queues ------------------------------------------------------------------------------------
@@ -285,12 +343,19 @@ async def test_cancel_run_then_queue_kills_children_and_keeps_finished_results()
         await pilot.press("2")
         await pilot.pause()
         assert app.active_area_id == "benchmark"
-        assert area.state.items[1].status == "running"  # still measuring: `c` is for this run
-        await pilot.press("c")  # the current run only: the queue goes on
+        assert area.state.items[1].status == "running"  # still measuring: `x` is for this run
+        # A fast run stops at the harness's sample cap within seconds: answer at once.
+        await pilot.press("x", "y")  # the current run only, after asking: the queue goes on
         await until(pilot, measuring_in_a_child(2))
         assert area.state.items[1].status == "cancelled"
-        await pilot.press("x")  # the rest of the queue
+        await pilot.press("X")  # the rest of the queue, after asking ...
+        await until(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("n")  # ... "no" keeps it running
+        await pilot.pause()
+        assert not isinstance(app.screen, Confirm) and area.state.items[2].status == "running"
+        await pilot.press("X", "y")
         await run_to_end(pilot, area, timeout_s=60)
+        header = str(area.query_one("#bench-live-title", Static).content)
         statuses = [item.status for item in area.state.items]
         summary_text = area.query_one(BenchSummary).text
         run_id = area.state.run_id
@@ -301,6 +366,7 @@ async def test_cancel_run_then_queue_kills_children_and_keeps_finished_results()
     ]
     assert not in_process_groups(seen_children)  # nothing the children started survives them either
     assert statuses == ["ok", "cancelled", "cancelled"]
+    assert "cancelled: 1 ok, 2 cancelled of 3 runs" in header  # a cancelled run is not counted as finished
     assert "queue cancelled" in summary_text
     with duckdb.connect(str(db_path), read_only=True) as con:
         kept = con.execute(

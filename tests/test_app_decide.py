@@ -311,7 +311,7 @@ async def test_new_results_bring_measured_evidence(tmp_path: Path) -> None:
         assert area.evidence.measured
         evidence_text = _text(app, "#decide-evidence")
         assert "[measured]" in evidence_text
-        assert re.search(r"JAX 0\.41\d ms vs PyTorch 0\.82\d ms", evidence_text)
+        assert re.search(r"JAX 41\d µs vs PyTorch 82\d µs", evidence_text)  # under a millisecond: µs
         assert "Skipped 1: flagged by the validity checks." in evidence_text
 
 

@@ -119,7 +119,7 @@ async def test_the_sql_console_on_a_fleet_store_reads_its_tables_only(
     async with ResultsHost(context).run_test(size=(160, 40)) as pilot:
         area = pilot.app.query_one(ResultsArea)
         await settle(pilot, node=area)
-        await pilot.press("slash")
+        await pilot.press("colon")  # the SQL console
         sql_input = area.query_one("#results-sql-input", Input)
         message = area.query_one("#results-sql-message", Static)
 

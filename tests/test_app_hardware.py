@@ -175,7 +175,7 @@ async def test_keys_reprobe_and_measure_peak() -> None:
         peak_text = _text(app.query_one("#hw-peak", Static))
         assert "702 TFLOP/s" in peak_text and "cuda:0" in peak_text
         assert app.hardware_report is not None and app.hardware_report.peak_gflops is not None
-        await pilot.press("r")
+        await pilot.press("f5")
         await _settle(pilot)
         assert source.probe_calls == 2
         assert app.published == 3  # after the probe, the measurement and the re-probe
@@ -362,7 +362,7 @@ class CountingQuickSource(QuickProbeSource):
         return super().frameworks(on_result)
 
 
-async def test_a_second_launch_uses_the_cached_probe_and_r_probes_again() -> None:
+async def test_a_second_launch_uses_the_cached_probe_and_f5_probes_again() -> None:
     from fwtui.hardware import probe_cache
 
     first = CountingQuickSource()
@@ -388,9 +388,9 @@ async def test_a_second_launch_uses_the_cached_probe_and_r_probes_again() -> Non
         }
         age = app.query_one("#hw-probe-age", Static)
         assert age.display and age.region.height >= 1
-        assert "cached probe of" in _text(age) and "ago" in _text(age)
+        assert "cached probe of" in _text(age) and "ago" in _text(age) and "f5 probes again" in _text(age)
 
-        await pilot.press("r")
+        await pilot.press("f5")  # the key map: f5 / ctrl+r re-probe
         await _settle(pilot)
         assert second.probe_calls == 1
         assert not age.display

@@ -122,23 +122,24 @@ async def test_sort_by_clicking_a_header_and_by_keys(stored_db: Path, tmp_path: 
         area = await _ready(pilot)
         grid = area.query_one("#results-table", ResultsGrid)
         x = 0
-        for column in GRID_COLUMNS:
+        for index, column in enumerate(GRID_COLUMNS):
             if column.key == "p50 ms":
                 break
-            x += column.width + 1
+            x += grid.widths[index] + 1
         await _next_window(pilot, area, lambda: pilot.click("#results-table", offset=(x + 2, 0)))
         assert (area.sort, area.descending) == ("p50 ms", False)
         fastest = _db_ids(
             stored_db, "SELECT result_id FROM results ORDER BY p50_ms ASC NULLS LAST, rowid LIMIT 5"
         )
         assert grid.ids[:5] == fastest
-        await _next_window(pilot, area, lambda: pilot.press("r"))
+        await _next_window(pilot, area, lambda: pilot.click("#results-table", offset=(x + 2, 0)))
         assert area.descending is True
         slowest = _db_ids(
             stored_db, "SELECT result_id FROM results ORDER BY p50_ms DESC NULLS LAST, rowid LIMIT 5"
         )
         assert grid.ids[:5] == slowest
-        await _next_window(pilot, area, lambda: pilot.press("o"))
+        grid.column = [c.key for c in GRID_COLUMNS].index("samples/s")
+        await _next_window(pilot, area, lambda: pilot.press("s"))  # the column under the cursor
         assert (area.sort, area.descending) == ("samples/s", True)
         assert "sort samples/s ↓" in str(area.query_one("#results-status", Static).content)
 
@@ -146,21 +147,23 @@ async def test_sort_by_clicking_a_header_and_by_keys(stored_db: Path, tmp_path: 
 async def test_group_by_then_drill_into_a_group(stored_db: Path, tmp_path: Path) -> None:
     async with _host(stored_db, tmp_path).run_test(size=SIZE) as pilot:
         area = await _ready(pilot)
-        await pilot.press("g")
+        await pilot.press("b")
         await settle(pilot, node=area)
         groups = area.query_one("#results-groups", DataTable)
-        assert groups.row_count == 4
         assert area.view == "results-groups"
-        names = [str(groups.get_row_at(i)[0]) for i in range(groups.row_count)]
-        assert set(names) == {"torch", "tensorflow", "jax", "onnxruntime"}
-        ort = names.index("onnxruntime")
-        ok_count = int(str(groups.get_row_at(ort)[2]))
-        assert ok_count == 12  # ORT training is unsupported, never counted as ok
-        groups.move_cursor(row=ort)
+        rows = [[str(cell) for cell in groups.get_row_at(i)] for i in range(groups.row_count)]
+        assert {row[0] for row in rows} == {"torch", "tensorflow", "jax", "onnxruntime"}
+        # one row per framework, scenario and batch: no number mixes latency, throughput and training
+        assert len({(row[0], row[1], row[2]) for row in rows}) == len(rows)
+        ort = [row for row in rows if row[0] == "onnxruntime"]
+        assert sum(int(row[4]) for row in ort) == 12  # ORT training is unsupported, never counted as ok
+        assert all(row[4] == "0" for row in ort if row[1] == "train")
+        latency = next(i for i, row in enumerate(rows) if row[0] == "onnxruntime" and row[1] == "latency")
+        groups.move_cursor(row=latency)
         await _next_window(pilot, area, lambda: pilot.press("enter"))
         assert area.view == "results-table"
-        assert area.filters.framework == "onnxruntime"
-        assert area.query_one("#results-table", ResultsGrid).total == 18
+        assert (area.filters.framework, area.filters.scenario) == ("onnxruntime", "latency")
+        assert area.query_one("#results-table", ResultsGrid).total == int(rows[latency][3])
 
 
 async def test_group_by_machine_from_the_select_drills_to_its_id(stored_db: Path, tmp_path: Path) -> None:
@@ -174,10 +177,11 @@ async def test_group_by_machine_from_the_select_drills_to_its_id(stored_db: Path
         assert area.view == "results-groups" and "grouped by machine" in str(
             area.query_one("#results-status", Static).content
         )
-        groups.move_cursor(row=names.index("gpu-box (A100)"))
+        row = names.index("gpu-box (A100)")
+        groups.move_cursor(row=row)
         await _next_window(pilot, area, lambda: pilot.press("enter"))
         assert area.filters.machine_id == "m-gpu-box"  # the label shown, turned back into the machine's id
-        assert area.query_one("#results-table", ResultsGrid).total == 36
+        assert area.query_one("#results-table", ResultsGrid).total == int(str(groups.get_row_at(row)[3]))
         assert area.view == "results-table" and group.value is Select.NULL
 
 
@@ -251,7 +255,7 @@ async def test_charts_use_one_machine(stored_db: Path, tmp_path: Path) -> None:
 async def test_sql_console_runs_queries_read_only_with_history(stored_db: Path, tmp_path: Path) -> None:
     async with _host(stored_db, tmp_path).run_test(size=SIZE) as pilot:
         area = await _ready(pilot)
-        await pilot.press("slash")
+        await pilot.press("colon")
         sql_input = area.query_one("#results-sql-input", Input)
         assert pilot.app.focused is sql_input
         message = area.query_one("#results-sql-message", Static)
@@ -280,7 +284,7 @@ async def test_sql_console_runs_queries_read_only_with_history(stored_db: Path, 
 async def test_export_key_writes_parquet(stored_db: Path, tmp_path: Path) -> None:
     async with _host(stored_db, tmp_path).run_test(size=SIZE) as pilot:
         area = await _ready(pilot)
-        await pilot.press("x")
+        await pilot.press("e")
         await settle(pilot)
         dialog = pilot.app.screen
         assert isinstance(dialog, ExportDialog)
@@ -345,7 +349,12 @@ async def test_first_launch_loads_the_bundled_sample_data(tmp_path: Path) -> Non
         grid = area.query_one("#results-table", ResultsGrid)
         expected_results, expected_machines = bundled_sample_results()
         assert grid.total == expected_results > 8  # a real quick-preset run and the published table
-        assert any("sample data loaded" in str(n.message) for n in pilot.app._notifications)
+        notices = [str(n.message) for n in pilot.app._notifications]
+        notice = next(text for text in notices if text.startswith("Sample data loaded"))
+        assert "`" not in notice and "fwtui sample-data remove" in notice  # no Markdown backticks shown
+        assert all(n.timeout >= 20 for n in pilot.app._notifications if "Sample data" in str(n.message))
+        # the sample rows say so in the pinned first column, where the eye is
+        assert all(row[1].endswith(("(sample)", "(published)")) for row in grid.rows)
         machine_column = [c.key for c in GRID_COLUMNS].index("machine")
         machines = [row[machine_column] for row in grid.rows]
         assert set(machines) <= expected_machines
@@ -478,16 +487,16 @@ async def test_kept_windows_and_groups_are_read_again_once_the_data_changes(tmp_
             )
 
         windows = reads("results-window")
-        area.action_reverse_sort()
+        area._set_sort(area.sort, toggle=True)
         await settle(pilot, node=area)
-        area.action_reverse_sort()  # back to the first order: shown again without a read
+        area._set_sort(area.sort, toggle=True)  # back to the first order: shown again without a read
         await settle(pilot, node=area)
         assert reads("results-window") == windows + 1
         assert table.window.ids == first
         area.action_cycle_group()
         await settle(pilot, node=area)
         groups = area.query_one("#results-groups", DataTable)
-        counted = sum(int(str(groups.get_row_at(i)[1]).replace(",", "")) for i in range(groups.row_count))
+        counted = sum(int(str(groups.get_row_at(i)[3]).replace(",", "")) for i in range(groups.row_count))
         assert counted == total
 
         # Another area saves a result: every count, window and group is read again.
@@ -497,7 +506,7 @@ async def test_kept_windows_and_groups_are_read_again_once_the_data_changes(tmp_
         )
         area.post_message(ResultsChanged("run-z", origin="benchmark"))
         await settle(pilot, node=area)
-        counted = sum(int(str(groups.get_row_at(i)[1]).replace(",", "")) for i in range(groups.row_count))
+        counted = sum(int(str(groups.get_row_at(i)[3]).replace(",", "")) for i in range(groups.row_count))
         assert counted == total + 1
         for _ in range(len(GROUP_BY)):  # ... through every grouping, back to the table
             area.action_cycle_group()

@@ -166,7 +166,7 @@ def test_ctrl_c_cancels_the_run_and_kills_the_child(tmp_path: Path) -> None:
     assert proc.returncode == 130
     assert not any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE for c in children)
     records = [json.loads(line) for line in out.splitlines()]
-    assert records and records[0]["status"] == "skipped" and records[0]["reason"].startswith("cancelled")
+    assert records and records[0]["status"] == "cancelled" and records[0]["reason"].startswith("cancelled")
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT status FROM runs").fetchone()[0] == "cancelled"
     con.close()

@@ -101,7 +101,8 @@ def test_cancel_current_kills_the_child_and_the_queue_goes_on() -> None:
     session = BenchSession(specs, on_event=on_event)
     holder["session"] = session
     records = [r.to_dict() for r in session.run()]
-    assert [r["status"] for r in records] == ["skipped", "skipped", "unsupported"]
+    # stored as cancelled, never as "skipped: cancelled"
+    assert [r["status"] for r in records] == ["cancelled", "cancelled", "unsupported"]
     assert records[0]["reason"].startswith("cancelled")
     assert not session.cancelled
 
@@ -130,7 +131,7 @@ def test_cancel_all_stops_the_queue_and_keeps_finished_results(tmp_path: Path) -
 
     session = BenchSession(specs, sink=ResultSink(store, OnSaveFailure.ABORT), on_event=on_event)
     records = [r.to_dict() for r in session.run()]
-    assert [r["status"] for r in records] == ["unsupported", "skipped", "skipped"]
+    assert [r["status"] for r in records] == ["unsupported", "cancelled", "cancelled"]
     assert done[0]["cancelled"] is True
     assert store.connection.execute("SELECT status FROM runs").fetchall() == [("cancelled",)]
     assert store.connection.execute("SELECT count(*) FROM results").fetchone()[0] == 3

@@ -102,8 +102,12 @@ def test_filters_options_groups_and_charts(db: Path) -> None:
         assert "m-gpu-box\tgpu-box (A100)" in options["machine"]
         recent = Filters(date_from=datetime(2026, 5, 8), date_to=datetime(2026, 5, 9))
         assert count_rows(con, recent) == 36  # run-b only
-        groups = {row[0]: row for row in group_rows(con, Filters(), "machine")}
-        assert groups["gpu-box (A100)"][1] == 36
+        groups = group_rows(con, Filters(), "machine")
+        assert sum(row[3] for row in groups if row[0] == "gpu-box (A100)") == 36
+        # never one aggregate across scenarios or batches: each (group, scenario, batch) is its own row
+        keys = [(row[0], row[1], row[2]) for row in groups]
+        assert len(keys) == len(set(keys)) and {row[1] for row in groups} == {"latency", "throughput", "train"}
+        assert count_rows(con, Filters(search="ONNX")) == count_rows(con, Filters(framework="onnxruntime"))
         chart = chart_data(con, Filters(machine_id="m-cpu-box", workload="mlp", scenario="latency"))
         assert chart.machine == "cpu-box (EPYC 7B13, 2 cores)"
         assert chart.rows[0][0] == "onnxruntime/ort"
@@ -161,13 +165,16 @@ def test_groups_of_machines_that_share_a_label_are_one_group_with_its_exact_medi
     try:
         con = source.cursor()
         groups = group_rows(con, Filters(), "machine")
-        assert [row[0] for row in groups] == ["the same box"]
-        ((median, total),) = con.execute(
-            "SELECT median(p50_ms) FILTER (WHERE status = 'ok'), count(*) FROM results"
+        assert {row[0] for row in groups} == {"the same box"}
+        exact = con.execute(
+            "SELECT scenario, batch_size, count(*), median(p50_ms) FILTER (WHERE status = 'ok') FROM results "
+            "GROUP BY ALL ORDER BY ALL"
         ).fetchall()
-        assert groups[0][1] == total and groups[0][3] == pytest.approx(median)
-        by_framework = {row[0]: row for row in group_rows(con, Filters(), "framework")}
+        assert [row[1:4] for row in groups] == [row[:3] for row in exact]
+        assert [row[5] for row in groups] == pytest.approx([row[3] for row in exact])
+        total = sum(row[2] for row in exact)
+        by_framework = group_rows(con, Filters(), "framework")
         variants = group_rows(con, Filters(), "variant")
-        assert sum(row[1] for row in variants) == sum(row[1] for row in by_framework.values()) == total
+        assert sum(row[3] for row in variants) == sum(row[3] for row in by_framework) == total
     finally:
         source.close()

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from fwtui.bench.result_record import ResultRecord
@@ -137,19 +138,41 @@ def test_a_process_that_only_reads_leaves_browsing_read_only_until_it_lets_go(tm
         database.close()
 
 
-def test_a_process_that_writes_leaves_nothing_to_open_until_it_lets_go(tmp_path: Path) -> None:
+def test_a_process_that_writes_leaves_a_snapshot_to_browse_until_it_lets_go(tmp_path: Path) -> None:
     path = results_database(tmp_path / "results.duckdb", results=2)
     database = LocalDatabase(path)
     try:
         with held_by_another_process(path, read_only=False) as holder:
             access = database.access()
-            assert access.mode == "unavailable" and access.locked and not access.readable
-            assert f"PID {holder.pid}" in access.describe() and "f5 in Results tries again" in access.describe()
+            # DuckDB refuses even a read-only open while another process writes: a private copy is browsed
+            assert access.mode == "read-only" and access.locked and access.snapshot is not None
+            text = access.describe()
+            assert f"PID {holder.pid}" in text and "read-only copy taken at" in text
+            assert "f5 in Results tries again" in text
+            assert _count(database) == 2
             with pytest.raises(DatabaseLocked):
-                database.cursor()
-            assert database.reopen().mode == "unavailable"  # still held
+                database.writer()  # never written: the copy is not the database
+            again = database.reopen()  # still held: a fresh snapshot
+            assert again.mode == "read-only" and again.snapshot is not None and _count(database) == 2
         assert database.reopen().writable  # a refresh recovers, no restart
         assert _count(database) == 2
+    finally:
+        database.close()
+
+
+def test_a_snapshot_of_a_hostile_database_is_refused_like_the_file(tmp_path: Path) -> None:
+    path = results_database(tmp_path / "results.duckdb", results=2)
+    con = duckdb.connect(str(path))
+    con.execute("CREATE MACRO shown_p50(x) AS x * 2")  # an object fwtui never writes: could run code when read
+    con.close()
+    database = LocalDatabase(path)
+    try:
+        with held_by_another_process(path, read_only=False):
+            access = database.access()
+            assert access.mode == "unavailable" and access.locked and access.snapshot is None
+            assert "is refused" in access.describe() and "shown_p50" in access.describe()
+            with pytest.raises(StoreError):
+                database.connection()
     finally:
         database.close()
 

@@ -13,20 +13,25 @@ from fwtui.bench.spec import RunSpec, contender, run_label
 @pytest.mark.parametrize(
     ("value", "text"),
     [
-        (0.1183, "0.118 ms"),
-        (0.061, "0.0610 ms"),  # trailing zeros say three digits are known
+        (0.1183, "118 µs"),  # below one millisecond in microseconds
+        (0.061, "61.0 µs"),  # trailing zeros say three digits are known
+        (0.02968, "29.7 µs"),
         (5.2, "5.20 ms"),
         (12.345, "12.3 ms"),
         (0.9996, "1.00 ms"),  # the rounding carry does not add a digit
         (99.96, "100 ms"),
         (1234.5, "1,234 ms"),  # whole milliseconds are never rounded away
         (0.0, "0 ms"),
-        (0.00001234, "1.23e-05 ms"),
+        (0.00001234, "0.0123 µs"),
     ],
 )
 def test_latency_keeps_three_significant_digits(value: float, text: str) -> None:
     assert units.latency_ms(value) == text
-    assert units.latency_ms(value, unit=False) == text.removesuffix(" ms")
+
+
+@pytest.mark.parametrize(("value", "text"), [(0.1183, "0.118"), (5.2, "5.20"), (1234.5, "1,234")])
+def test_latency_without_unit_stays_in_milliseconds(value: float, text: str) -> None:
+    assert units.latency_ms(value, unit=False) == text
 
 
 @pytest.mark.parametrize(
@@ -46,7 +51,7 @@ def test_each_quantity_has_its_rendering() -> None:
     assert units.gflops(702_000) == "702 TFLOP/s"
     assert units.gflops(702_000, unit=False) == "702,000"  # a column headed GFLOP/s keeps its unit
     assert units.ratio(1.934) == "1.93×" and units.ratio(2.0) == "2.00×"
-    assert units.cv(0.04213) == "0.042"
+    assert units.cv(0.04213) == "4.2%" and units.cv(1.219) == "122%"  # a percentage, never cut
     assert units.seconds(1.234) == "1.23 s"
     assert units.duration(42) == "42 s" and units.duration(125) == "2 min 05 s"
     assert units.duration(3720) == "1 h 02 min"

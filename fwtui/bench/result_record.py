@@ -215,7 +215,7 @@ class ResultRecord:
     device: str
     dtype: str
     threads: int
-    status: str  # "ok" | "failed" | "timeout" | "unsupported" | "skipped"
+    status: str  # "ok" | "failed" | "timeout" | "unsupported" | "skipped" | "cancelled"
     reason: str | None
     n: int | None = None
     inner_iterations: int | None = None

@@ -255,13 +255,14 @@ class BenchSession:
                     continue
             if failure is not None and not (declined and declined[-1].scenario == scenario):
                 number, outcome = failure
-                failed = "skipped" if outcome.status == "cancelled" else outcome.status
+                # "cancelled" is stored as it is, never as "skipped": the help and the filters list it.
+                failed = outcome.status
                 if failed == "ok":  # exited cleanly without reporting everything: a failure
                     failed, outcome.reason = "failed", "the benchmark process ended without reporting a result"
                 why = outcome.reason
                 if repetitions > 1:
                     why = f"{why}; in process {number} of {repetitions}"
-                status = "cancelled" if outcome.status == "cancelled" else failed
+                status = failed
                 reason = reason or outcome.reason
                 tail = outcome.stderr_tail[-2000:] if outcome.stderr_tail.strip() else None
                 record = not_run_record(

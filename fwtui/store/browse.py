@@ -172,7 +172,7 @@ def open_source(path: Path, *, read_only: bool = True) -> ResultsSource:
 
 @dataclass(frozen=True)
 class Filters:
-    """Equality filters (None = any) plus a date range and an optional run."""
+    """Equality filters (None = any) plus a date range, an optional run and a text to find."""
 
     framework: str | None = None
     workload: str | None = None
@@ -185,6 +185,7 @@ class Filters:
     run_id: str | None = None
     date_from: datetime | None = None
     date_to: datetime | None = None
+    search: str | None = None  # found in any of the row's names, status or flags, ignoring case
 
     def with_(self, **changes: Any) -> Filters:
         return replace(self, **changes)
@@ -200,10 +201,21 @@ class Filters:
                 clauses.append(f"{alias}.created_at >= $date_from")
             elif f.name == "date_to":
                 clauses.append(f"{alias}.created_at < $date_to")
+            elif f.name == "search":
+                clauses.append(f"contains(lower({_searched(alias)}), $search)")
+                params[f.name] = str(value).lower()
+                continue
             else:
                 clauses.append(f"{alias}.{f.name} = ${f.name}")
             params[f.name] = value
         return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _searched(alias: str) -> str:
+    """The text a search looks in: a row's names, status and flags, as the table shows them."""
+    parts = ("framework", "variant", "workload", "size", "scenario", "device", "status", "mode")
+    text = " || ' ' || ".join(f"coalesce({alias}.{p}, '')" for p in parts)
+    return f"({text} || ' ' || coalesce(array_to_string({alias}.flags, ','), ''))"
 
 
 FILTER_COLUMNS: tuple[str, ...] = ("framework", "workload", "mode", "scenario", "device", "dtype", "status")
@@ -227,6 +239,7 @@ TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("machine", "coalesce(m.label, r.machine_id)"),
     ("created", "strftime(r.created_at, '%Y-%m-%d %H:%M')"),
     ("run", "r.run_id"),
+    ("source", "r.source"),  # 'sample', 'external' or NULL (measured here): the table marks the first two
 )
 SORT_KEYS: dict[str, str] = {
     "created": "r.created_at",
@@ -243,7 +256,11 @@ GROUP_BY: dict[str, str] = {
     "precision": "r.dtype",
     "variant": "r.framework || coalesce('/' || r.variant, '')",  # as fwtui.bench.spec.contender names it
 }
-GROUP_COLUMNS = ("group", "results", "ok", "median p50 ms", "best p50 ms", "best samples/s", "flagged")
+# One row per group *and* scenario and batch: a latency at batch 1, a throughput at batch 256 and a training
+# step are never aggregated together.
+GROUP_COLUMNS = (
+    "group", "scenario", "batch", "results", "ok", "median p50", "best p50", "best mean samples/s", "flagged",
+)  # fmt: skip
 
 
 def _from(where: str) -> str:
@@ -360,7 +377,8 @@ def _window(
 
 
 def group_rows(con: duckdb.DuckDBPyConnection, filters: Filters, by: str) -> list[tuple[Any, ...]]:
-    """Counts and aggregates per group: results, ok, median p50, best p50, best throughput, flagged."""
+    """Counts and aggregates per group, scenario and batch: results, ok, median p50, best p50, best
+    throughput (from the mean time per call), flagged."""
     if by not in GROUP_BY:
         raise StoreError(f"cannot group by {by!r}")
     where, params = filters.where()
@@ -369,32 +387,34 @@ def group_rows(con: duckdb.DuckDBPyConnection, filters: Filters, by: str) -> lis
                min(r.p50_ms) FILTER (WHERE r.status = 'ok') AS best_p50,
                max(r.throughput_samples_per_s) FILTER (WHERE r.status = 'ok') AS best_throughput,
                count(*) FILTER (WHERE len(coalesce(r.flags, [])) > 0) AS flagged"""
+    keys = "r.scenario AS scenario, r.batch_size AS batch"
+    order = "ORDER BY grp, scenario, batch"
     # Group on the stored columns and name the groups afterwards: joining machines to every result (or
     # concatenating framework and variant on every row) costs more than the aggregates themselves.
     if by == "machine":
         sql = f"""
             SELECT coalesce(m.label, g.machine_id) AS grp, g.* EXCLUDE (machine_id)
-            FROM (SELECT r.machine_id, {aggregates} FROM results r {where} GROUP BY r.machine_id) g
+            FROM (SELECT r.machine_id, {keys}, {aggregates} FROM results r {where} GROUP BY ALL) g
             LEFT JOIN machines m ON m.machine_id = g.machine_id
         """
     elif by == "variant":
         sql = f"""
             SELECT g.framework || coalesce('/' || g.variant, '') AS grp, g.* EXCLUDE (framework, variant)
-            FROM (SELECT r.framework, r.variant, {aggregates} FROM results r {where} GROUP BY ALL) g
+            FROM (SELECT r.framework, r.variant, {keys}, {aggregates} FROM results r {where} GROUP BY ALL) g
         """
     else:
-        sql = f"SELECT {GROUP_BY[by]} AS grp, {aggregates} FROM results r {where} GROUP BY grp"
-    rows = con.execute(f"{sql} ORDER BY results DESC, grp", params).fetchall()
-    if len({row[0] for row in rows}) == len(rows):
+        sql = f"SELECT {GROUP_BY[by]} AS grp, {keys}, {aggregates} FROM results r {where} GROUP BY ALL"
+    rows = con.execute(f"{sql} {order}", params).fetchall()
+    if len({row[:3] for row in rows}) == len(rows):
         return [_shown_group(row) for row in rows]
     # Two machines share a label (or two framework/variant pairs one name): their medians cannot be merged,
     # so group on the name itself, as rare as it is slow.
-    exact = f"SELECT {GROUP_BY[by]} AS grp, {aggregates} {_from(where)} GROUP BY grp ORDER BY results DESC, grp"
+    exact = f"SELECT {GROUP_BY[by]} AS grp, {keys}, {aggregates} {_from(where)} GROUP BY ALL {order}"
     return [_shown_group(row) for row in con.execute(exact, params).fetchall()]
 
 
 def _shown_group(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A group row for a terminal: its name (stored text) :func:`printable`."""
+    """A group row for a terminal: its names (stored text) :func:`printable`."""
     return tuple(printable_value(row))  # type: ignore[arg-type]
 
 

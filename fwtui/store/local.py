@@ -8,8 +8,11 @@ a :meth:`LocalDatabase.writer`, the Results area and Decide read through :meth:`
 
 Another process may hold the database. If it only reads, this handle opens read-only: browsing works and
 a writer is refused with the reason (the Benchmark area then runs unsaved, as its result-sink policy says).
-If it writes, DuckDB lets nothing else open the file, not even to read, and the handle says why.
-:meth:`LocalDatabase.reopen` tries again once the other process may have let go; a writer tries it too.
+If it writes, DuckDB lets nothing else open the file, not even to read: the handle then copies the file
+(and its write-ahead log, which the copy replays when opened) to a private temporary directory and opens
+that snapshot read-only, so a second instance can still browse what was saved up to that moment, and says
+so. :meth:`LocalDatabase.reopen` tries again (or takes a fresh snapshot) once the other process may have
+let go; a writer tries it too.
 
 The handle opens on first use, in whichever worker thread asks first, so the first paint never waits for
 DuckDB; this module imports nothing heavy.
@@ -17,8 +20,11 @@ DuckDB; this module imports nothing heavy.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -42,6 +48,7 @@ class DatabaseAccess:
     mode: Mode
     reason: str | None = None  # why it is not read-write
     locked: bool = False  # another process holds it (a retry may succeed once that process lets go)
+    snapshot: datetime | None = None  # when browsing a copy taken at this time (the file itself was locked)
 
     @property
     def writable(self) -> bool:
@@ -53,6 +60,11 @@ class DatabaseAccess:
 
     def describe(self) -> str:
         """One line for the user; empty when the database is open read-write."""
+        if self.mode == "read-only" and self.snapshot is not None:
+            return (
+                f"{self.reason} that writes to it: browsing a read-only copy taken at "
+                f"{self.snapshot:%H:%M:%S}; benchmarks run unsaved until it is free {_RETRY}"
+            )
         if self.mode == "read-only":
             return (
                 f"{self.reason} that reads it: browsing it read-only, benchmarks run unsaved until it is free "
@@ -73,6 +85,7 @@ class LocalDatabase:
         self._access: DatabaseAccess | None = None
         self._writers = 0
         self._closing = False
+        self._snapshot_dir: Path | None = None
 
     # -- opening ------------------------------------------------------------------------------------
 
@@ -90,7 +103,8 @@ class LocalDatabase:
             return self._access
 
     def reopen(self) -> DatabaseAccess:
-        """Open again unless open read-write already: another process that held the database may have let go.
+        """Open again unless open read-write already: another process that held the database may have let go
+        (or, browsing a snapshot, take a fresh one).
 
         Connections of the earlier handle close, so reads in flight on it fail; readers take a fresh cursor
         for each read and so go on from the new handle.
@@ -121,8 +135,34 @@ class LocalDatabase:
         try:
             self._store = open_store(self.path, read_only=True)  # a process that only reads shares the file
             self._access = DatabaseAccess(self.path, "read-only", reason, locked=True)
+            return
         except StoreError:
-            self._access = DatabaseAccess(self.path, "unavailable", reason, locked=True)
+            pass
+        try:
+            self._store = self._open_snapshot()  # a writer holds it: browse a copy
+            self._access = DatabaseAccess(self.path, "read-only", reason, locked=True, snapshot=datetime.now())
+        except (OSError, StoreError) as exc:
+            # The copy is opened like any database (catalog check included): a hostile file stays refused.
+            self._remove_snapshot()
+            why = f"{reason}; {exc}" if isinstance(exc, StoreError) else reason
+            self._access = DatabaseAccess(self.path, "unavailable", why, locked=True)
+
+    def _open_snapshot(self) -> Store:
+        """A read-only store on a private copy of the file and its write-ahead log."""
+        from fwtui.store.store import open_store
+
+        self._snapshot_dir = Path(tempfile.mkdtemp(prefix="fwtui-snapshot-"))
+        copy = self._snapshot_dir / self.path.name
+        shutil.copyfile(self.path, copy)
+        wal = self.path.with_name(self.path.name + ".wal")
+        if wal.exists():
+            shutil.copyfile(wal, copy.with_name(copy.name + ".wal"))
+        return open_store(copy, read_only=True)
+
+    def _remove_snapshot(self) -> None:
+        if self._snapshot_dir is not None:
+            shutil.rmtree(self._snapshot_dir, ignore_errors=True)
+            self._snapshot_dir = None
 
     # -- using --------------------------------------------------------------------------------------
 
@@ -188,6 +228,7 @@ class LocalDatabase:
         store, self._store, self._access = self._store, None, None
         if store is not None:
             store.close()
+        self._remove_snapshot()
 
 
 def _refusal(access: DatabaseAccess) -> StoreError:

@@ -24,6 +24,7 @@ from screens.benchmark.live import LivePanel, QueueList
 from screens.benchmark.runner import BenchEvent, EventPump, ResultSaved, SessionHandle, StoreTrouble
 from screens.benchmark.summary import BenchSummary
 from screens.benchmark.table import BenchResultsTable
+from screens.confirm import Confirm
 from screens.messages import HardwareReady, LocalDatabaseChanged, ResultsChanged, ShowResults
 
 if TYPE_CHECKING:
@@ -36,13 +37,24 @@ Pick what to run in the form on the left (a preset fills it; every change update
 then press `r`. Each run is a separate child process; results appear in the table as they finish and
 are saved to the local database one by one.
 
+Choosing a preset after changing the ticks asks before replacing them; the preset box says *custom*
+once the ticks are your own. The last selection is kept for the next launch.
+
 | key | does |
 |---|---|
-| `r` | run the selection |
-| `c` | cancel the current run (the queue goes on) |
-| `x` / `C` | cancel the whole queue (finished results are kept) |
+| `r` | run the selection (or your own model) |
+| `x` | cancel the current run (asks first; the queue goes on) |
+| `X` | cancel the whole queue (asks first; finished results are kept) |
 | `f` | show or hide the form |
 | `o` | open this queue's results in the Results area |
+| `space` / `enter` | tick or untick the highlighted item of a list |
+| `j` `k` `g` `G` | move in the results table |
+
+*Your model (instead)*: a `.keras`, `.onnx` or `.pt2` file (and its input shapes, `x=1x3x224x224`) replaces the
+ticks: `r` runs it in every engine that can (one process each) and cross-checks their outputs. While a text field
+has the focus, keys type into it; `tab` leaves it.
+
+Latencies are per call (µs below a millisecond); *mean samples/s* comes from the mean time per call.
 
 Row status: `ok`, `failed` / `timeout` (the child crashed or ran out of time; the reason is shown),
 `unsupported` (e.g. ONNX Runtime does not train), `skipped`, `cancelled`. Flags such as
@@ -59,9 +71,8 @@ class BenchmarkArea(Area):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "run", "Run"),
-        Binding("c", "cancel_current", "Cancel run"),
-        Binding("x", "cancel_all", "Cancel all"),
-        Binding("C", "cancel_all", "Cancel all", show=False),
+        Binding("x", "cancel_current", "Cancel run"),
+        Binding("X", "cancel_all", "Cancel queue"),
         Binding("f", "toggle_form", "Form"),
         Binding("o", "open_results", "Open in Results"),
     ]
@@ -105,6 +116,9 @@ class BenchmarkArea(Area):
 
     def on_mount(self) -> None:
         self.set_interval(PAINT_INTERVAL_S, self.paint)
+        note = self.query_one(BenchForm).note
+        if note:
+            self.notify(note, title="Benchmark", severity="warning", markup=False, timeout=30)
 
     def on_unmount(self) -> None:
         # Never leave a child process behind when the app quits mid-queue.
@@ -147,7 +161,7 @@ class BenchmarkArea(Area):
 
     def action_run(self) -> None:
         if self.running:
-            self.notify("A queue is already running; cancel it first (x).", severity="warning")
+            self.notify("A queue is already running; cancel it first (X).", severity="warning")
             return
         form = self.query_one(BenchForm)
         form.update_estimate()
@@ -229,13 +243,40 @@ class BenchmarkArea(Area):
 
     def action_cancel_current(self) -> None:
         if self.running:
+            question = Confirm("Cancel the current run?", "Its measurement so far is lost; the queue goes on.",
+                               yes="Cancel the run", no="Keep running")  # fmt: skip
+            self.app.push_screen(question, self._cancel_current)
+
+    def _cancel_current(self, yes: bool | None) -> None:
+        if yes and self.running:
             self.handle.cancel_current()
             self.notify("Cancelling the current run…", title="Benchmark")
 
     def action_cancel_all(self) -> None:
         if self.running:
+            question = Confirm("Cancel the whole queue?", "Finished results are kept; the runs left are not run.",
+                               yes="Cancel the queue", no="Keep running")  # fmt: skip
+            self.app.push_screen(question, self._cancel_all)
+
+    def _cancel_all(self, yes: bool | None) -> None:
+        if yes and self.running:
             self.handle.cancel_all()
             self.notify("Cancelling the queue; finished results are kept.", title="Benchmark")
+
+    @on(BenchForm.PresetChosen)
+    def _preset_chosen(self, message: BenchForm.PresetChosen) -> None:
+        form = self.query_one(BenchForm)
+        question = Confirm(f"Replace your ticks with the {message.name!r} preset?",
+                           "Keep mine leaves the form as it is (the preset box says custom).",
+                           yes="Use the preset", no="Keep mine")  # fmt: skip
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                form.apply_preset(message.name)
+            else:
+                form.keep_custom()
+
+        self.app.push_screen(question, answered)
 
     def action_toggle_form(self) -> None:
         self.toggle_class("form-hidden")

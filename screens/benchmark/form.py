@@ -30,8 +30,12 @@ from fwtui.bench.plan import (
 )
 from fwtui.errors import FwtuiError
 from fwtui.frameworks import ALL_PRECISIONS, BENCHMARK_FRAMEWORKS, BY_NAME, installed_version
+from screens.toggles import GlyphSelectionList
 
 SIZE_FROM_PRESET = "preset"
+CUSTOM = "custom"  # what the preset box says once the ticks differ from every preset
+SETTINGS = "benchmark"  # <config dir>/benchmark.json: the last selection, restored at the next launch
+_LISTS = ("frameworks", "workloads", "modes", "variants")
 SIZE_CHOICES: tuple[tuple[str, str], ...] = (
     ("preset's", SIZE_FROM_PRESET),
     *((size, size) for size in SIZES),
@@ -65,7 +69,8 @@ class BenchForm(Vertical):
     """
 
     DEFAULT_CSS = """
-    BenchForm { width: 36; height: 1fr; border-right: vkey $foreground 20%; }
+    /* narrow enough that the results table beside it shows its numbers at 80 columns */
+    BenchForm { width: 32; height: 1fr; border-right: vkey $foreground 20%; }
     BenchForm #bench-fields { height: 1fr; padding-right: 1; }
     BenchForm #bench-fields > Label { margin-top: 1; text-style: bold; color: $accent; }
     BenchForm SelectionList { height: auto; max-height: 8; border: none; padding: 0; }
@@ -81,6 +86,13 @@ class BenchForm(Vertical):
     class RunRequested(Message):
         """The Run button was pressed."""
 
+    class PresetChosen(Message):
+        """The user chose a preset while the ticks were their own: the area asks before replacing them."""
+
+        def __init__(self, name: str) -> None:
+            super().__init__()
+            self.name = name
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._filling = False
@@ -89,6 +101,8 @@ class BenchForm(Vertical):
         self.estimate_s: float | None = None
         self.error: str | None = None
         self.specs: list[RunSpec] = []
+        self.unsupported: list[RunSpec] = []  # chosen, but cannot run here (said in the estimate)
+        self.note: str | None = None  # why the remembered selection was not restored
         self.model: ModelRequest | None = None
 
     # -- layout -----------------------------------------------------------------------------------
@@ -98,27 +112,27 @@ class BenchForm(Vertical):
             with Horizontal(classes="field"):
                 yield Label("Preset")
                 yield Select(
-                    [(name, name) for name in PRESETS],
+                    [*((name, name) for name in PRESETS), (CUSTOM, CUSTOM)],
                     value="quick",
                     allow_blank=False,
                     compact=True,
                     id="bench-preset",
                 )
             yield Label("Frameworks")
-            yield SelectionList[str](*self._framework_choices(), id="bench-frameworks", compact=True)
+            yield GlyphSelectionList(*self._framework_choices(), id="bench-frameworks", compact=True)
             hints = self._install_hints()
             if hints:
                 yield Static(hints, id="bench-install-hints", markup=False)
             yield Label("Workloads")
-            yield SelectionList[str](
+            yield GlyphSelectionList(
                 *((w, w, w in TOY_WORKLOADS) for w in WORKLOADS), id="bench-workloads", compact=True
             )
             yield Label("Modes")
-            yield SelectionList[str](*((m, m, True) for m in MODES), id="bench-modes", compact=True)
+            yield GlyphSelectionList(*((m, m, True) for m in MODES), id="bench-modes", compact=True)
             yield Label("Variants")
-            yield SelectionList[str](*self._variant_choices(), id="bench-variants", compact=True)
+            yield GlyphSelectionList(*self._variant_choices(), id="bench-variants", compact=True)
             yield Label("Precisions")
-            yield SelectionList[str](
+            yield GlyphSelectionList(
                 *((p, p, p == "float32") for p in ALL_PRECISIONS), id="bench-precisions", compact=True
             )
             with Horizontal(classes="field"):
@@ -151,6 +165,7 @@ class BenchForm(Vertical):
         # The lists are composed already ticked for the quick preset (setting Select values here would
         # fail when the area is mounted into a running app: their own parts are not composed yet).
         self._applied_preset = "quick"
+        self._restore()
         self.update_estimate()
 
     @staticmethod
@@ -189,7 +204,8 @@ class BenchForm(Vertical):
 
     @property
     def preset(self) -> str:
-        return self._value("preset")
+        """The preset the measurement settings come from: the one applied last, even when the box says custom."""
+        return self._applied_preset or "quick"
 
     def chosen_pairs(self) -> set[tuple[str, str]]:
         """The (framework, variant) pairs ticked, for ticked frameworks only."""
@@ -277,9 +293,93 @@ class BenchForm(Vertical):
                     if option.value in values and not option.disabled:
                         widget.select(option.value)
             self.query_one("#bench-size", Select).value = SIZE_FROM_PRESET
+            self.query_one("#bench-preset", Select).value = name
         finally:
             self._filling = False
         self.update_estimate()
+        self._remember()
+
+    def _preset_ticks(self, name: str) -> dict[str, set[str]]:
+        """What ``name`` ticks in each list (its installed part)."""
+        preset = PRESETS[name]
+        wanted = {
+            "frameworks": set(preset.variants),
+            "workloads": set(WORKLOADS),
+            "modes": set(MODES),
+            "variants": {f"{fw}:{v}" for fw, variants in preset.variants.items() for v in variants},
+        }
+        return {
+            list_name: {str(o.value) for o in self._list(list_name).options if o.value in values and not o.disabled}
+            for list_name, values in wanted.items()
+        }
+
+    def ticks(self) -> dict[str, set[str]]:
+        return {name: set(self._list(name).selected) for name in _LISTS}
+
+    @property
+    def customised(self) -> bool:
+        """The ticks or the size differ from what the last preset chose."""
+        base = self._applied_preset or "quick"
+        return self.ticks() != self._preset_ticks(base) or self._value("size") != SIZE_FROM_PRESET
+
+    def _show_preset(self) -> None:
+        """The preset box says the preset, or "custom" once the user changed its ticks."""
+        select = self.query_one("#bench-preset", Select)
+        shown = CUSTOM if self.customised else (self._applied_preset or "quick")
+        if select.value != shown:
+            with select.prevent(Select.Changed):
+                select.value = shown
+
+    def keep_custom(self) -> None:
+        """The user chose to keep their ticks: the preset box goes back to "custom"."""
+        self._show_preset()
+
+    # -- remembered between launches --------------------------------------------------------------
+
+    def _remember(self) -> None:
+        from fwtui.settings import save_settings
+
+        values: dict[str, object] = {name: sorted(ticked) for name, ticked in self.ticks().items()}
+        values.update(preset=self._applied_preset, size=self._value("size"), threads=self._value("threads"),
+                      batch=self._value("batch"))  # fmt: skip
+        try:
+            save_settings(SETTINGS, values)  # type: ignore[arg-type]
+        except OSError as exc:
+            self.note = f"could not keep the selection for the next launch: {exc}"
+
+    def _restore(self) -> None:
+        """The last selection, as far as it still applies (frameworks since uninstalled are left out)."""
+        from fwtui.settings import load_settings
+
+        loaded = load_settings(SETTINGS)
+        self.note = loaded.note
+        values = loaded.values
+        if not values:
+            return
+        preset = values.get("preset")
+        if isinstance(preset, str) and preset in PRESETS:
+            self._applied_preset = preset
+        self._filling = True
+        try:
+            for list_name in _LISTS:
+                saved = values.get(list_name)
+                if not isinstance(saved, list):
+                    continue
+                widget = self._list(list_name)
+                widget.deselect_all()
+                for option in widget.options:
+                    if option.value in saved and not option.disabled:
+                        widget.select(option.value)
+            size = values.get("size")
+            if isinstance(size, str) and size in {value for _, value in SIZE_CHOICES}:
+                self.query_one("#bench-size", Select).value = size
+            for name in ("threads", "batch"):
+                text = values.get(name)
+                if isinstance(text, str):
+                    self.query_one(f"#bench-{name}", Input).value = text
+        finally:
+            self._filling = False
+        self._show_preset()
 
     def set_devices(self, cuda: bool) -> None:
         """Offer cuda (and pick it) once the hardware probe found a GPU that a framework sees."""
@@ -295,6 +395,7 @@ class BenchForm(Vertical):
 
     def update_estimate(self) -> None:
         label = self.query_one("#bench-estimate", Static)
+        self.unsupported = []
         try:
             self.model = self.model_request()
         except FwtuiError as exc:
@@ -313,6 +414,13 @@ class BenchForm(Vertical):
             self.specs = self.expand()
             if not self.specs:
                 raise FwtuiError("nothing to run for this selection")
+            self.unsupported = [spec for spec in self.specs if spec.status is not None]
+            if len(self.unsupported) == len(self.specs):
+                first = self.unsupported[0]
+                raise FwtuiError(
+                    f"none of the {len(self.specs)} chosen runs can run here "
+                    f"({first.status}: {first.reason or 'no reason given'})"
+                )
             self.estimate_s = float(estimate_seconds(self.specs))
             self.error = None
         except FwtuiError as exc:
@@ -320,8 +428,11 @@ class BenchForm(Vertical):
         if self.error:
             label.update(f"✗ {self.error}")
         else:
-            runs = len(self.specs)
-            label.update(f"≈ {units.duration(self.estimate_s)} for {runs} run{'s' if runs != 1 else ''}")
+            runs = len(self.specs) - len(self.unsupported)
+            text = f"≈ {units.duration(self.estimate_s)} for {runs} run{'s' if runs != 1 else ''}"
+            if self.unsupported:
+                text += f" (+{len(self.unsupported)} unsupported here)"
+            label.update(text)
         label.set_class(self.error is not None, "error")
         self.query_one("#bench-run", Button).disabled = self.error is not None
 
@@ -331,7 +442,13 @@ class BenchForm(Vertical):
     def _preset_changed(self, event: Select.Changed) -> None:
         event.stop()
         # The Select also reports its initial value; refilling then would undo the user's first edits.
-        if isinstance(event.value, str) and not self._filling and event.value != self._applied_preset:
+        if not isinstance(event.value, str) or self._filling:
+            return
+        if event.value == CUSTOM:
+            self._show_preset()  # "custom" is what the ticks are, not something to apply
+        elif self.customised:
+            self.post_message(self.PresetChosen(event.value))  # the user's ticks are not replaced unasked
+        elif event.value != self._applied_preset:
             self.apply_preset(event.value)
 
     @on(SelectionList.SelectedChanged)
@@ -341,6 +458,8 @@ class BenchForm(Vertical):
         event.stop()
         if not self._filling and self.is_mounted:
             self.update_estimate()
+            self._show_preset()
+            self._remember()
 
     @on(Button.Pressed, "#bench-run")
     def _run_pressed(self, event: Button.Pressed) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -31,6 +33,12 @@ def queue_prompt(item: QueueItem) -> Text:
     if item.status == "running" and item.phase:
         text.append(f" · {item.phase}", style="dim")
     return text
+
+
+def outcome_counts(state: BenchState) -> str:
+    """How the runs ended, each status counted: ``2 ok, 1 cancelled`` (a cancelled run is not finished)."""
+    counts = Counter(item.status for item in state.items)
+    return ", ".join(f"{n} {status}" for status, n in counts.items()) or "none"
 
 
 class QueueList(OptionList):
@@ -94,9 +102,8 @@ class LivePanel(Vertical):
                 f" · p50 {units.latency_ms(live.p50_ms)} · {units.seconds(live.elapsed_s)}"
             )
         if state.done:
-            done = state.finished_count
             word = "cancelled" if state.cancelled else "finished"
-            title.update(f"■ {word}: {done}/{total} runs · {len(state.records)} results")
+            title.update(f"■ {word}: {outcome_counts(state)} of {total} runs · {len(state.records)} results")
         self.query_one("#bench-sparkline", Sparkline).data = list(live.recent_ms) if live else []
         self.query_one("#bench-run-progress", ProgressBar).update(progress=live.fraction if live else 0.0)
         self.query_one("#bench-all-progress", ProgressBar).update(progress=state.overall_fraction)

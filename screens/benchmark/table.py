@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
+from textual.binding import BindingType
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
 from fwtui import units
 from fwtui.bench.result_record import ResultRecord
+from screens.keys import vim_table_bindings
 
 # (column key, header)
+# The numbers come right after what names the row, so they show beside the form at 80 columns.
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("framework", "framework"),
-    ("variant", "variant"),
     ("workload", "workload"),
     ("scenario", "scenario"),
+    ("p50", "p50"),  # per call, with its unit: µs below a millisecond
+    ("throughput", "mean samples/s"),  # from the mean time per call, not from the p50
+    ("variant", "variant"),
     ("batch", "batch"),
-    ("p50", "p50 ms"),
-    ("p99", "p99 ms"),
-    ("throughput", "samples/s"),
+    ("p99", "p99"),
     ("compile", "compile s"),
     ("rss", "RSS MB"),
     ("status", "flags/status"),
@@ -66,8 +69,8 @@ def row_cells(record: ResultRecord) -> dict[str, Text | str]:
         "workload": record.workload or "—",
         "scenario": record.scenario or record.mode or "—",
         "batch": Text(str(record.batch_size), justify="right"),
-        "p50": _number(units.latency_ms(None if latency is None else latency.p50, unit=False)),
-        "p99": _number(units.latency_ms(None if latency is None else latency.p99, unit=False)),
+        "p50": _number(units.latency_ms(None if latency is None else latency.p50)),
+        "p99": _number(units.latency_ms(None if latency is None else latency.p99)),
         "throughput": _number(units.throughput(record.throughput_samples_per_s, unit=False)),
         "compile": _number(units.seconds(record.compile_s, unit=False)),
         "rss": _number(units.megabytes(record.peak_rss_mb, unit=False)),
@@ -82,8 +85,11 @@ class BenchResultsTable(DataTable[Any]):
     BenchResultsTable { height: 1fr; min-height: 4; }
     """
 
+    BINDINGS: ClassVar[list[BindingType]] = vim_table_bindings()
+
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        # The framework column stays in place when the table pans right.
+        super().__init__(cursor_type="row", zebra_stripes=True, fixed_columns=1, **kwargs)
         self.records: dict[str, ResultRecord] = {}
 
     def on_mount(self) -> None:

@@ -1,7 +1,7 @@
 """The Decide area's keys, in one place: the bindings, the footer and the help text all read them here.
 
-Resetting every answer is destructive, so it has a key no other area uses (``x`` exports in Results and
-cancels the queue in Benchmark), asks first, and can be undone.
+Resetting every answer is destructive, so it has a key no other area uses, asks first, and can be undone.
+``e`` exports here as in Results; the app's key map (``screens/keys.py``) lists every key.
 """
 
 from __future__ import annotations

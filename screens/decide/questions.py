@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widgets import Checkbox, Label, RadioButton, RadioSet
 
 from fwtui.decide.questions import DONT_KNOW, QUESTIONS, Answers, Question, is_relevant, prune_hidden
+from screens.toggles import GlyphCheckbox, GlyphRadioButton
 
 DONT_KNOW_LABEL = "Don't know"
 
@@ -29,7 +30,7 @@ def dont_know_label(question: Question, machine: str) -> str:
     return DONT_KNOW_LABEL
 
 
-class WrappingRadioButton(RadioButton):
+class WrappingRadioButton(GlyphRadioButton):
     """A radio button whose label wraps instead of being cut off in a narrow column."""
 
     DEFAULT_CSS = "WrappingRadioButton { height: auto; text-wrap: wrap; text-overflow: fold; }"
@@ -39,7 +40,7 @@ class WrappingRadioButton(RadioButton):
         return self.render().get_height(self.styles, width)  # type: ignore[arg-type]
 
 
-class WrappingCheckbox(Checkbox):
+class WrappingCheckbox(GlyphCheckbox):
     """A checkbox whose label wraps instead of being cut off in a narrow column."""
 
     DEFAULT_CSS = "WrappingCheckbox { height: auto; width: 100%; text-wrap: wrap; text-overflow: fold; }"

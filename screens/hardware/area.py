@@ -28,6 +28,7 @@ from fwtui.hardware.report import HardwareReport, assemble_report
 from fwtui.hardware.warnings import collect_warnings
 from screens.areas import Area
 from screens.context import AppContext
+from screens.hardware.help import HELP_TEXT
 from screens.hardware.source import HardwareSource
 from screens.hardware.widgets import (
     Panel,
@@ -46,36 +47,8 @@ from screens.hardware.widgets import (
 from screens.messages import HardwareReady
 
 WIDE_WIDTH = 120  # at this width and above the panels sit in two columns
+NEXT_STEPS = "Next: 2 Benchmark measures them here · 4 Decide recommends one for your project"
 
-HELP_TEXT = """\
-# Hardware
-
-What this machine has and what each framework can actually use.
-
-| key | does |
-|---|---|
-| `r` | probe the frameworks again (each runs in its own process), even if the cached probe still holds |
-| `m` | measure peak compute (a square matrix multiply per device, a few seconds) |
-| `↑` `↓` `pgup` `pgdn` | scroll |
-
-- **System / CPU**: OS, Python, CPU model and cores. Feature chips show the instruction-set
-  extensions that decide which kernels frameworks can use: highlighted ones are present, dim ones
-  are missing (AVX-512 and AMX speed up float32/bfloat16 GEMMs and convolutions).
-- **Memory & load**: live CPU, memory (and GPU) use on a fixed 0-100% scale, sampled every second.
-  Busy machines give noisy benchmarks.
-- **Accelerators**: GPUs from the NVIDIA driver (NVML) and sysfs (AMD), TPUs, Apple MPS.
-- **Frameworks**: each installed framework is imported in a child process and asked which devices it
-  sees; a crash or hang there only marks that framework. The answer is cached: while the Python, the
-  packages, the driver and the relevant environment variables (`CUDA_VISIBLE_DEVICES`, `TF_*`, ...)
-  stay the same, a later launch shows the cached probe and says how old it is; `r` probes again.
-- **Peak compute**: best GFLOP/s of a square GEMM per device. Benchmark results faster than this
-  are flagged `faster_than_peak`. Measured once per machine and cached; `fwtui hw --measure-peak`
-  measures it from the command line.
-- **Warnings**: CUDA builds without a driver, builds newer than the driver, GPUs a framework
-  cannot see, GPU memory preallocation.
-
-Same information headless: `fwtui hw` (or `fwtui hw --json`).
-"""
 
 
 SOURCE: HardwareSource = HardwareSource()
@@ -110,13 +83,18 @@ class HardwareArea(Area):
     help_text = HELP_TEXT
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "reprobe", "Re-probe"),
+        Binding("f5,ctrl+r", "reload", "Re-probe frameworks", key_display="f5"),
         Binding("m", "measure_peak", "Measure peak"),
+        Binding("j", "scroll(1)", "Scroll down", show=False),
+        Binding("k", "scroll(-1)", "Scroll up", show=False),
+        Binding("g", "scroll_end(False)", "Top", show=False),
+        Binding("G", "scroll_end(True)", "Bottom", show=False),
     ]
 
     DEFAULT_CSS = """
     HardwareArea #hw-scroll { height: 1fr; }
     HardwareArea #hw-summary { padding: 0 1; height: auto; }
+    HardwareArea #hw-next { padding: 0 1; height: auto; color: $text-muted; }
     HardwareArea #hw-columns { layout: vertical; height: auto; }
     HardwareArea.-wide #hw-columns { layout: horizontal; }
     HardwareArea .hw-column { height: auto; width: 1fr; }
@@ -155,23 +133,32 @@ class HardwareArea(Area):
         self.peak = self.source.cached_peak()
         # Reading the cache is a small file and package metadata: cheap enough for the first frame.
         self.cached = self.source.cached_frameworks(self.system)
-        self.frameworks = dict(self.cached.frameworks) if self.cached is not None else not_probed()
+        if self.cached is not None:
+            self.frameworks = dict(self.cached.frameworks)
+        else:
+            # The probes start right after the first paint: say so from the start, never "0/4 usable".
+            self.frameworks = {
+                name: replace(result, status="probing") if result.installed else result
+                for name, result in not_probed().items()
+            }
         with VerticalScroll(id="hw-scroll"):
             yield Static(id="hw-summary")
+            yield Static(NEXT_STEPS, id="hw-next")
             with Container(id="hw-columns"):
+                # What the frameworks can use comes first: on a narrow terminal the columns stack.
                 with Vertical(classes="hw-column"):
-                    yield Panel("System", Static(id="hw-system"))
-                    yield Panel("CPU", Static(id="hw-cpu"), Static(id="hw-features"))
-                    yield Panel("Memory & load", Static(id="hw-memory"), *live_rows(self.system.nvidia_gpus()))
-                    yield Panel("Warnings", Static(id="hw-warnings"))
-                with Vertical(classes="hw-column"):
-                    yield Panel("Accelerators", Static(id="hw-accelerators"))
                     yield Panel(
                         "Frameworks",
                         DataTable(id="hw-framework-table", cursor_type="row"),
                         Static(id="hw-probe-age"),
                     )
                     yield Panel("Peak compute", Static(id="hw-peak"))
+                    yield Panel("Accelerators", Static(id="hw-accelerators"))
+                    yield Panel("Warnings", Static(id="hw-warnings"))
+                with Vertical(classes="hw-column"):
+                    yield Panel("System", Static(id="hw-system"))
+                    yield Panel("CPU", Static(id="hw-cpu"), Static(id="hw-features"))
+                    yield Panel("Memory & load", Static(id="hw-memory"), *live_rows(self.system.nvidia_gpus()))
 
     def on_mount(self) -> None:
         table = self.query_one("#hw-framework-table", DataTable)
@@ -208,6 +195,13 @@ class HardwareArea(Area):
 
     def focus_default(self) -> None:
         self.query_one("#hw-scroll", VerticalScroll).focus()
+
+    def action_scroll(self, lines: int) -> None:
+        self.query_one("#hw-scroll", VerticalScroll).scroll_relative(y=lines, animate=False)
+
+    def action_scroll_end(self, bottom: bool) -> None:
+        scroll = self.query_one("#hw-scroll", VerticalScroll)
+        scroll.scroll_end(animate=False) if bottom else scroll.scroll_home(animate=False)
 
     # -- painting -----------------------------------------------------------------------------------
 
@@ -256,12 +250,16 @@ class HardwareArea(Area):
         label = self.query_one("#hw-probe-age", Static)
         label.set_class(self.cached is not None, "-cached")
         if self.cached is not None:
-            label.update(cached_probe_text(self.cached.age_s(), "r"))
+            label.update(cached_probe_text(self.cached.age_s(), "f5"))
 
     def _paint_peak(self) -> None:
         self.query_one("#hw-peak", Static).update(peak_renderable(self.peak, self.measuring))
 
     # -- framework probes ---------------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        """f5 refreshes in every area: here it probes the frameworks again."""
+        self.action_reprobe()
 
     def action_reprobe(self) -> None:
         if self.probing:

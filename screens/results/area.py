@@ -22,46 +22,18 @@ from screens.messages import LocalDatabaseChanged, ResultsChanged, ShowResults
 from screens.results.console import SqlConsole
 from screens.results.export import Exporter
 from screens.results.filters import FilterBar
+from screens.results.find import FindBar
 from screens.results.grid import ResultsGrid
 from screens.results.groups import GroupsView
+from screens.results.help import HELP_TEXT
 from screens.results.machines import MachinesView
 from screens.results.opening import SourceOpened, open_browsed
+from screens.results.pickers import SortPicker
 from screens.results.reading import LoadFailed, SourceReader, run_read
+from screens.results.remembered import load_view, save_view
 from screens.results.reports import ChartView, CompareView, DetailView, ReportView
 from screens.results.status import StatusLine, StatusSummary
-from screens.results.table import ResultsTable, TableQuery
-
-HELP_TEXT = """\
-# Results
-
-Every stored result, from this machine and any imported ones. The table holds a window of rows and
-fetches more as you scroll, so it stays quick with millions of results.
-
-| key | does |
-|---|---|
-| `↑` `↓` `pgup` `pgdn` | move; the window follows |
-| `home` / `end` | first / last row |
-| `←` `→` | pan to the other columns (p95, cv, batch, size, device, machine, date, run) |
-| `enter` | details of the result: every statistic, its flags explained, environment, histogram |
-| `space` | mark/unmark a result; `c` compares the marked ones (ratios, Mann-Whitney U) |
-| `o` / `r` | sort by the next column / reverse the order (or click a column header) |
-| `g` | group by framework, workload, machine, scenario, device or variant (enter drills in) |
-| `p` | charts: p50 and throughput per framework, and the latency percentiles |
-| `m` | machines side by side: hardware, peaks, versions; one framework across machines (fraction of peak) and the fleet's best framework per workload |
-| `/` | SQL console (read-only; `↑` `↓` recall earlier queries; a query name such as `leaderboard` runs it) |
-| `x` | export the database (Parquet, CSV or JSON) |
-| `a` | show all runs (clear the run filter) |
-| `f5` | reload (and open the local database again if another process held it; a fleet store: fetch it again) |
-| `escape` | back to the table |
-
-**Filters** (top two rows): framework, workload, scenario, device, machine, status and a date range
-(`YYYY-MM-DD`, press enter). Flags such as `high_variance` or `output_mismatch` mean a number should
-not be trusted; the detail view explains each. Results marked *external* are published numbers kept for
-reference, never measured here.
-
-Headless: `fwtui query NAME|SQL` (`fleet_machines`, `fleet_compare`, `fleet_best` for machines side by side),
-`fwtui export`, `fwtui import`, `fwtui sample-data`. A fleet store (`fwtui s3://bucket/prefix`) opens here read-only.
-"""
+from screens.results.table import GRID_COLUMNS, ResultsTable, TableQuery
 
 # Failures of these reads are notified; the others (open, options, window, groups) go on the status line.
 _NOTIFIED_FAILURES = frozenset({"detail", "compare", "chart", "export", "machines"})
@@ -72,19 +44,22 @@ class ResultsArea(Area):
     area_id = "results"
     help_text = HELP_TEXT
 
+    # Footer order: what is used most first; at 80 columns the footer keeps the app's ? Help and q Quit,
+    # so only the first few show there (every one is in the help and the command palette).
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "detail", "Detail", show=False),
-        Binding("space", "mark", "Mark"),
-        Binding("c", "compare", "Compare"),
-        Binding("o", "cycle_sort", "Sort"),
-        Binding("r", "reverse_sort", "Reverse", show=False),
-        Binding("g", "cycle_group", "Group"),
-        Binding("p", "charts", "Charts"),
-        Binding("m", "machines", "Machines"),
-        Binding("slash", "sql", "SQL", key_display="/"),
-        Binding("x", "export", "Export"),
+        Binding("slash", "find", "Find", key_display="/"),
+        Binding("s", "sort_current", "Sort"),
+        Binding("space", "mark", "Mark", show=False),
+        Binding("c", "compare", "Compare marked", show=False),
+        Binding("S", "pick_sort", "Sort by column…", show=False),
+        Binding("b", "cycle_group", "Group by", show=False),
+        Binding("p", "charts", "Charts (plot)", show=False),
+        Binding("colon", "sql", "SQL console", key_display=":"),
+        Binding("e", "export", "Export results", show=False),
+        Binding("m", "machines", "Machines side by side", show=False),
         Binding("a", "all_runs", "All runs", show=False),
-        Binding("f5", "reload", "Reload", show=False),
+        Binding("f5,ctrl+r", "reload", "Reload", show=False),
         Binding("escape", "back", "Back", show=False),
     ]
 
@@ -96,9 +71,11 @@ class ResultsArea(Area):
     def __init__(self, context: AppContext, **kwargs: object) -> None:
         super().__init__(context, **kwargs)
         self.reader = SourceReader()
-        self.filters = Filters()
-        self.sort = "created"
-        self.descending = True
+        remembered = load_view()
+        self.filters = remembered.filters
+        self.sort = remembered.sort
+        self.descending = remembered.descending
+        self._remembered_note = remembered.note
         self.group_by: str | None = None
         self.marked: list[str] = []  # result ids in marking order; compare shows the first six
         self.view = "results-table"  # the id of the view shown
@@ -107,6 +84,7 @@ class ResultsArea(Area):
     def compose(self) -> ComposeResult:
         yield FilterBar(self.reader, id="results-filters")
         yield StatusLine("opening…", id="results-status")
+        yield FindBar(id="results-search")
         with ContentSwitcher(initial="results-table", id="results-views"):
             yield ResultsTable(self.reader, id="results-table")
             yield GroupsView(self.reader, id="results-groups")
@@ -122,6 +100,8 @@ class ResultsArea(Area):
         return self.query_one("#results-table", ResultsTable)
 
     def on_mount(self) -> None:
+        if self._remembered_note:
+            self.notify(self._remembered_note, title="Results", severity="warning", markup=False, timeout=30)
         self._open_source()
 
     def _open_source(self, *, retry: bool = False) -> None:
@@ -138,20 +118,32 @@ class ResultsArea(Area):
     @on(SourceOpened)
     def _source_opened(self, message: SourceOpened) -> None:
         self.reader.source = message.source
-        self.query_one(FilterBar).apply_options(message.options)
+        bar = self.query_one(FilterBar)
+        bar.apply_options(message.options)
         self._forget()
+        # Filters kept from the last launch that this source cannot match (another database) are dropped.
+        kept = bar.offered(self.filters)
+        if kept != self.filters:
+            self.filters = kept
+            self._remember()
+        bar.show(self.filters)
         self._reload_rows()
         local = message.local
         if local is None:
             return
         if local.sample is not None:
             self.notify(
-                f"sample data loaded ({local.sample.summary()}); `fwtui sample-data remove` deletes it",
+                f"Sample data loaded, so there is something to browse: {local.sample.added['results']:,} "
+                "results, marked (sample) next to the framework. Press 2 to measure your own; "
+                "fwtui sample-data remove deletes them.",
                 title="Results",
+                timeout=30,
+                markup=False,
             )
             self.app.post_message(ResultsChanged(None, origin=self.area_id))
         if not local.access.writable:
-            self.notify(local.access.describe(), title="Results", severity="warning", markup=False)
+            # What the app can do with its database is worth reading: it stays until read (or 30 s).
+            self.notify(local.access.describe(), title="Results", severity="warning", markup=False, timeout=30)
         if local.changed:  # the other areas read (and write) it too
             self.app.post_message(LocalDatabaseChanged(local.access, origin=self.area_id))
 
@@ -164,9 +156,10 @@ class ResultsArea(Area):
     # -- filters --------------------------------------------------------------------------------
 
     def on_filter_bar_changed(self, message: FilterBar.Changed) -> None:
-        filters = message.filters.with_(run_id=self.filters.run_id)
+        filters = message.filters.with_(run_id=self.filters.run_id, search=self.filters.search)
         if filters != self.filters:
             self.filters = filters
+            self._remember()
             self._reload_rows()
 
     def on_filter_bar_invalid(self, message: FilterBar.Invalid) -> None:
@@ -176,6 +169,8 @@ class ResultsArea(Area):
         """Show exactly ``filters`` (used when another area asks for one run)."""
         self.filters = filters
         self.query_one(FilterBar).show(filters)
+        self.query_one(FindBar).show_text(filters.search)
+        self._remember()
         self._reload_rows()
 
     def _forget(self) -> None:
@@ -214,15 +209,44 @@ class ResultsArea(Area):
         else:
             self.sort = key
             self.descending = key in ("created", "samples/s", "flags")  # newest, fastest, most flagged first
+        self._remember()
         if self.reader.source is not None:
             self.table.reorder(self.sort, self.descending)
 
-    def action_cycle_sort(self) -> None:
-        keys = list(SORT_KEYS)
-        self._set_sort(keys[(keys.index(self.sort) + 1) % len(keys)])
+    def action_sort_current(self) -> None:
+        """Sort by the column under the cursor; the same column again reverses the order."""
+        if self.view != "results-table":
+            return
+        key = self.table.current_column
+        if key not in SORT_KEYS:
+            self.notify(f"cannot sort by {key!r}", title="Sort", markup=False)
+            return
+        self._set_sort(key, toggle=True)
 
-    def action_reverse_sort(self) -> None:
-        self._set_sort(self.sort, toggle=True)
+    def action_pick_sort(self) -> None:
+        columns = [(c.key, c.header) for c in GRID_COLUMNS if c.key in SORT_KEYS]
+
+        def chosen(key: str | None) -> None:
+            if key is not None:
+                self._set_sort(key, toggle=True)
+
+        self.app.push_screen(SortPicker(columns, self.sort, self.descending), chosen)
+
+    # -- find as you type (screens/results/find.py) ------------------------------------------------
+
+    def action_find(self) -> None:
+        if self.view != "results-table":
+            self._show("results-table")
+        self.query_one(FindBar).open()
+
+    def on_find_bar_typed(self, message: FindBar.Typed) -> None:
+        filters = self.filters.with_(search=message.text)
+        if filters != self.filters:
+            self.filters = filters
+            self._reload_rows()
+
+    def on_find_bar_kept(self, _: FindBar.Kept) -> None:
+        self.table.focus()
 
     # -- grouping -------------------------------------------------------------------------------
 
@@ -246,13 +270,14 @@ class ResultsArea(Area):
         self._update_status()
 
     def on_groups_view_chosen(self, message: GroupsView.Chosen) -> None:
-        """Enter on a group: filter to it and show its rows."""
+        """Enter on a group: filter to it (and its scenario) and show its rows."""
+        changes: dict[str, str | None] = {"scenario": message.scenario}
         if message.by in ("framework", "workload", "scenario", "device"):
-            changes = {message.by: message.value}
+            changes[message.by] = message.value
         elif message.by == "machine":
-            changes = {"machine_id": self.query_one(FilterBar).machine_id(message.value)}
+            changes["machine_id"] = self.query_one(FilterBar).machine_id(message.value)
         else:  # "framework/variant"
-            changes = {"framework": message.value.split("/", 1)[0]}
+            changes["framework"] = message.value.split("/", 1)[0]
         self.query_one(FilterBar).show_group(None)
         self.group_by = None
         self.set_filters(self.filters.with_(**changes))
@@ -275,8 +300,7 @@ class ResultsArea(Area):
             self.marked.remove(result_id)
         else:
             self.marked.append(result_id)
-        table.toggle_mark(result_id)
-        table.action_move(1)
+        table.toggle_mark(result_id)  # the cursor stays: marking is not moving
         self._update_status()
 
     def action_compare(self) -> None:
@@ -328,6 +352,9 @@ class ResultsArea(Area):
             self._reload_rows()
 
     def action_back(self) -> None:
+        if self.view == "results-table" and self.query_one(FindBar).clear_and_hide():
+            self.table.focus()
+            return
         self._show("results-groups" if self.group_by else "results-table")
 
     def _show(self, view: str) -> None:
@@ -352,6 +379,23 @@ class ResultsArea(Area):
         self._show("results-table")
         self.set_filters(Filters(run_id=message.run_id))
 
+    def _read_only_name(self, kind: str, name: str) -> str:
+        access = None if self.context.browsing_stored else self.context.database.current()
+        if access is not None and access.snapshot is not None:
+            return f"a copy of {name} taken at {access.snapshot:%H:%M:%S}"
+        return f"{kind} {name}"
+
+    # -- kept between launches -----------------------------------------------------------------
+
+    def _remember(self) -> None:
+        if self.context.browsing_stored:
+            return  # a stored source's filters are not the local database's
+        try:
+            save_view(self.filters, self.sort, self.descending)
+        except OSError as exc:
+            self.notify(f"could not keep the filters for the next launch: {exc}", severity="warning",
+                        markup=False)  # fmt: skip
+
     # -- status line ----------------------------------------------------------------------------
 
     def _update_status(self) -> None:
@@ -372,6 +416,6 @@ class ResultsArea(Area):
                 group_by=self.group_by,
                 run_id=self.filters.run_id,
                 marked=len(self.marked),
-                read_only_source=None if source.writable else f"{source.kind} {source.path.name}",
+                read_only_source=None if source.writable else self._read_only_name(source.kind, source.path.name),
             )
         )

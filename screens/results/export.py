@@ -53,9 +53,11 @@ class ExportDialog(ModalScreen[tuple[str, Path] | None]):
             yield Label("Output directory")
             yield Input(str(self._default_path), id="export-path")
             yield Label("", id="export-error")
+            yield Label("enter exports · esc cancels", classes="muted")
             with Horizontal(id="export-buttons"):
-                yield Button("Cancel", id="export-cancel")
+                # Export comes first: from the path field, tab then enter exports (enter alone does too).
                 yield Button("Export", variant="primary", id="export-ok")
+                yield Button("Cancel", id="export-cancel")
 
     def on_mount(self) -> None:
         self.query_one("#export-path", Input).focus()
@@ -102,7 +104,9 @@ class Exporter(Widget):
             self.app.push_screen(ExportDialog(), self._chosen)
 
     def _chosen(self, answer: tuple[str, Path] | None) -> None:
-        if answer is not None:
+        if answer is None:
+            self.notify("Export cancelled: nothing was written.", title="Export")
+        else:
             fmt, out = answer
             self.reader.read(
                 self,

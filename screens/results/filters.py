@@ -69,6 +69,7 @@ class FilterBar(Vertical):
         super().__init__(id=id)
         self.reader = reader
         self.machine_labels: dict[str, str] = {}  # machine id -> label
+        self.choices: dict[str, set[str]] = {}  # the values each select offers
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="filter-row"):
@@ -106,10 +107,22 @@ class FilterBar(Vertical):
                 choices = [(Text(printable(name, newlines=False)), mid) for mid, name in pairs]
             else:
                 choices = [(Text(printable(value, newlines=False)), value) for value in options.get(label, [])]
+            self.choices[label] = {value for _, value in choices}
             with select.prevent(Select.Changed):
                 select.set_options(choices)
                 if current is not Select.NULL and any(current == v for _, v in choices):
                     select.value = current
+
+    def offered(self, filters: Filters) -> Filters:
+        """``filters`` without the values these selects do not offer (a source that cannot match them)."""
+        changes: dict[str, Any] = {}
+        for label, field_name in SELECT_FILTERS:
+            value = getattr(filters, field_name)
+            if value is None:
+                continue
+            if value not in self.choices.get(label, ()):
+                changes[field_name] = None
+        return filters.with_(**changes) if changes else filters
 
     def machine_id(self, label: str) -> str:
         """The id of the machine shown as ``label`` (the label itself when none matches)."""

@@ -1,17 +1,20 @@
-"""The grouped view: counts and best numbers per framework, workload, machine, ...; enter drills into a group."""
+"""The grouped view: counts and best numbers per framework, workload, machine, ... and per scenario and batch
+(never one number across scenarios); enter drills into a group."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
+from textual.binding import BindingType
 from textual.message import Message
 from textual.widgets import DataTable
 
 from fwtui import units
 from fwtui.store.browse import GROUP_COLUMNS, Filters, group_rows
+from screens.keys import vim_table_bindings
 from screens.results.reading import SourceReader
 
 KEPT_GROUPINGS = 32  # a few dozen rows each
@@ -33,23 +36,25 @@ class GroupsView(DataTable[Text]):
     """One row per group of the filtered results."""
 
     DEFAULT_CSS = "GroupsView { height: 1fr; }"
+    BINDINGS: ClassVar[list[BindingType]] = vim_table_bindings()
 
     class Chosen(Message):
-        """Enter on a group: ``value`` of the ``by`` column (the area filters to it)."""
+        """Enter on a group: ``value`` of the ``by`` column and its scenario (the area filters to both)."""
 
-        def __init__(self, view: GroupsView, by: str, value: str) -> None:
+        def __init__(self, view: GroupsView, by: str, value: str, scenario: str | None) -> None:
             super().__init__()
-            self.view, self.by, self.value = view, by, value
+            self.view, self.by, self.value, self.scenario = view, by, value, scenario
 
         @property
         def control(self) -> GroupsView:
             return self.view
 
     def __init__(self, reader: SourceReader, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True, fixed_columns=1)
         self.reader = reader
         self.request: GroupsQuery | None = None  # the grouping asked for last
         self.values: list[Any] = []  # each row's group value, in row order
+        self.scenarios: list[Any] = []  # each row's scenario, in row order
         self._kept: dict[GroupsQuery, list[tuple[Any, ...]]] = {}  # groups read, until the data changes
 
     def forget(self) -> None:
@@ -81,19 +86,22 @@ class GroupsView(DataTable[Text]):
             return  # asked for another grouping meanwhile
         self.clear()
         for index, row in enumerate(message.rows):
-            name, results, ok, median_p50, best_p50, best_thr, flagged = row
+            name, scenario, batch, results, ok, median_p50, best_p50, best_thr, flagged = row
             self.add_row(
                 Text(units.MISSING if name is None else str(name)),
+                Text(units.MISSING if scenario is None else str(scenario)),
+                Text(units.count(batch), justify="right"),
                 Text(units.count(results), justify="right"),
                 Text(units.count(ok), justify="right"),
-                Text(units.latency_ms(median_p50, unit=False), justify="right"),
-                Text(units.latency_ms(best_p50, unit=False), justify="right"),
+                Text(units.latency_ms(median_p50), justify="right"),
+                Text(units.latency_ms(best_p50), justify="right"),
                 Text(units.throughput(best_thr, unit=False), justify="right"),
                 Text(units.count(flagged), justify="right"),
                 key=f"group-{index}",
                 label=None,
             )
         self.values = [row[0] for row in message.rows]
+        self.scenarios = [row[1] for row in message.rows]
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
@@ -101,4 +109,5 @@ class GroupsView(DataTable[Text]):
         request, row = self.request, event.cursor_row
         if request is None or row >= len(self.values) or self.values[row] is None:
             return
-        self.post_message(self.Chosen(self, request.by, str(self.values[row])))
+        scenario = self.scenarios[row]
+        self.post_message(self.Chosen(self, request.by, str(self.values[row]), scenario and str(scenario)))

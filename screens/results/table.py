@@ -27,18 +27,26 @@ KEPT_WINDOWS = 16  # windows read lately, shown again without a read until the d
 # How each numeric column is written (fwtui.units); the others are shown as stored.
 _NUMBERS: dict[str, Callable[[Any], str]] = {
     "batch": units.count,
-    "p50 ms": lambda value: units.latency_ms(value, unit=False),
-    "p95 ms": lambda value: units.latency_ms(value, unit=False),
+    "p50 ms": units.latency_ms,  # with its unit: µs below a millisecond
+    "p95 ms": units.latency_ms,
     "samples/s": lambda value: units.throughput(value, unit=False),
     "cv": units.cv,
 }
-_WIDTHS = {
-    "framework": 11, "variant": 8, "workload": 11, "size": 6, "scenario": 10, "batch": 5, "device": 6,
-    "status": 11, "p50 ms": 9, "p95 ms": 9, "samples/s": 10, "cv": 6, "flags": 16, "machine": 20,
-    "created": 16, "run": 12,
-}  # fmt: skip
+# Headers that say more than the column's key: latencies carry their unit in each cell, and throughput is
+# computed from the mean time per call, not from the p50 shown next to it.
+_LABELS = {"p50 ms": "p50", "p95 ms": "p95", "samples/s": "mean samples/s"}
+_WIDTHS = {"framework": 9, "variant": 7, "workload": 8, "scenario": 8, "status": 6, "created": 16}
+# Sample and published rows say so in the pinned first column, where the eye is, not only far right.
+_ORIGINS = {"sample": "sample", "external": "published"}
+_HIDDEN = {"source"}  # read for the framework cell, not a column of its own
+# Text wider than this ends in "…" (the detail view has it whole); flags and machine labels get more room.
+_MAX_WIDTHS = {"flags": 48, "machine": 40}
 GRID_COLUMNS = [GridColumn(" ", 1)] + [
-    GridColumn(header, _WIDTHS.get(header, 10), header in _NUMBERS) for header, _ in TABLE_COLUMNS
+    GridColumn(
+        header, _WIDTHS.get(header, 4), header in _NUMBERS, _MAX_WIDTHS.get(header, 28), _LABELS.get(header, "")
+    )
+    for header, _ in TABLE_COLUMNS
+    if header not in _HIDDEN
 ]
 _HEADERS = [header for header, _ in TABLE_COLUMNS]
 
@@ -47,6 +55,15 @@ def _cell_text(header: str, value: Any) -> str:
     if header in _NUMBERS:
         return _NUMBERS[header](value)
     return units.MISSING if value is None or value == "" else str(value)
+
+
+def _cells(row: tuple[Any, ...]) -> list[str]:
+    values = dict(zip(_HEADERS, row, strict=False))
+    cells = ["", *(_cell_text(h, values[h]) for h in _HEADERS if h not in _HIDDEN)]
+    origin = _ORIGINS.get(str(values.get("source")))
+    if origin:
+        cells[1] = f"{cells[1]} ({origin})"
+    return cells
 
 
 @dataclass(frozen=True)
@@ -84,7 +101,7 @@ def _fetch(
     rows = fetch_window(
         con, query.filters, sort=query.sort, descending=query.descending, offset=offset, limit=WINDOW, total=total
     )
-    cells = [["", *(_cell_text(h, row[i]) for i, h in enumerate(_HEADERS))] for row in rows]
+    cells = [_cells(row) for row in rows]
     return _Fetched(total, offset, cells, [str(row[-1]) for row in rows])
 
 

@@ -59,7 +59,7 @@ async def test_text_with_escapes_is_shown_escaped_everywhere(tmp_path: Path) -> 
         assert area.view == "results-detail"
         detail = _plain(area.query_one("#results-detail-body", Static).content)
         assert terminal_safe(detail) and "\\x1b]52;c;" in detail
-        await pilot.press("escape", "slash")
+        await pilot.press("escape", "colon")
         sql_input = area.query_one("#results-sql-input", Input)
         sql_input.value = "SELECT label, cpu_brand FROM machines"
         await pilot.press("enter")
@@ -91,7 +91,7 @@ async def test_an_export_path_with_markup_does_not_break_the_notice(tmp_path: Pa
     async with _host(db, tmp_path).run_test(size=SIZE) as pilot:
         area = pilot.app.query_one(ResultsArea)
         await settle(pilot, node=area)
-        await pilot.press("x")
+        await pilot.press("e")
         await settle(pilot)
         dialog = pilot.app.screen
         assert isinstance(dialog, ExportDialog)
