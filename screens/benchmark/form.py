@@ -304,7 +304,7 @@ class BenchForm(Vertical):
         preset = PRESETS[name]
         wanted = {
             "frameworks": set(preset.variants),
-            "workloads": set(WORKLOADS),
+            "workloads": set(preset.workloads),
             "modes": set(MODES),
             "variants": {f"{fw}:{v}" for fw, variants in preset.variants.items() for v in variants},
         }
