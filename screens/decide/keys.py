@@ -11,8 +11,6 @@ from textual.binding import Binding, BindingType
 EXPORT_KEY = "e"
 RESET_KEY = "d"  # "don't know" for every question
 UNDO_KEY = "u"
-CONFIRM_KEY = "y"
-CANCEL_KEYS = "n,escape"
 
 AREA_BINDINGS: list[BindingType] = [
     Binding(EXPORT_KEY, "export", "Export"),
