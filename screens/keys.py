@@ -38,7 +38,7 @@ KEYMAP: tuple[KeyMeaning, ...] = (
     KeyMeaning("c", "compare the marked results", "Results"),
     KeyMeaning("b", "group by framework, workload, machine, ... (per scenario)", "Results"),
     KeyMeaning("p", "charts (plot): per framework, percentiles, curves against batch and threads", "Results"),
-    KeyMeaning("m", "machines side by side (hardware, peaks, one framework across machines)", "Results"),
+    KeyMeaning("M", "machines side by side (hardware, peaks, one framework across machines)", "Results"),
     KeyMeaning("a", "show all runs (clear the run filter)", "Results"),
     KeyMeaning("e", "export", "Results, Decide"),
     KeyMeaning("f5 / ctrl+r", "refresh: reload results, probe the frameworks again", "Results, Hardware"),

@@ -77,7 +77,7 @@ async def test_browse_a_fleet_store_and_compare_machines(fleet_url: tuple[str, i
         assert "read-only" in status and "object store" in status
         assert not (tmp_path / "local.duckdb").exists()  # browsing a store never touches the local database
 
-        await pilot.press("m")
+        await pilot.press("M")
         await settle(pilot, node=area)
         assert area.view == "results-machines"
         text = _plain(area.query_one("#results-machines-body", Static).content)

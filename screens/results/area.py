@@ -57,7 +57,7 @@ class ResultsArea(Area):
         Binding("p", "charts", "Charts (plot)", show=False),
         Binding("colon", "sql", "SQL console", key_display=":"),
         Binding("e", "export", "Export results", show=False),
-        Binding("m", "machines", "Machines side by side", show=False),
+        Binding("M", "machines", "Machines side by side", show=False),
         Binding("a", "all_runs", "All runs", show=False),
         Binding("f5,ctrl+r", "reload", "Reload", show=False),
         Binding("escape", "back", "Back", show=False),

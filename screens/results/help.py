@@ -18,7 +18,7 @@ fetches more as you scroll, so it stays quick with millions of results.
 | `space` | mark/unmark the result (the cursor stays); `c` compares the marked ones (ratios, significance across processes) |
 | `b` | group by framework, workload, machine, scenario, device or variant, one row per scenario and batch (`enter` drills in) |
 | `p` | charts: p50 and throughput per framework, the latency percentiles, and curves against batch size and threads |
-| `m` | machines side by side: hardware, peaks, versions; one framework across machines (fraction of peak) and the fleet's best framework per workload |
+| `M` | machines side by side: hardware, peaks, versions; one framework across machines (fraction of peak) and the fleet's best framework per workload |
 | `:` | SQL console (read-only; `↑` `↓` recall earlier queries; a query name such as `leaderboard` runs it) |
 | `e` | export the database (Parquet, CSV or JSON) |
 | `a` | show all runs (clear the run filter) |
