@@ -103,7 +103,7 @@ def test_the_text_names_the_results_run_date_setting_and_machine(db: EvidenceDb)
     rec = decide(db)
     [use] = rec.evidence
     text = use.comparison.text
-    assert re.match(r"measured on this machine \(this-box\): TensorFlow 0\.41\d ms vs PyTorch 0\.82\d ms", text)
+    assert re.match(r"measured on this machine \(this-box\): TensorFlow 41\d µs vs PyTorch 82\d µs", text)
     assert "(2.00×, p<0.001)" in text
     assert "mlp latency (small, batch 8, 4 threads, cpu, float32, eager variants)" in text
     assert f"results {tf_id[:8]} (tensorflow/eager, run run-a, 2026-11-20)" in text
@@ -391,7 +391,7 @@ def test_database_evidence_reaches_the_recommendation(tmp_path: Path) -> None:
     rec = decide(jax_and_torch_db(tmp_path / "results.duckdb"), {"priorities": "inference_latency"})
     jax = next(r for r in rec.ranking if r.id == "jax")
     [reason] = [c for c in jax.contributions if c.source == "measured"]
-    assert re.search(r"JAX 0\.41\d ms vs PyTorch 0\.82\d ms median per call \(2\.00×, p<0\.001\) on mlp latency", reason.text)
+    assert re.search(r"JAX 41\d µs vs PyTorch 82\d µs median per call \(2\.00×, p<0\.001\) on mlp latency", reason.text)
     assert any("flagged output_mismatch" in s.text for s in rec.skipped)
 
 
@@ -409,7 +409,7 @@ def test_precision_evidence_counts_only_for_the_precision_the_user_will_use(db: 
     assert set(by_dtype) == {"float32", "bfloat16"}  # never compared across precisions
     bf16, fp32 = by_dtype["bfloat16"], by_dtype["float32"]
     assert bf16.used and bf16.comparison.faster == "pytorch" and "bfloat16" in bf16.comparison.text
-    assert 4.5 < bf16.comparison.ratio < 5.5 and "PyTorch 0.200 ms vs JAX 1.00 ms" in bf16.comparison.text
+    assert 4.5 < bf16.comparison.ratio < 5.5 and "PyTorch 200 µs vs JAX 1.00 ms" in bf16.comparison.text
     assert not fp32.relevant and "measured in float32" in fp32.relevance and "bfloat16" in fp32.relevance
     torch_points = sum(
         c.delta for r in rec.ranking if r.id == "pytorch" for c in r.contributions if c.source == "measured"

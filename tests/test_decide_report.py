@@ -39,7 +39,7 @@ def test_report_holds_answers_hardware_evidence_recommendation_and_facts(tmp_pat
     )
     assert "### Answer checks" in text and "contradicts the project 'New project'" in text
     assert "## Hardware\n\nno GPU or TPU." in text
-    assert re.search(r"measured on this machine \(this-box\): JAX 0\.41\d ms vs PyTorch 0\.82\d ms", text)
+    assert re.search(r"measured on this machine \(this-box\): JAX 41\d µs vs PyTorch 82\d µs", text)
     assert "flagged output_mismatch" in text  # skipped results are listed with why
     assert "### Deployment path" in text and "ExecuTorch" in text
     assert "### What would change it" in text and "If " in text
