@@ -3,6 +3,7 @@ a run left `running` by a process that died (kill -9) reads as `interrupted` onc
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -58,8 +59,11 @@ def test_sigterm_stops_the_queue_like_ctrl_c(tmp_path: Path) -> None:
 def test_a_run_left_running_by_a_killed_process_reads_as_interrupted(tmp_path: Path) -> None:
     db = tmp_path / "results.duckdb"
     proc, children = _bench_with_a_hanging_child(db)
-    for process in (psutil.Process(proc.pid), *children):
-        process.kill()
+    parent = psutil.Process(proc.pid)
+    # kill -9 the whole tree, children first (a hanging child left behind would outlive the test)
+    for process in (*parent.children(recursive=True), *children, parent):
+        with contextlib.suppress(psutil.NoSuchProcess):  # already gone, or a zombie waiting to be reaped
+            process.kill()
     proc.communicate(timeout=60)
     with open_store(db) as store:  # opening for writing finds the dead owner
         status, owner = store.connection.execute(
