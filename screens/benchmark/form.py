@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -286,12 +286,8 @@ class BenchForm(Vertical):
         self._applied_preset = name
         self._filling = True
         try:
-            for list_name, values in chosen.items():
-                widget = self._list(list_name)
-                widget.deselect_all()
-                for option in widget.options:
-                    if option.value in values and not option.disabled:
-                        widget.select(option.value)
+            for list_name, wanted in chosen.items():
+                self._tick(list_name, wanted)
             self.query_one("#bench-size", Select).value = SIZE_FROM_PRESET
             self.query_one("#bench-preset", Select).value = name
         finally:
@@ -312,6 +308,14 @@ class BenchForm(Vertical):
             list_name: {str(o.value) for o in self._list(list_name).options if o.value in values and not o.disabled}
             for list_name, values in wanted.items()
         }
+
+    def _tick(self, list_name: str, wanted: Collection[object]) -> None:
+        """Tick exactly the offered (installed) options of ``list_name`` that are in ``wanted``."""
+        widget = self._list(list_name)
+        widget.deselect_all()
+        for option in widget.options:
+            if option.value in wanted and not option.disabled:
+                widget.select(option.value)
 
     def ticks(self) -> dict[str, set[str]]:
         return {name: set(self._list(name).selected) for name in _LISTS}
@@ -363,13 +367,8 @@ class BenchForm(Vertical):
         try:
             for list_name in _LISTS:
                 saved = values.get(list_name)
-                if not isinstance(saved, list):
-                    continue
-                widget = self._list(list_name)
-                widget.deselect_all()
-                for option in widget.options:
-                    if option.value in saved and not option.disabled:
-                        widget.select(option.value)
+                if isinstance(saved, list):
+                    self._tick(list_name, saved)
             size = values.get("size")
             if isinstance(size, str) and size in {value for _, value in SIZE_CHOICES}:
                 self.query_one("#bench-size", Select).value = size
