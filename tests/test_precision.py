@@ -148,4 +148,7 @@ def test_results_record_the_precision_and_the_accuracy(tmp_path: Path) -> None:
     int8 = by[("int8", "latency")]
     assert int8["status"] == "ok", int8["reason"]
     assert 0 < int8["max_rel_error"] <= int8["details"]["tolerance_rel"] == tolerance_rel(get_spec("mlp"), "inference", "int8")
-    assert int8["details"]["agreement"] == 1.0
+    # Top-1 agreement over the check batch (the smallest timed batch of at least 4: the throughput batch here):
+    # int8 may flip a near-tie, never many.
+    assert 0.95 <= int8["details"]["agreement"] <= 1.0
+    assert f"batch of {by[('int8', 'throughput')]['batch_size']} " in int8["details"]["check"]

@@ -19,7 +19,8 @@ from fwtui.bench.result_record import ResultRecord
 from fwtui.bench.spec import RunSpec
 from fwtui.errors import FwtuiError
 from screens.areas import Area
-from screens.benchmark.form import BenchForm, ModelRequest
+from screens.benchmark.estimate import ModelRequest
+from screens.benchmark.form import BenchForm
 from screens.benchmark.live import LivePanel, QueueList
 from screens.benchmark.runner import BenchEvent, EventPump, ResultSaved, SessionHandle, StoreTrouble
 from screens.benchmark.summary import BenchSummary

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,6 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection as Choice
 
-from fwtui import units
 from fwtui.bench.byom.model_file import KINDS, parse_input_shapes
 from fwtui.bench.plan import (
     MODES,
@@ -25,11 +23,11 @@ from fwtui.bench.plan import (
     RunSpec,
     Selection,
     default_threads,
-    estimate_seconds,
     expand,
 )
 from fwtui.errors import FwtuiError
 from fwtui.frameworks import ALL_PRECISIONS, BENCHMARK_FRAMEWORKS, BY_NAME, installed_version
+from screens.benchmark.estimate import ModelRequest, estimate, parse_positive_int
 from screens.toggles import GlyphSelectionList
 
 SIZE_FROM_PRESET = "preset"
@@ -40,25 +38,6 @@ SIZE_CHOICES: tuple[tuple[str, str], ...] = (
     ("preset's", SIZE_FROM_PRESET),
     *((size, size) for size in SIZES),
 )
-
-
-@dataclass(frozen=True)
-class ModelRequest:
-    """The user's own model, as the form gives it."""
-
-    path: str
-    input_shapes: dict[str, tuple[int, ...]]
-    threads: int
-
-
-def parse_positive_int(text: str) -> int | None:
-    """The integer typed in a field, None when blank; raises FwtuiError for anything else."""
-    text = text.strip()
-    if not text:
-        return None
-    if not text.isdigit() or int(text) < 1:
-        raise FwtuiError(f"{text!r} is not a positive whole number")
-    return int(text)
 
 
 class BenchForm(Vertical):
@@ -409,29 +388,11 @@ class BenchForm(Vertical):
             label.set_class(False, "error")
             self.query_one("#bench-run", Button).disabled = False
             return
-        try:
-            self.specs = self.expand()
-            if not self.specs:
-                raise FwtuiError("nothing to run for this selection")
-            self.unsupported = [spec for spec in self.specs if spec.status is not None]
-            if len(self.unsupported) == len(self.specs):
-                first = self.unsupported[0]
-                raise FwtuiError(
-                    f"none of the {len(self.specs)} chosen runs can run here "
-                    f"({first.status}: {first.reason or 'no reason given'})"
-                )
-            self.estimate_s = float(estimate_seconds(self.specs))
-            self.error = None
-        except FwtuiError as exc:
-            self.specs, self.estimate_s, self.error = [], None, str(exc)
-        if self.error:
-            label.update(f"✗ {self.error}")
-        else:
-            runs = len(self.specs) - len(self.unsupported)
-            text = f"≈ {units.duration(self.estimate_s)} for {runs} run{'s' if runs != 1 else ''}"
-            if self.unsupported:
-                text += f" (+{len(self.unsupported)} unsupported here)"
-            label.update(text)
+        found = estimate(self.expand)
+        self.specs, self.unsupported, self.estimate_s, self.error = (
+            found.specs, found.unsupported, found.seconds, found.error,
+        )  # fmt: skip
+        label.update(found.text)
         label.set_class(self.error is not None, "error")
         self.query_one("#bench-run", Button).disabled = self.error is not None
 
