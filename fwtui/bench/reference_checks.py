@@ -21,9 +21,12 @@ import numpy as np
 from fwtui.bench import generation, workload_data
 from fwtui.bench.runner import Prepared, Runner
 from fwtui.bench.timed_checks import TimedOutput, to_host
-from fwtui.bench.workloads import WorkloadSpec
+from fwtui.bench.workloads import WorkloadSpec, flops_per_sample
 
 CHECK_BATCH = 4  # the smallest batch an inference check would like to see
+# The float64 NumPy reference of a timed batch costs this many FLOPs at most (a fraction of a second); a real
+# model's timed batch would take the reference seconds to minutes, so it is checked on CHECK_BATCH samples.
+REFERENCE_BUDGET_FLOPS = 2e9
 CHECK_TRAIN_STEPS = 3
 CHECKED_ELSEWHERE = "checked in the result's first process (same code, weights and inputs)"
 
@@ -46,12 +49,14 @@ def checked_elsewhere(mode: str) -> CheckOutcome:
 
 def check_batch(spec: WorkloadSpec, planned_batches: Sequence[int]) -> int:
     """The batch the inference check uses: the smallest timed batch of at least :data:`CHECK_BATCH` (else the
-    largest timed one), so a framework that compiles per shape reuses the compiled step; a generating model
-    keeps :data:`CHECK_BATCH` (its check feeds prompt and tokens, a shape no timed call has)."""
+    largest timed one), so a framework that compiles per shape reuses the compiled step. A generating model
+    keeps :data:`CHECK_BATCH` (its check feeds prompt and tokens, a shape no timed call has), and so does a
+    batch too costly for the reference (:data:`REFERENCE_BUDGET_FLOPS`)."""
     if spec.new_tokens or spec.name == "gemm" or not planned_batches:
         return CHECK_BATCH
     large_enough = [b for b in planned_batches if b >= CHECK_BATCH]
-    return min(large_enough) if large_enough else max(planned_batches)
+    batch = min(large_enough) if large_enough else max(planned_batches)
+    return batch if batch * flops_per_sample(spec, "inference") <= REFERENCE_BUDGET_FLOPS else CHECK_BATCH
 
 
 def inference_check(
