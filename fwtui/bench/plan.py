@@ -52,6 +52,11 @@ class Preset:
     timeout_s: float  # per run
     repetitions: int  # independent processes per result (fwtui.bench.repetition)
     workloads: tuple[str, ...] = TOY_WORKLOADS  # when the selection names none
+    frameworks: tuple[str, ...] | None = None  # run when the selection names none; None: every framework
+
+    def runs_framework(self, name: str) -> bool:
+        """Whether the preset runs ``name`` when the selection names no framework."""
+        return self.frameworks is None or name in self.frameworks
 
 
 PRESETS: dict[str, Preset] = {
@@ -59,9 +64,10 @@ PRESETS: dict[str, Preset] = {
         "quick",
         "main variant of PyTorch, TensorFlow, JAX and ONNX Runtime, small workloads, short measurements, "
         "3 processes",
-        # The four frameworks a choice usually comes down to. Keras (its import and model builds alone cost
-        # about a minute over three processes here) and scikit-learn are in standard, or ticked by hand.
-        {"torch": ("eager",), "tensorflow": ("function",), "jax": ("jit",), "onnxruntime": ("ort",)},
+        # Keras on JAX when named (-f keras): the cost of the Keras layer beside JAX itself, and the quickest
+        # Keras backend to start.
+        {"torch": ("eager",), "tensorflow": ("function",), "jax": ("jit",), "onnxruntime": ("ort",),
+         "keras": ("jax",), "sklearn": ("mlp",)},
         ("small",),
         min_time_s=0.2,
         min_iterations=10,
@@ -69,6 +75,9 @@ PRESETS: dict[str, Preset] = {
         warmup_s=0.05,
         timeout_s=180.0,
         repetitions=3,
+        # The four a choice usually comes down to. Keras (its import and model builds alone cost about a
+        # minute over three processes here) and scikit-learn are in standard, or named with -f.
+        frameworks=("torch", "tensorflow", "jax", "onnxruntime"),
     ),
     "standard": Preset(
         "standard",
@@ -186,7 +195,10 @@ def expand(selection: Selection) -> list[RunSpec]:
     if selection.preset not in PRESETS:
         raise UsageError(f"unknown preset {selection.preset!r}; choose from {', '.join(PRESETS)}")
     preset = PRESETS[selection.preset]
-    frameworks = _framework_names(selection.frameworks) or [fw.name for fw in BENCHMARK_FRAMEWORKS]
+    # Named frameworks run whatever the preset; otherwise the preset's own.
+    frameworks = _framework_names(selection.frameworks) or [
+        fw.name for fw in BENCHMARK_FRAMEWORKS if preset.runs_framework(fw.name)
+    ]
     workloads = _names(selection.workloads, WORKLOADS, "workload") or list(preset.workloads)
     explicit_modes = _names(selection.modes, MODES, "mode")
     modes = explicit_modes or list(MODES)

@@ -152,7 +152,7 @@ class BenchForm(Vertical):
         for fw in BENCHMARK_FRAMEWORKS:
             version = installed_version(fw.distributions)
             if version:
-                yield Choice(f"{fw.display} {version}", fw.name, fw.name in PRESETS["quick"].variants)
+                yield Choice(f"{fw.display} {version}", fw.name, PRESETS["quick"].runs_framework(fw.name))
             else:
                 yield Choice(f"{fw.display}: not installed", fw.name, disabled=True)
 
@@ -255,7 +255,7 @@ class BenchForm(Vertical):
         """Fill the form with what the preset runs (the installed part of it)."""
         preset = PRESETS[name]
         chosen = {
-            "frameworks": set(preset.variants),
+            "frameworks": {name for name in preset.variants if preset.runs_framework(name)},
             "workloads": set(preset.workloads),
             "modes": set(MODES),
             "variants": {
@@ -278,7 +278,7 @@ class BenchForm(Vertical):
         """What ``name`` ticks in each list (its installed part)."""
         preset = PRESETS[name]
         wanted = {
-            "frameworks": set(preset.variants),
+            "frameworks": {name for name in preset.variants if preset.runs_framework(name)},
             "workloads": set(preset.workloads),
             "modes": set(MODES),
             "variants": {f"{fw}:{v}" for fw, variants in preset.variants.items() for v in variants},
