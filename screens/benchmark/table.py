@@ -10,6 +10,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
 from fwtui import units
+from fwtui.bench.flags import FLAG_EXPLANATIONS
 from fwtui.bench.result_record import ResultRecord
 from screens.keys import vim_table_bindings
 
@@ -121,3 +122,20 @@ class BenchResultsTable(DataTable[Any]):
         except Exception:  # the cursor can briefly point past a cleared table
             return None
         return self.records.get(str(key)) if key is not None else None
+
+
+def detail_line(record: ResultRecord) -> Text:
+    """The highlighted row in full: its status and reason, or what its first flag means."""
+    line = Text(f"{record.label}: ")
+    status = record.status or "ok"
+    if status != "ok":
+        line.append(status, style="red" if status in ("failed", "timeout") else "yellow")
+        line.append(f": {' '.join((record.reason or 'no reason given').split())}")
+        return line
+    flags = list(record.flags)
+    if not flags:
+        line.append("ok", style="green")
+        return line
+    line.append(flags[0], style="yellow")
+    line.append(f": {FLAG_EXPLANATIONS.get(flags[0], '')}")
+    return line
