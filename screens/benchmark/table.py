@@ -12,6 +12,7 @@ from textual.widgets.data_table import RowDoesNotExist
 from fwtui import units
 from fwtui.bench.flags import FLAG_EXPLANATIONS
 from fwtui.bench.result_record import ResultRecord
+from fwtui.terminal_text import printable
 from screens.keys import vim_table_bindings
 
 # (column key, header)
@@ -67,7 +68,8 @@ def row_cells(record: ResultRecord) -> dict[str, Text | str]:
     return {
         "framework": record.framework or "—",
         "variant": record.variant or "—",
-        "workload": record.workload or "—",
+        # Text, never markup: a model's workload holds its file name
+        "workload": Text(printable(record.workload, newlines=False)) if record.workload else "—",
         "scenario": record.scenario or record.mode or "—",
         "batch": Text(str(record.batch_size), justify="right"),
         "p50": _number(units.latency_ms(None if latency is None else latency.p50)),
