@@ -65,9 +65,9 @@ def inputs_text(shapes: Mapping[str, Sequence[int]]) -> str | None:
     )
 
 
-def _batch(result: ModelResult) -> int:
+def _batch(shapes: Mapping[str, Sequence[int]]) -> int:
     """The first input's leading dimension (the batch, for a batch-first model); 1 without one."""
-    first = next(iter(result.input_shapes.values()), None)
+    first = next(iter(shapes.values()), None)
     return int(first[0]) if first else 1
 
 
@@ -84,17 +84,20 @@ def model_record(
     threads: int,
     reference: str | None = None,
     params: int | None = None,
+    shapes: Mapping[str, Sequence[int]] | None = None,
 ) -> ResultRecord:
     """One target's record (flags from its own evidence only: :func:`model_records` cross-checks them).
 
     ``params`` is the model's parameter count as the reference engine counts it (a quantised copy counts
-    its scales too: that target's own count is in ``details.parameters``)."""
+    its scales too: that target's own count is in ``details.parameters``); ``shapes`` the inputs every target
+    was given (a target that did not run reports none)."""
+    shapes = result.input_shapes or shapes or {}
     model = result.model
     samples = list(result.samples_ms) if result.status == "ok" else []
     inner = result.inner_iterations
     summary = stats.summarize(samples, inner)
     mean = _stat(summary, "mean")
-    batch = _batch(result)
+    batch = _batch(shapes)
     processes = spread(per_process_medians([samples])) if samples else None
     measured = bool(samples)
     details = RecordDetails(
@@ -146,7 +149,7 @@ def model_record(
         model_name=model_name(model.name),
         model_sha256=model.sha256,
         model_params=params if params is not None else result.params,
-        model_inputs=inputs_text(result.input_shapes),
+        model_inputs=inputs_text(shapes),
     )
 
 
@@ -168,7 +171,13 @@ def model_records(
     params = first.params if first is not None else None
     built = [
         model_record(
-            r, run_id=run_id, machine_id=machine_id, threads=threads, reference=reference, params=params
+            r,
+            run_id=run_id,
+            machine_id=machine_id,
+            threads=threads,
+            reference=reference,
+            params=params,
+            shapes=first.input_shapes if first is not None else None,
         )
         for r in results
     ]
