@@ -85,9 +85,7 @@ class Evidence:
             process_p50_ms=_floats(row.get("process_p50_ms")),
             process_cv=_float(row.get("process_cv")),
             ci95_ms=_interval(row.get("ci95_low_ms"), row.get("ci95_high_ms")),
-            process_n=tuple(int(v) for v in _floats(found.get("process_n")))
-            if "process_n" in found
-            else None,
+            process_n=tuple(int(v) for v in _floats(found.get("process_n"))) if "process_n" in found else None,
         )
 
 

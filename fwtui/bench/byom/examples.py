@@ -83,7 +83,6 @@ def write_examples(out_dir: Path) -> dict[str, str]:
     """Write tiny.onnx, tiny.keras and tiny.pt2 into ``out_dir``; file name -> "written" or why not."""
     out_dir.mkdir(parents=True, exist_ok=True)
     done: dict[str, str] = {}
-
     def keras_example(path: Path) -> Path:
         return built_in_child(KERAS_MODEL, path)
 

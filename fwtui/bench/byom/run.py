@@ -262,8 +262,10 @@ def result_line(result: ModelResult) -> str:
 def summary_lines(model: ModelFile, results: list[ModelResult]) -> list[str]:
     """The model, then every target's line, then its inputs, size and the reference."""
     from fwtui import units
+    from fwtui.terminal_text import printable
 
-    lines = [f"{model.name} ({model.kind}, sha256 {model.short_hash}, {units.count(model.size_bytes)} bytes)"]
+    name = printable(model.name, newlines=False)
+    lines = [f"{name} ({model.kind}, sha256 {model.short_hash}, {units.count(model.size_bytes)} bytes)"]
     lines += [f"  {result_line(r)}" for r in results]
     first = next((r for r in results if r.status == "ok"), None)
     if first is not None:
