@@ -89,6 +89,10 @@ def test_unsynced_step_only_where_dispatch_is_asynchronous() -> None:
     assert flags.unsynced_step(True, 0.004, 0.05, None)
     assert not flags.unsynced_step(True, 2.5, 0.01, 0.9)
     assert flags.unsynced_step(True, 2.5, 0.01, 0.1)  # back-to-back calls far quicker than call + fetch
+    # The direct evidence: calls that returned while their work still ran, whatever the timings say.
+    assert flags.unsynced_step(True, 2.5, 0.01, 0.9, pending_share=1.0)
+    assert not flags.unsynced_step(True, 2.5, 0.01, 0.9, pending_share=0.0)
+    assert not flags.unsynced_step(False, 2.5, 0.01, 0.9, pending_share=1.0)  # a synchronous framework
 
 
 def test_recompiled_dtype_unchecked_and_busy() -> None:

@@ -152,7 +152,8 @@ def test_one_child_per_repetition_runs_every_config_and_each_result_is_right() -
         assert record.repetitions == 2 and len(record.process_p50_ms) == 2
         assert record.n is not None and record.n >= 2  # samples from both processes
         assert record.p50_ms is not None and min(record.process_p50_ms) <= record.p50_ms * 1.5
-        # Each process checked its own timed output and watched its own window; the pooled checks keep the worst.
+        # The first process checked against the reference; each watched its own window; the pooled checks keep
+        # the worst.
         measured = record.details.measurement
         assert measured is not None and measured.checks is not None
         assert measured.checks.timed_output is not None and measured.checks.contention is not None
@@ -165,6 +166,33 @@ def test_one_child_per_repetition_runs_every_config_and_each_result_is_right() -
     assert [(e.index, e.repetition) for e in starts] == [(0, 0), (1, 0), (2, 0), (1, 1), (2, 1), (0, 1)]
     pids = {_pid(r) for r in records}
     assert len(pids) == 1  # settings come from the first repetition's child, which ran them all
+
+
+@pytest.mark.usefixtures("toy_framework")
+def test_only_the_first_process_of_a_result_runs_the_reference_checks() -> None:
+    """Every process runs the same code on the same seeded data: later ones repeat the timing, not the checks."""
+    from fwtui.bench.process import run_runs
+    from fwtui.bench.reference_checks import CHECKED_ELSEWHERE
+
+    specs = [toy("mlp"), toy("mlp", mode="training")]
+    first = [r for outcome in [run_runs(specs)] for r in outcome[0].results + outcome[1].results]
+    later = [r for outcome in [run_runs([s.with_changes(repetition=1) for s in specs])]
+             for r in outcome[0].results + outcome[1].results]  # fmt: skip
+    assert [r.scenario for r in first] == [r.scenario for r in later] == ["latency", "throughput", "train"]
+    for result in first:
+        assert result.check_ok is True and result.max_abs_error is not None and result.tolerance is not None
+        assert result.details is not None and result.details.checks is not None
+        assert result.details.checks.timed_output not in (None, CHECKED_ELSEWHERE)
+    for result in later:
+        assert result.status == "ok" and result.samples_ms  # timed all the same
+        assert result.check_ok is None and result.max_abs_error is None and result.tolerance is None
+        assert result.details is not None and result.details.check == CHECKED_ELSEWHERE
+        checks = result.details.checks
+        assert checks is not None
+        if result.scenario == "train":  # the costly one (a fresh build) is not repeated...
+            assert checks.timed_output == CHECKED_ELSEWHERE and checks.timed_output_error is None
+        else:  # ... a timed inference call's output is still checked: it costs one reference forward
+            assert checks.timed_output not in (None, CHECKED_ELSEWHERE) and checks.timed_output_error is not None
 
 
 @pytest.mark.usefixtures("toy_framework")

@@ -101,6 +101,9 @@ def test_removing_the_jax_sync_is_caught() -> None:
     assert synced["status"] == unsynced["status"] == "ok"
     assert "unsynced_step" not in synced["flags"]
     assert "unsynced_step" in unsynced["flags"]
+    # The decisive evidence: every unsynchronised call returned with its work still running, no synced one did.
+    assert synced["details"]["checks"]["pending_share"] == 0.0
+    assert unsynced["details"]["checks"]["pending_share"] > 0.5
     assert unsynced["details"]["isolated_call_ms"] < 0.3 * unsynced["latency_ms"]["p50"]
     # The broken result never wins.
     (row,) = [r.to_dict() for r in summarize(session.records)]
@@ -258,3 +261,6 @@ def test_removing_the_jax_sync_at_batch_1_is_caught() -> None:
     synced, unsynced = latency
     assert "unsynced_step" not in synced["flags"]
     assert "unsynced_step" in unsynced["flags"]
+    # The decisive evidence: every unsynchronised call returned with its work still running, no synced one did.
+    assert synced["details"]["checks"]["pending_share"] == 0.0
+    assert unsynced["details"]["checks"]["pending_share"] > 0.5

@@ -50,6 +50,27 @@ def test_one_bad_process_flags_the_pooled_result() -> None:
         assert flag in _flags(StepChecks.from_dict(merged.to_dict())), flag
 
 
+def test_a_later_process_that_did_not_recheck_never_hides_the_first_processs_check() -> None:
+    from fwtui.bench.reference_checks import CHECKED_ELSEWHERE
+
+    elsewhere = _checks(timed_output=CHECKED_ELSEWHERE, timed_output_error=None, timed_output_tolerance=None)
+    assert _flags(pooled([(1.0, _checks()), (1.0, elsewhere), (1.0, elsewhere)])) == ()
+    wrong = _checks(timed_output_error=1e-3)
+    assert "output_mismatch" in _flags(pooled([(1.0, wrong), (1.0, elsewhere), (1.0, elsewhere)]))
+    unchecked = _checks(timed_output=None, timed_output_error=None, timed_output_tolerance=None)
+    assert "unchecked_step" in _flags(pooled([(1.0, unchecked), (1.0, elsewhere)]))
+
+
+def test_one_process_whose_calls_returned_unfinished_work_flags_the_result() -> None:
+    synced = _checks(async_dispatch=True, materialise_ms=0.01, pending_share=0.0, fetch_ratio=0.95)
+    pending = _checks(async_dispatch=True, materialise_ms=0.01, pending_share=1.0, fetch_ratio=0.95)
+    merged = pooled([(1.0, synced), (1.0, pending), (1.0, synced)])
+    assert merged is not None and merged.pending_share == 1.0
+    assert "unsynced_step" in _flags(merged)
+    assert "unsynced_step" in _flags(StepChecks.from_dict(merged.to_dict()))
+    assert "unsynced_step" not in _flags(pooled([(1.0, synced), (1.0, synced)]))
+
+
 def test_an_unsynced_process_keeps_its_own_lone_call() -> None:
     synced = _checks(async_dispatch=True, materialise_ms=0.01)
     unsynced = _checks(async_dispatch=True, materialise_ms=5.0)  # its 0.02 ms call left 5 ms of work behind

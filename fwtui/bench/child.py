@@ -28,7 +28,7 @@ from typing import IO
 
 import numpy as np
 
-from fwtui.bench import contention, generation, harness, timed_checks, workload_data
+from fwtui.bench import contention, generation, harness, reference_checks, timed_checks, workload_data
 from fwtui.bench.events import (
     ChildDone,
     ChildError,
@@ -44,7 +44,6 @@ from fwtui.bench.runner import Prepared, Runner, Step, load_runner
 from fwtui.bench.spec import RunSpec
 from fwtui.bench.step_checks import StepChecks
 from fwtui.bench.workloads import (
-    WorkloadSpec,
     flops_per_sample,
     get_spec,
     parameter_count,
@@ -52,9 +51,8 @@ from fwtui.bench.workloads import (
 )
 from fwtui.json_fields import JsonObject
 
-CHECK_BATCH = 4
-CHECK_TRAIN_STEPS = 3
 RECENT_SAMPLES = 64
+PENDING_CALLS = 20  # calls whose output is checked for unfinished work as they return
 MIN_SAMPLES_PER_PROCESS = 3  # enough for a process's median to be more than one sample
 NO_SYNC = "no_sync"
 
@@ -167,54 +165,6 @@ class RunnerCache:
         return self._loaded[key]
 
 
-@dataclass(frozen=True)
-class CheckOutcome:
-    """The correctness check against the float64 NumPy reference, and what it compared."""
-
-    check: workload_data.OutputCheck
-    what: str
-    agreement: float | None = None  # share of samples (gpt2: positions) whose top-1 matches the reference
-
-
-def correctness_check(
-    runner: Runner,
-    prepared: Prepared,
-    wspec: WorkloadSpec,
-    weights: dict[str, np.ndarray],
-    *,
-    mode: str,
-    variant: str,
-    device: str,
-    precision: str = "float32",
-) -> CheckOutcome:
-    """Outputs (inference) or losses over a few steps (training) against the float64 NumPy reference.
-
-    Training uses a separate build, because training mutates the weights the timed build starts from.
-    """
-    if mode == "inference":
-        x, _ = workload_data.make_batch(wspec, CHECK_BATCH, seed=2)
-        expected = workload_data.reference_forward(wspec, weights, x)
-        actual = prepared.infer(generation.check_input(wspec, x, expected))
-        check = workload_data.check_output(wspec, actual, expected, precision)
-        agreement = None if wspec.name == "gemm" else generation.next_token_agreement(actual, expected)
-        return CheckOutcome(
-            check, f"outputs of a batch of {x.shape[0] if wspec.name != 'gemm' else 1} vs float64 NumPy", agreement
-        )
-    batch = min(CHECK_BATCH * 2, wspec.train_batch)
-    checked = workload_data.training_check_spec(wspec, batch, CHECK_TRAIN_STEPS)
-    if checked is not wspec:  # a full-size model: its reduced size, through the same code
-        weights, batch = workload_data.make_weights(checked), min(CHECK_BATCH * 2, checked.train_batch)
-    x, y = workload_data.make_batch(checked, batch, seed=2)
-    if y is None:
-        raise ValueError(f"{wspec.name} has no labels to train on")
-    checker = runner.build(checked, weights, mode=mode, variant=variant, device=device, precision=precision)
-    losses = checker.train_losses(x, y, CHECK_TRAIN_STEPS)
-    expected_losses = workload_data.reference_train_losses(checked, weights, x, y, CHECK_TRAIN_STEPS)
-    check = workload_data.check_losses(checked, losses, expected_losses, precision)
-    what = "" if checked is wspec else f" ({checked.key}: the full size is too costly to train in NumPy)"
-    return CheckOutcome(check, f"losses over {CHECK_TRAIN_STEPS} SGD steps vs float64 NumPy{what}")
-
-
 def timed_step(
     runner: Runner, prepared: Prepared, x: np.ndarray, y: np.ndarray | None, fault: Fault, scenario: str = ""
 ) -> Step:
@@ -273,14 +223,22 @@ def run(spec: RunSpec, out: Emitter, cache: RunnerCache | None = None) -> None:
     out.enter("build")
     weights = workload_data.make_weights(wspec, seed=spec.seed)
     t0 = time.perf_counter()
-    prepared = runner.build(wspec, weights, mode=mode, variant=variant, device=device, precision=spec.precision)
+    prepared = runner.build(
+        wspec, weights, mode=mode, variant=variant, device=device, precision=spec.precision
+    )
     build_s = time.perf_counter() - t0
 
     out.enter("check")
     t0 = time.perf_counter()
-    outcome = correctness_check(
-        runner, prepared, wspec, weights, mode=mode, variant=variant, device=device, precision=spec.precision
-    )
+    if spec.repetition > 0:  # the result's first process checked the same code on the same data
+        outcome = reference_checks.checked_elsewhere(mode)
+    elif mode == "inference":
+        batch = reference_checks.check_batch(wspec, [m.batch for m in planned])
+        outcome = reference_checks.inference_check(prepared, wspec, weights, batch, spec.precision)
+    else:
+        outcome = reference_checks.training_check(
+            runner, wspec, weights, variant=variant, device=device, precision=spec.precision
+        )
     check_s = time.perf_counter() - t0
 
     resolution_ns = harness.timer_resolution_ns()
@@ -313,25 +271,37 @@ def run(spec: RunSpec, out: Emitter, cache: RunnerCache | None = None) -> None:
         compiles_warm, _ = timed_checks.compile_count(prepared)
         watch = contention.Watch()
 
-        def progress(samples: list[float], elapsed_s: float, fraction: float, scenario: str = scenario) -> None:
+        def progress(
+            samples: list[float], elapsed_s: float, fraction: float, scenario: str = scenario
+        ) -> None:
             recent = tuple(samples[-RECENT_SAMPLES:])
-            out.emit(ChildProgress(scenario, len(samples), elapsed_s, fraction, float(np.median(recent)), recent))
+            out.emit(
+                ChildProgress(scenario, len(samples), elapsed_s, fraction, float(np.median(recent)), recent)
+            )
 
         samples = harness.measure(step, inner, config, progress)
         window = watch.stop()
         compiles_end, _ = timed_checks.compile_count(prepared)
         steady_ms = float(np.median(samples))
         lone = timed_checks.isolated_call(step, steady_ms)
-        paired = timed_checks.fetch_ratio(step, steady_ms) if runner.dispatches_asynchronously(device) else None
+        paired = pending = None
+        if runner.dispatches_asynchronously(device):
+            paired = timed_checks.fetch_ratio(step, steady_ms, config.min_time_s)
+            pending = timed_checks.pending_share(
+                step, lambda output: runner.output_pending(output, device), PENDING_CALLS
+            )
         measure_s = time.perf_counter() - t0
-        timed = timed_checks.check_timed(
-            runner, prepared, wspec, weights, x, lone, mode=mode, variant=variant, device=device,
-            precision=spec.precision, scenario=scenario,
-        )  # fmt: skip
+        if outcome.timed is not None:  # training: checked on a fresh build of the timed step
+            timed = outcome.timed
+        else:
+            timed = timed_checks.check_timed(
+                prepared, wspec, weights, x, lone, precision=spec.precision, scenario=scenario
+            )
         checks = StepChecks(
             async_dispatch=runner.dispatches_asynchronously(device),
             materialise_ms=lone.materialise_ms,
             fetch_ratio=paired,
+            pending_share=pending,
             timed_output=timed.what,
             timed_output_error=_finite(timed.error),
             timed_output_tolerance=timed.tolerance,
@@ -364,10 +334,10 @@ def run(spec: RunSpec, out: Emitter, cache: RunnerCache | None = None) -> None:
                     warmup=warmup_s,
                     measure=measure_s,
                 ),
-                max_abs_error=_finite(outcome.check.max_abs_error),
-                max_rel_error=_finite(outcome.check.max_rel_error),
-                tolerance=outcome.check.tolerance,
-                check_ok=bool(outcome.check.ok),
+                max_abs_error=None if outcome.check is None else _finite(outcome.check.max_abs_error),
+                max_rel_error=None if outcome.check is None else _finite(outcome.check.max_rel_error),
+                tolerance=None if outcome.check is None else outcome.check.tolerance,
+                check_ok=None if outcome.check is None else bool(outcome.check.ok),
                 peak_rss_mb=peak_rss_mb(),
                 device_mem_peak_mb=prepared.device_memory_peak_mb(),
                 details=MeasurementDetails(

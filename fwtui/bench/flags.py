@@ -24,10 +24,16 @@ PEAK_MARGIN = 1.15  # best-of and median peaks differ by up to ~5% here; only fl
 # A call timed alone that is this much quicker than its work (its output fetched, or the loop's mean)
 # returned before the work ended.
 UNSYNCED_RATIO = 0.3
-# Back-to-back calls this much quicker than the same calls followed by reading their output only enqueue the
-# work. JAX on this 2-core VM with other processes using ~1.7 CPUs: synchronised steps 0.40-1.43 (the read is a
-# copy of a finished output, the gemm's 4 MB included); without block_until_ready 0.001-0.16 (mlp at batch 1).
-UNSYNCED_FETCH_RATIO = 0.25
+# Back-to-back calls this much quicker than the same calls followed by reading their output (less what reading
+# a finished output costs) only enqueue the work. JAX on this 2-core VM with a test suite running beside it:
+# synchronised steps 0.93-1.21; without block_until_ready 0.002-0.40, mlp at batch 1 the highest (its dispatch
+# takes about as long as its work). The copy correction keeps a large output's read from pulling a
+# synchronised step down (the gemm's 4 MB made it 0.40 before the correction).
+UNSYNCED_FETCH_RATIO = 0.6
+# Share of calls that may return with their work still running. A synchronised step's is 0 by construction;
+# JAX without block_until_ready: 500 of 500 calls, the mlp at batch 1 included (where the timing signatures
+# above are least certain: its dispatch takes as long as its work).
+UNSYNCED_PENDING_SHARE = 0.5
 # Absolute ceilings for when no peak was measured (or a stored one is implausible): FLOPs per cycle per
 # logical core at a 6 GHz clock, above any CPU sold (2 AVX-512 FMA units: 64 float32 FLOPs per cycle;
 # AMX: 1024 bfloat16), and per GPU above any accelerator's dense figure (B200 fp8 ~4.5 PFLOP/s).
@@ -167,10 +173,14 @@ def unsynced_step(
     isolated_call_ms: float | None,
     materialise_ms: float | None,
     fetch_ratio: float | None,
+    pending_share: float | None = None,
 ) -> bool:
     """True when, on a framework that dispatches asynchronously, calls return before their work ends.
 
-    Two signatures, no floor on the call's length: a lone call (after a pause) took under
+    The direct evidence, where the framework can tell: more than :data:`UNSYNCED_PENDING_SHARE` of the calls
+    returned an output still being computed (JAX's ``is_ready``, the CUDA stream's ``query``; 0 for a step
+    that waits, by construction). Two timing signatures, no floor on the call's length: a lone call (after a
+    pause) took under
     :data:`UNSYNCED_RATIO` of itself plus reading its output to the host, or back-to-back calls took under
     :data:`UNSYNCED_FETCH_RATIO` of the same calls followed by that read (pairs interleaved, so contention
     slows both alike; the loop's own fast samples are no reference, as they can be dispatch-only). A
@@ -179,6 +189,8 @@ def unsynced_step(
     """
     if not async_dispatch:
         return False
+    if pending_share is not None and pending_share > UNSYNCED_PENDING_SHARE:
+        return True
     if (
         isolated_call_ms is not None
         and materialise_ms is not None

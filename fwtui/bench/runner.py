@@ -180,6 +180,11 @@ class Runner(ABC):
         """
         return False
 
+    def output_pending(self, output: object, device: str) -> bool | None:
+        """Whether the work behind a step's just-returned ``output`` is still running, or None when the
+        framework cannot tell. A synchronised step's never is: one that is proves the step does not wait."""
+        return None
+
     def prepare_input(self, spec: WorkloadSpec, x: np.ndarray) -> np.ndarray:
         """The canonical input in this runner's layout (done once, outside the timed step)."""
         return x

@@ -224,7 +224,8 @@ class BenchSession:
             elif isinstance(event, ChildError):
                 self._emit(RunError(index, event.phase, event.message))
 
-        return run_runs([self.specs[i] for i in batch], on_event=forward, cancel=self._cancel_current)
+        specs = [self.specs[i].with_changes(repetition=repetition) for i in batch]
+        return run_runs(specs, on_event=forward, cancel=self._cancel_current)
 
     def _peak(self, spec: RunSpec) -> float | None:
         """The peak of the precision in use: a reduced precision is only held to its own measured peak (a

@@ -87,6 +87,9 @@ class RunSpec:
     # Independent processes that measure this run (fwtui.bench.repetition); min_time_s, min_iterations and
     # max_time_s are the result's whole budget, shared between them.
     repetitions: int = 1
+    # Which of those processes this child is (0-based): the checks against the reference run in process 0 only
+    # (fwtui.bench.reference_checks), since every process runs the same code on the same seeded data.
+    repetition: int = 0
     # Set when no child needs to run: the result is recorded with this status and reason directly.
     status: str | None = None  # None | "skipped" | "unsupported"
     reason: str | None = None
@@ -172,6 +175,7 @@ class RunSpec:
             seed=f.integer("seed", 0),
             precision=f.text("precision", d.precision),
             repetitions=f.integer("repetitions", 1),
+            repetition=f.integer("repetition", 0),
             status=f.opt_text("status"),
             reason=f.opt_text("reason"),
             fault=f.opt_text("fault"),

@@ -21,6 +21,9 @@ class StepChecks:
     # pooled from several processes keeps the median call but the pair of the most suspicious process).
     lone_call_ms: float | None = None
     fetch_ratio: float | None = None  # median plain call / median call + fetch of its output, interleaved
+    # Share of calls whose output was still being computed when the call returned (None: the framework
+    # cannot tell). A synchronised step's is 0 by construction.
+    pending_share: float | None = None
     timed_output: str | None = None  # what of a timed call's output was checked, or why nothing was
     timed_output_error: float | None = None  # its max abs (inference) or rel (training) error
     timed_output_tolerance: float | None = None
@@ -38,6 +41,7 @@ class StepChecks:
             "materialise_ms": self.materialise_ms,
             "lone_call_ms": self.lone_call_ms,
             "fetch_ratio": self.fetch_ratio,
+            "pending_share": self.pending_share,
             "timed_output": self.timed_output,
             "timed_output_error": self.timed_output_error,
             "timed_output_tolerance": self.timed_output_tolerance,
@@ -61,6 +65,7 @@ class StepChecks:
             materialise_ms=f.opt_number("materialise_ms"),
             lone_call_ms=f.opt_number("lone_call_ms"),
             fetch_ratio=f.opt_number("fetch_ratio"),
+            pending_share=f.opt_number("pending_share"),
             timed_output=f.opt_text("timed_output"),
             timed_output_error=f.opt_number("timed_output_error"),
             timed_output_tolerance=f.opt_number("timed_output_tolerance"),
@@ -108,7 +113,7 @@ def pooled(observed: Sequence[tuple[float | None, StepChecks | None]]) -> StepCh
     Each observation is the worst any process showed, so the engine flags a pooled result whenever it would
     have flagged one of its processes: the timed output with the largest error for its tolerance (or one that
     was not checked), the compile counts summed, the lone call with the smallest share of call + fetch (kept
-    with its own call time in ``lone_call_ms``), the smallest fetch ratio, the most contended windows, and a
+    with its own call time in ``lone_call_ms``), the smallest fetch ratio, the largest share of pending outputs, the most contended windows, and a
     dtype that differs between processes as both names (which can never equal the claimed dtype).
     """
     present = [(call, c) for call, c in observed if c is not None]
@@ -120,12 +125,14 @@ def pooled(observed: Sequence[tuple[float | None, StepChecks | None]]) -> StepCh
     output = max(checks, key=_error_share)
     lone_call, lone = min(present, key=lambda pair: _lone_ratio(*pair))
     ratios = [c.fetch_ratio for c in checks if c.fetch_ratio is not None]
+    pending = [c.pending_share for c in checks if c.pending_share is not None]
     dtypes = sorted({c.dtype_used for c in checks if c.dtype_used is not None})
     return StepChecks(
         async_dispatch=any(c.async_dispatch for c in checks),
         materialise_ms=lone.materialise_ms,
         lone_call_ms=lone.lone_call_ms if lone.lone_call_ms is not None else lone_call,
         fetch_ratio=min(ratios) if ratios else None,
+        pending_share=max(pending) if pending else None,
         timed_output=output.timed_output,
         timed_output_error=output.timed_output_error,
         timed_output_tolerance=output.timed_output_tolerance,

@@ -23,11 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from fwtui.bench import workload_data
-from fwtui.bench.runner import Prepared, Runner
+from fwtui.bench.runner import Prepared
 from fwtui.bench.workloads import WorkloadSpec
 
 CHECK_ROWS = 8  # rows of the timed batch compared with the reference: first, last and spread between
-TRAIN_STEPS = 3
 
 
 def to_host(output: object) -> np.ndarray | None:
@@ -84,31 +83,59 @@ def isolated_call(step: Callable[[], object], steady_ms: float) -> IsolatedCall:
     return slowest
 
 
-PAIRED_S = 0.3  # time spent on paired calls; at least PAIRED_MIN pairs, at most PAIRED_MAX
+PAIRED_S = 0.3  # the most time spent on paired calls; at least PAIRED_MIN pairs, at most PAIRED_MAX
 PAIRED_MIN, PAIRED_MAX = 10, 200
 
 
-def fetch_ratio(step: Callable[[], object], steady_ms: float) -> float | None:
-    """Median of plain calls over the median of calls whose output is then fetched to the host, interleaved.
+def fetch_ratio(step: Callable[[], object], steady_ms: float, budget_s: float = PAIRED_S) -> float | None:
+    """Median of plain calls over the median of calls whose output is then fetched to the host, less what
+    reading a finished output costs; interleaved.
 
-    A step that waits for its work costs about the same either way (the fetch is a copy of a finished
-    output); a step that only enqueues it pays for the work in the fetch, so the ratio falls far below 1.
-    Pairs run back to back, so contention slows both sides alike.
+    Each round: a plain call (A), a call whose output is fetched (B), then A's output read (A's work ended
+    before B's, so that read is the copy alone). A step that waits for its work costs about the same either
+    way, so the ratio is near 1 whatever its output's size; a step that only enqueues it pays in the fetch for
+    its own work and A's, so the ratio falls far below 1. Rounds run back to back, so contention slows every
+    part alike.
     """
-    pairs = int(min(PAIRED_MAX, max(PAIRED_MIN, PAIRED_S * 1000.0 / max(steady_ms, 1e-3) / 2)))
+    budget_s = min(budget_s, PAIRED_S)
+    pairs = int(min(PAIRED_MAX, max(PAIRED_MIN, budget_s * 1000.0 / max(steady_ms, 1e-3) / 2)))
     plain: list[int] = []
     fetched: list[int] = []
+    copies: list[int] = []
     for _ in range(pairs):
         t0 = time.perf_counter_ns()
-        step()
+        first = step()
         t1 = time.perf_counter_ns()
         if to_host(step()) is None:
             return None
         t2 = time.perf_counter_ns()
+        to_host(first)
+        t3 = time.perf_counter_ns()
         plain.append(t1 - t0)
         fetched.append(t2 - t1)
-    denominator = float(np.median(fetched))
-    return float(np.median(plain)) / denominator if denominator > 0 else None
+        copies.append(t3 - t2)
+    # Less the copy: a large output (the gemm's, a device-to-host read) would make a synchronised step look
+    # unsynchronised.
+    denominator = float(np.median(fetched)) - float(np.median(copies))
+    if denominator <= 0:  # the read alone took as long as call + read: nothing was left to wait for
+        return 1.0
+    return float(np.median(plain)) / denominator
+
+
+def pending_share(
+    step: Callable[[], object], pending: Callable[[object], bool | None], calls: int
+) -> float | None:
+    """The share of ``calls`` calls whose output was still being computed when the call returned (each
+    output is then read, so no work piles up), or None when the framework cannot tell."""
+    seen = 0
+    for _ in range(calls):
+        output = step()
+        state = pending(output)
+        to_host(output)
+        if state is None:
+            return None
+        seen += state
+    return seen / calls
 
 
 def check_rows(batch: int) -> np.ndarray:
@@ -124,23 +151,17 @@ class TimedOutput:
 
 
 def check_timed(
-    runner: Runner,
     prepared: Prepared,
     spec: WorkloadSpec,
     weights: dict[str, np.ndarray],
     x: np.ndarray,
     lone: IsolatedCall,
     *,
-    mode: str,
-    variant: str,
-    device: str,
     precision: str = "float32",
     scenario: str = "",
 ) -> TimedOutput:
-    """The check that fits the run: a timed call's output (inference), the losses of timed-step calls
-    (training); in ``precision``, held to that precision's tolerance."""
-    if mode != "inference":
-        return check_training_step(runner, spec, weights, variant=variant, device=device, precision=precision)
+    """A timed inference call's output, held to ``precision``'s tolerance. (Training's timed step is checked
+    by :func:`fwtui.bench.reference_checks.training_check`, which is also its correctness check.)"""
     dtype = _computed_dtype(prepared, lone.dtype, precision)
     if spec.new_tokens:
         return check_generation_output(spec, weights, x, lone.output, scenario, precision, dtype)
@@ -172,7 +193,9 @@ def check_inference_output(
     dtype = dtype or str(output.dtype)
     expected_shape = (x.shape[0], spec.num_classes) if spec.name != "gemm" else x.shape
     if output.shape != expected_shape:
-        return TimedOutput(f"timed output shape {output.shape}, expected {expected_shape}", float("inf"), 0.0, dtype)
+        return TimedOutput(
+            f"timed output shape {output.shape}, expected {expected_shape}", float("inf"), 0.0, dtype
+        )
     rows = check_rows(x.shape[0])
     expected = workload_data.reference_forward(spec, weights, x[rows])
     check = workload_data.check_output(spec, np.asarray(output[rows], dtype=np.float64), expected, precision)
@@ -198,7 +221,9 @@ def check_generation_output(
         return TimedOutput(None, None, None, None)
     expected_shape = (x.shape[0], spec.vocab)
     if output.shape != expected_shape:
-        return TimedOutput(f"timed output shape {output.shape}, expected {expected_shape}", float("inf"), 0.0, dtype)
+        return TimedOutput(
+            f"timed output shape {output.shape}, expected {expected_shape}", float("inf"), 0.0, dtype
+        )
     values = np.asarray(output, dtype=np.float64)
     if scenario != "prefill":
         finite = bool(np.isfinite(values).all())
@@ -212,44 +237,6 @@ def check_generation_output(
     return TimedOutput(
         f"timed prefill's first-token logits, {rows.size} of {x.shape[0]} prompts vs float64 NumPy",
         check.max_abs_error, check.tolerance, dtype,
-    )  # fmt: skip
-
-
-def check_training_step(
-    runner: Runner,
-    spec: WorkloadSpec,
-    weights: dict[str, np.ndarray],
-    *,
-    variant: str,
-    device: str,
-    batch: int | None = None,
-    precision: str = "float32",
-) -> TimedOutput:
-    """Losses returned by calls of a freshly built timed step against the reference trajectory (a full-size
-    model on its reduced size, as the correctness check: float64 NumPy training of it would take minutes)."""
-    batch = batch or min(8, spec.train_batch)
-    checked = workload_data.training_check_spec(spec, batch, TRAIN_STEPS)
-    if checked is not spec:
-        weights, batch = workload_data.make_weights(checked), min(8, checked.train_batch)
-    x, y = workload_data.make_batch(checked, batch, seed=2)
-    if y is None:
-        return TimedOutput(None, None, None, None)
-    fresh = runner.build(checked, weights, mode="training", variant=variant, device=device, precision=precision)
-    step = fresh.make_step(x, y)
-    losses: list[float] = []
-    for _ in range(TRAIN_STEPS):
-        host = to_host(step())
-        if host is None:
-            return TimedOutput(None, None, None, None)
-        losses.append(float(np.asarray(host, dtype=np.float64).reshape(-1)[0]))
-    expected = workload_data.reference_train_losses(checked, weights, x, y, TRAIN_STEPS)
-    check = workload_data.check_losses(checked, losses, expected, precision)
-    reduced = "" if checked is spec else f" ({checked.key})"
-    # The loss itself is computed in float32 whatever the precision; what the step computes in is the build's.
-    used = fresh.compute_precision() if hasattr(fresh, "compute_precision") else "float32"
-    return TimedOutput(
-        f"losses returned by {TRAIN_STEPS} timed-step calls vs float64 NumPy SGD{reduced}", check.max_rel_error,
-        check.tolerance, str(used) if precision != "float32" else "float32",
     )  # fmt: skip
 
 

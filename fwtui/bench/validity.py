@@ -159,7 +159,9 @@ def compute(
     if flags.output_mismatch(evidence.max_abs_error, evidence.tolerance) or timed_bad:
         found.append("output_mismatch")
     lone_call_ms = checks.lone_call_ms if checks.lone_call_ms is not None else evidence.isolated_call_ms
-    if flags.unsynced_step(checks.async_dispatch, lone_call_ms, checks.materialise_ms, checks.fetch_ratio):
+    if flags.unsynced_step(
+        checks.async_dispatch, lone_call_ms, checks.materialise_ms, checks.fetch_ratio, checks.pending_share
+    ):
         found.append("unsynced_step")
     if checks.compiles_measure is not None and checks.compiles_measure > 0:
         found.append("recompiled")

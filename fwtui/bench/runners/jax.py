@@ -315,6 +315,10 @@ class JaxRunner(Runner):
     def dispatches_asynchronously(self, device: str) -> bool:
         return True  # every JAX call returns futures, on the CPU too
 
+    def output_pending(self, output: object, device: str) -> bool | None:
+        is_ready = getattr(output, "is_ready", None)  # a jax.Array; a tuple of them (generation) cannot tell
+        return None if not callable(is_ready) else not is_ready()
+
     def prepare_input(self, spec: WorkloadSpec, x: np.ndarray) -> np.ndarray:
         """Channels-last: XLA's preferred layout on CPU."""
         return to_channels_last_input(spec, x)

@@ -291,6 +291,12 @@ class TorchRunner(Runner):
     def dispatches_asynchronously(self, device: str) -> bool:
         return parse_device(device)[0] in ("cuda", "mps")
 
+    def output_pending(self, output: object, device: str) -> bool | None:
+        """On a GPU: whether the stream still has queued work (a synchronised step leaves it empty)."""
+        if parse_device(device)[0] != "cuda":
+            return None
+        return not torch.cuda.current_stream().query()
+
     def unavailable_reason(self, mode: str, variant: str, device: str) -> str | None:
         return _compile_unavailable_reason(parse_device(device)[0]) if variant == "compile" else None
 
