@@ -605,7 +605,8 @@ async def test_your_own_model_from_the_form(tmp_path: Path) -> None:
     from model_files import onnx_model
 
     path = onnx_model(tmp_path / "tiny.onnx")
-    app = make_app()
+    db_path = Path(os.environ["FWTUI_DB"])
+    app = RecordingApp(AppContext(db_path=db_path), initial_area="benchmark")
     async with app.run_test(size=(100, 40)) as pilot:
         area = app.query_one(BenchmarkArea)
         form = app.query_one(BenchForm)
@@ -623,11 +624,30 @@ async def test_your_own_model_from_the_form(tmp_path: Path) -> None:
         assert form.error is None and form.model is not None and form.model.input_shapes == {"x": (2, 8)}
         area.action_run()
         await until(pilot, lambda: not area.running and "parameters" in _model_text(area), 600)
+        await settle(pilot, node=area)
         text = _model_text(area)
-        assert "tiny.onnx (onnx, sha256" in text and "inputs x=2x8; 36 parameters" in text
-        for variant in ("cpu-none", "cpu-all", "cpu-fp16", "cpu-int8"):
-            assert f"onnxruntime/{variant}" in text
-        assert "output_mismatch" not in text and "unsupported" not in text
+        records = list(area.query_one(BenchResultsTable).records.values())
+        summary_text = area.query_one(BenchSummary).text
+        run_id = area.model_run_id
+        await pilot.press("o")  # the model's run, opened in the Results area
+        await pilot.pause()
+        assert app.active_area_id == "results"
+    # The model's identity is one line; its results are rows of the normal results table.
+    assert "tiny.onnx (sha256" in text and "36 parameters, inputs x=2x8" in text
+    variants = {r.variant for r in records}
+    assert {"cpu-none", "cpu-all", "cpu-fp16", "cpu-int8"} <= variants
+    assert {r.workload for r in records} == {"model:tiny.onnx"} and all(r.status == "ok" for r in records)
+    assert all("output_mismatch" not in r.flags for r in records)
+    assert "model:tiny.onnx" in summary_text
+    # ... saved like every result, each announced to the other areas.
+    assert run_id is not None and [c for c in app.changed if c is not None] == [run_id] * len(records)
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        rows = con.execute(
+            "SELECT variant, workload, model_name, model_params, model_inputs FROM results WHERE run_id = ?",
+            [run_id],
+        ).fetchall()
+    assert sorted(r[0] for r in rows) == sorted(variants)
+    assert {r[1:] for r in rows} == {("model:tiny.onnx", "tiny.onnx", 36, "x=2x8")}
 
 
 def _model_text(area: BenchmarkArea) -> str:

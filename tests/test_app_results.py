@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from fwtui.bench.flags import FLAG_EXPLANATIONS
 from fwtui.store import open_store
-from fwtui.store.browse import GROUP_BY, Filters
+from fwtui.store.browse import GROUP_BY, TABLE_COLUMNS, Filters
 from screens.app import FwtuiApp
 from screens.context import AppContext
 from screens.messages import ResultsChanged, ShowResults
@@ -514,3 +514,48 @@ async def test_kept_windows_and_groups_are_read_again_once_the_data_changes(tmp_
         assert area.group_by is None
         assert table.window.total == total + 1
         assert table.window.ids[0] == "added-result"  # the newest first
+
+
+async def test_your_own_models_results_are_listed_grouped_by_file_and_detailed(tmp_path: Path) -> None:
+    from model_files import onnx_model
+
+    from fwtui.bench.byom.model_file import Target, open_model_file
+    from fwtui.bench.byom.records import model_records
+    from fwtui.bench.byom.run import ModelResult
+
+    (tmp_path / "b").mkdir()
+    first = open_model_file(onnx_model(tmp_path / "tiny.onnx"))
+    other = open_model_file(onnx_model(tmp_path / "b" / "tiny.onnx", celu=True))  # same name, other file
+    db = tmp_path / "models.duckdb"
+    samples = tuple(1.0 + 0.001 * (i % 7) for i in range(60))
+    with open_store(db) as store:
+        for run_id, model in (("r1", first), ("r2", first), ("r3", other)):
+            store.begin_run({"run_id": run_id, "status": "complete"})
+            shared = {"params": 36, "input_shapes": {"x": [2, 8]}, "samples_ms": samples, "tolerance": 1e-3}
+            results = [
+                ModelResult(model, Target("onnxruntime", v), "ok", max_abs_diff=0.0, **shared)  # type: ignore[arg-type]
+                for v in ("cpu-none", "cpu-all")
+            ]
+            for record, kept in model_records(results, run_id=run_id, machine_id=None, threads=1):
+                store.save_result(record, kept)
+    workload = [header for header, _ in TABLE_COLUMNS].index("workload") + 1  # after the mark column
+    async with _host(db, tmp_path).run_test(size=SIZE) as pilot:
+        area = await _ready(pilot)
+        grid = area.query_one("#results-table", ResultsGrid)
+        assert grid.total == 6 and {row[workload] for row in grid.rows} == {"model:tiny.onnx"}
+        area.query_one("#filter-group", Select).value = "workload"
+        await settle(pilot, node=area)
+        groups = area.query_one("#results-groups", DataTable)
+        rows = [[str(cell) for cell in groups.get_row_at(i)] for i in range(groups.row_count)]
+        # two runs of one file make one group; the other file of the same name its own
+        assert sorted((row[0], row[3]) for row in rows) == sorted(
+            [(f"model:tiny.onnx {first.sha256[:12]}", "4"), (f"model:tiny.onnx {other.sha256[:12]}", "2")]
+        )
+        groups.move_cursor(row=0)
+        await _next_window(pilot, area, lambda: pilot.press("enter"))
+        assert area.view == "results-table" and area.filters.workload == "model:tiny.onnx"
+        await pilot.press("enter")
+        await settle(pilot, node=area)
+        text = _plain(area.query_one("#results-detail-body", Static).content)
+    assert "Your model" in text and "x=2x8" in text
+    assert first.sha256 in text or other.sha256 in text

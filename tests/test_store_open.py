@@ -154,7 +154,7 @@ def test_an_older_database_opened_read_only_is_refused_untouched(tmp_path: Path)
     path = tmp_path / "old.duckdb"
     _write_v0_database(path)
     before = path.read_bytes()
-    with pytest.raises(StoreError, match=r"older schema \(0 < 2\)"):
+    with pytest.raises(StoreError, match=r"older schema \(0 < 3\)"):
         open_store(path, read_only=True)
     assert path.read_bytes() == before
     assert not list(tmp_path.glob("*.bak-*"))
@@ -163,15 +163,15 @@ def test_an_older_database_opened_read_only_is_refused_untouched(tmp_path: Path)
 def test_a_newer_database_is_refused_read_write_but_browsable(tmp_path: Path) -> None:
     path = make_database(tmp_path / "future.duckdb")
     con = duckdb.connect(str(path))
-    con.execute("UPDATE schema_info SET value = '3' WHERE key = 'schema_version'")
+    con.execute("UPDATE schema_info SET value = '9' WHERE key = 'schema_version'")
     con.close()
     with pytest.raises(StoreError) as info:
         open_store(path)
     assert str(info.value) == (
-        f"{path} was written by a newer fwtui (schema 3 > {SCHEMA_VERSION}): open it read-only with `fwtui {path}` or upgrade fwtui"
+        f"{path} was written by a newer fwtui (schema 9 > {SCHEMA_VERSION}): open it read-only with `fwtui {path}` or upgrade fwtui"
     )
     with open_store(path, read_only=True) as store:
-        assert store.schema_version == 3
+        assert store.schema_version == 9
         assert store.connection.execute("SELECT count(*) FROM results").fetchall()[0][0] > 0
 
 

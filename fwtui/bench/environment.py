@@ -64,11 +64,15 @@ def machine() -> dict[str, Any]:
 
 
 def run_environment(
-    specs: Sequence[RunSpec], command: str | None = None, hw: Mapping[str, Any] | None = None
+    specs: Sequence[RunSpec],
+    command: str | None = None,
+    hw: Mapping[str, Any] | None = None,
+    *,
+    threads: int | None = None,
 ) -> dict[str, Any]:
-    """The JSON stored in ``runs.environment``."""
-    threads = sorted({s.threads for s in specs}) or [1]
-    child_env = child_environment(threads[0])
+    """The JSON stored in ``runs.environment`` (``threads``: a run without specs, such as ``--model``)."""
+    counts = sorted({s.threads for s in specs}) or [threads or 1]
+    child_env = child_environment(counts[0])
     try:
         load = list(os.getloadavg())
     except OSError:
@@ -99,7 +103,7 @@ def run_environment(
         "command": command,
         "versions": versions,
         "numpy_blas": numpy_blas(),
-        "threads": threads,
+        "threads": counts,
         "child_environment": {k: child_env[k] for k in THREAD_VARIABLES if k in child_env},
         "load_average": load,
         "cpu_count": os.cpu_count(),

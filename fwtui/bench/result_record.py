@@ -239,6 +239,12 @@ class ResultRecord:
     flags: tuple[str, ...] = ()
     source: str = "local"
     details: RecordDetails = field(default_factory=RecordDetails)
+    # A user's own model (``fwtui bench --model``; None for fwtui's workloads): its file name (never a path),
+    # content hash, parameter count and input shapes ("x=1x3x224x224, mask=1x16").
+    model_name: str | None = None
+    model_sha256: str | None = None
+    model_params: int | None = None
+    model_inputs: str | None = None
 
     @property
     def p50_ms(self) -> float | None:
@@ -320,6 +326,10 @@ class ResultRecord:
             flags=f.texts("flags"),
             source=f.text("source", "local"),
             details=RecordDetails.from_dict(details) if details else RecordDetails(),
+            model_name=f.opt_text("model_name"),
+            model_sha256=f.opt_text("model_sha256"),
+            model_params=f.opt_integer("model_params"),
+            model_inputs=f.opt_text("model_inputs"),
         )
 
 

@@ -236,3 +236,33 @@ def record_row(record: Mapping[str, object]) -> dict[str, object]:
     if isinstance(ci, (list, tuple)) and len(ci) == 2 and record.get("repetitions") is not None:
         row["ci95_low_ms"], row["ci95_high_ms"] = ci[0], ci[1]
     return row
+
+
+# --- a user's own model: its engines checked against each other ------------------------------------------------
+
+MISMATCH = "output_mismatch"
+
+
+def disagrees(status: str | None, max_abs_error: float | None, tolerance: float | None) -> bool:
+    """Whether one engine's outputs disagreed with the reference engine's: an error above the tolerance, or
+    a tolerance with no finite error (outputs of another shape, or not finite: stored as NULL)."""
+    if status != "ok" or tolerance is None:
+        return False  # not run, or nothing to check against (no float32 engine ran)
+    return max_abs_error is None or not max_abs_error <= tolerance
+
+
+def cross_checked(
+    results: Sequence[tuple[str | None, float | None, float | None, tuple[str, ...]]],
+) -> list[tuple[str, ...]]:
+    """The flags of one model's results, each ``(status, max_abs_error, tolerance, flags)``, cross-checked.
+
+    A user's model has no float64 reference, so its engines are checked against the first one that ran at
+    float32: one disagreement flags every ok result of the model ``output_mismatch`` (which of them is
+    right cannot be known). The same rule holds for a result just measured and one re-validated from a file.
+    """
+    if not any(disagrees(status, error, tolerance) for status, error, tolerance, _ in results):
+        return [found for *_, found in results]
+    return [
+        found if status != "ok" or MISMATCH in found else (*found, MISMATCH)
+        for status, _, _, found in results
+    ]

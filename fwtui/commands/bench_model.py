@@ -1,4 +1,4 @@
-"""`fwtui bench --model PATH`: a user's own model, in every engine that runs it, cross-checked."""
+"""`fwtui bench --model PATH`: a user's own model, in every engine that runs it, cross-checked and saved."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from fwtui.errors import UsageError
 
 def run_model_command(args: argparse.Namespace) -> int:
     from fwtui.bench.byom.model_file import open_model_file, parse_input_shapes
-    from fwtui.bench.byom.run import ModelResult, run_model, summary_lines
+    from fwtui.bench.byom.run import summary_lines
+    from fwtui.bench.byom.session import run_and_save
+    from fwtui.bench.sink import OnSaveFailure, ResultSink
     from fwtui.frameworks import resolve
 
     if args.model is None:
@@ -29,15 +31,26 @@ def run_model_command(args: argparse.Namespace) -> int:
     if args.batch:
         raise UsageError("--model takes no --batch: the model's input shapes fix it (see --input-shape)")
     threads = args.threads[0] if args.threads else 1
-    shown: list[ModelResult] = []
+    # As for every benchmark: a script must never believe a run was saved when it was not.
+    sink = None
+    if not args.no_save:
+        from fwtui.paths import default_db_path
 
-    def show(result: ModelResult) -> None:
-        if args.json:
-            sys.stdout.write(json.dumps(result.to_dict(), default=str) + "\n")
-            sys.stdout.flush()
-        shown.append(result)
-
-    run_model(model, shapes, threads=threads, timeout_s=args.timeout or 600.0, only=only, on_result=show)
-    if not args.json:
-        print("\n".join(summary_lines(model, shown)))
+        sink = ResultSink.open(args.db or default_db_path(), OnSaveFailure.ABORT)
+    try:
+        done = run_and_save(
+            model, shapes, sink, threads=threads, timeout_s=args.timeout or 600.0, only=only,
+            command=" ".join(["fwtui", *sys.argv[1:]]), label=args.label,
+        )  # fmt: skip
+    finally:
+        if sink is not None:
+            sink.close()
+    if args.json:
+        for result, record in zip(done.results, done.records, strict=True):
+            line = {**result.to_dict(), "result_id": record.result_id if sink is not None else None}
+            sys.stdout.write(json.dumps(line, default=str) + "\n")
+        return 0
+    print("\n".join(summary_lines(model, list(done.results))))
+    if sink is not None and done.run_id:
+        print(f"saved {sink.saved_count} results as run {done.run_id} (workload {done.records[0].workload})")
     return 0

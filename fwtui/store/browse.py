@@ -107,9 +107,26 @@ SORT_KEYS: dict[str, str] = {
     **{h: e for h, e in TABLE_COLUMNS if h not in ("created", "flags")},
 }
 
+# A user's own model is named by its file (workload ``model:<name>``) and told apart by its content: its size
+# column holds the first digits of the file's sha256. Grouped by workload, two runs of one file make one group
+# and two files of the same name never do.
+MODEL_WORKLOAD_PREFIX = "model:"
+_WORKLOAD_GROUP = (
+    f"r.workload || CASE WHEN starts_with(r.workload, '{MODEL_WORKLOAD_PREFIX}') "
+    "THEN ' ' || coalesce(r.size, '') ELSE '' END"
+)
+
+
+def group_workload(group: str) -> str:
+    """The workload a workload group's name stands for (a model's group also names its content hash)."""
+    if group.startswith(MODEL_WORKLOAD_PREFIX) and " " in group:
+        return group.rsplit(" ", 1)[0]
+    return group
+
+
 GROUP_BY: dict[str, str] = {
     "framework": "r.framework",
-    "workload": "r.workload",
+    "workload": _WORKLOAD_GROUP,
     "machine": "coalesce(m.label, r.machine_id)",
     "scenario": "r.scenario",
     "device": "r.device",

@@ -1,8 +1,10 @@
 """The results schema: versioned DDL and forward migrations.
 
-Version 2 is the current layout: version 1 plus the repetition across processes in ``results``
-(``repetitions``, ``process_p50_ms``, ``process_cv``). Version 1 results were each one process; the upgrade
-leaves those columns NULL (unknown), so nothing treats an old result as evidence across processes. Version 0
+Version 3 is the current layout: version 2 plus the identity of a user's own model in ``results``
+(``model_name``, ``model_sha256``, ``model_params``, ``model_inputs``; NULL for every other result, and for
+every result of an upgraded database). Version 2 added the repetition across processes (``repetitions``,
+``process_p50_ms``, ``process_cv``). Version 1 results were each one process; the upgrade leaves those columns
+NULL (unknown), so nothing treats an old result as evidence across processes. Version 0
 is the earlier single-table layout (``results`` and ``samples`` only, fewer statistics, no machine or run
 tables, no ``schema_info``). Older databases are upgraded in place by :data:`MIGRATIONS` after a backup copy
 is taken.
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 MACHINE_COLUMNS: tuple[str, ...] = (
     "machine_id", "label", "hostname", "os", "kernel", "python", "cpu_brand", "physical_cores",
@@ -36,7 +38,7 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "throughput_samples_per_s", "gflops", "flops_per_sample",
     "import_s", "build_s", "first_call_s", "compile_s", "warmup_s", "measure_s", "compile_break_even_calls",
     "peak_rss_mb", "device_mem_peak_mb", "max_abs_error", "max_rel_error", "tolerance", "flags", "source",
-    "details",
+    "details", "model_name", "model_sha256", "model_params", "model_inputs",
 )  # fmt: skip
 
 SAMPLE_COLUMNS: tuple[str, ...] = ("result_id", "seq", "ms")
@@ -81,7 +83,8 @@ CREATE TABLE IF NOT EXISTS results (
     import_s DOUBLE, build_s DOUBLE, first_call_s DOUBLE, compile_s DOUBLE, warmup_s DOUBLE, measure_s DOUBLE,
     compile_break_even_calls DOUBLE, peak_rss_mb DOUBLE, device_mem_peak_mb DOUBLE,
     max_abs_error DOUBLE, max_rel_error DOUBLE, tolerance DOUBLE, flags VARCHAR[], source VARCHAR,
-    details JSON, repetitions INTEGER, process_p50_ms DOUBLE[], process_cv DOUBLE
+    details JSON, repetitions INTEGER, process_p50_ms DOUBLE[], process_cv DOUBLE,
+    model_name VARCHAR, model_sha256 VARCHAR, model_params BIGINT, model_inputs VARCHAR
 );
 -- samples are appended per result in one statement, so they sit together on disk and min/max
 -- zonemaps on result_id keep a single result's lookup cheap without an ART index.
@@ -154,12 +157,26 @@ _V2_ADDED_RESULT_COLUMNS: tuple[tuple[str, str], ...] = (
 )  # fmt: skip
 
 
-def _migrate_v1_to_v2(con: duckdb.DuckDBPyConnection) -> None:
+def _add_result_columns(con: duckdb.DuckDBPyConnection, added: tuple[tuple[str, str], ...]) -> None:
     existing = {row[0] for row in con.execute("SELECT column_name FROM duckdb_columns() "
                                                "WHERE table_name = 'results'").fetchall()}  # fmt: skip
-    for name, sql_type in _V2_ADDED_RESULT_COLUMNS:
+    for name, sql_type in added:
         if name not in existing:
             con.execute(f"ALTER TABLE results ADD COLUMN {name} {sql_type}")
+
+
+def _migrate_v1_to_v2(con: duckdb.DuckDBPyConnection) -> None:
+    _add_result_columns(con, _V2_ADDED_RESULT_COLUMNS)
+
+
+# Columns version 3 added to ``results``: a user's own model (``fwtui bench --model``), NULL for the rest.
+_V3_ADDED_RESULT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("model_name", "VARCHAR"), ("model_sha256", "VARCHAR"), ("model_params", "BIGINT"), ("model_inputs", "VARCHAR"),
+)  # fmt: skip
+
+
+def _migrate_v2_to_v3(con: duckdb.DuckDBPyConnection) -> None:
+    _add_result_columns(con, _V3_ADDED_RESULT_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -169,7 +186,11 @@ class Migration:
     apply: Callable[[duckdb.DuckDBPyConnection], None]
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(0, 1, _migrate_v0_to_v1), Migration(1, 2, _migrate_v1_to_v2))
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(0, 1, _migrate_v0_to_v1),
+    Migration(1, 2, _migrate_v1_to_v2),
+    Migration(2, 3, _migrate_v2_to_v3),
+)
 
 
 def migrations_from(version: int) -> list[Migration]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,57 +13,36 @@ from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from fwtui.bench.events import QueueStarted, RunEnded, RunProgress, RunResult, SessionDone, SessionEvent
-from fwtui.bench.flags import FLAG_EXPLANATIONS
 from fwtui.bench.progress import BenchState
-from fwtui.bench.result_record import ResultRecord
 from fwtui.bench.spec import RunSpec
 from fwtui.errors import FwtuiError
+from fwtui.terminal_text import printable
 from screens.areas import Area
 from screens.benchmark.estimate import ModelRequest
 from screens.benchmark.form import BenchForm
+from screens.benchmark.help import HELP
 from screens.benchmark.live import LivePanel, QueueList
-from screens.benchmark.runner import BenchEvent, EventPump, ResultSaved, SessionHandle, StoreTrouble
+from screens.benchmark.runner import (
+    BenchEvent,
+    EventPump,
+    ModelProgress,
+    ResultSaved,
+    SessionHandle,
+    StoreTrouble,
+    model_identity,
+    open_sink,
+)
 from screens.benchmark.summary import BenchSummary
-from screens.benchmark.table import BenchResultsTable
+from screens.benchmark.table import BenchResultsTable, detail_line
 from screens.confirm import Confirm
-from screens.messages import HardwareReady, LocalDatabaseChanged, ResultsChanged, ShowResults
+from screens.messages import HardwareReady, ResultsChanged, ShowResults
 
 if TYPE_CHECKING:
+    from fwtui.bench.byom.session import ModelRun
+    from fwtui.bench.sink import ResultSink
     from fwtui.bench.summary import SummaryRow
 
 PAINT_INTERVAL_S = 0.1
-
-HELP = """\
-Pick what to run in the form on the left (a preset fills it; every change updates the time estimate),
-then press `r`. Each run is a separate child process; results appear in the table as they finish and
-are saved to the local database one by one.
-
-Choosing a preset after changing the ticks asks before replacing them; the preset box says *custom*
-once the ticks are your own. The last selection is kept for the next launch.
-
-| key | does |
-|---|---|
-| `r` | run the selection (or your own model) |
-| `x` | cancel the current run (asks first; the queue goes on) |
-| `X` | cancel the whole queue (asks first; finished results are kept) |
-| `f` | show or hide the form |
-| `o` | open this queue's results in the Results area |
-| `space` / `enter` | tick or untick the highlighted item of a list |
-| `j` `k` `g` `G` | move in the results table |
-
-*Your model (instead)*: a `.keras`, `.onnx` or `.pt2` file (and its input shapes, `x=1x3x224x224`) replaces the
-ticks: `r` runs it in every engine that can (one process each) and cross-checks their outputs. While a text field
-has the focus, keys type into it; `tab` leaves it.
-
-Latencies are per call (µs below a millisecond); *mean samples/s* comes from the mean time per call.
-
-Row status: `ok`, `failed` / `timeout` (the child crashed or ran out of time; the reason is shown),
-`unsupported` (e.g. ONNX Runtime does not train), `skipped`, `cancelled`. Flags such as
-`high_variance` mean the number needs care; the Results area explains each flag.
-
-If the database cannot be written (locked by another process, say) the queue goes on and the
-results stay on screen, marked as not saved.
-"""
 
 
 class BenchmarkArea(Area):
@@ -103,6 +82,7 @@ class BenchmarkArea(Area):
         self.summary_rows: list[SummaryRow] = []
         self._worker: Worker[Any] | None = None
         self._model_worker: Worker[Any] | None = None
+        self.model_run_id: str | None = None  # the run of the last model benchmark
 
     def compose(self) -> ComposeResult:
         yield BenchForm(id="bench-form")
@@ -146,7 +126,7 @@ class BenchmarkArea(Area):
         if action in ("cancel_current", "cancel_all"):
             return self.running
         if action == "open_results":
-            return self.state.run_id is not None and self.saved_count > 0
+            return (self.state.run_id or self.model_run_id) is not None and self.saved_count > 0
         return True
 
     def _notice(self, text: str | None) -> None:
@@ -175,28 +155,45 @@ class BenchmarkArea(Area):
         self.start(list(form.specs))
 
     def start_model(self, request: ModelRequest) -> None:
-        """Run the user's own model in every engine that runs it, on a worker thread."""
-        self._notice(None)
-        results = self.query_one("#bench-model-results", Static)
-        results.update(f"Running {request.path} in each engine (one process each)…")
-        results.add_class("shown")
+        """Run the user's own model in every engine that runs it, on a worker thread; its results are rows of
+        the table and are saved like every result."""
+        self._reset_view()
+        self.model_run_id = None
+        self._model_line(f"Running {printable(Path(request.path).name)} in each engine (one process each)…")
         self._model_worker = self._run_model(request)
         self.refresh_bindings()
 
+    def _model_line(self, text: str | None) -> None:
+        line = self.query_one("#bench-model-results", Static)
+        line.update(text or "")
+        line.set_class(bool(text), "shown")
+
     @work(thread=True, exit_on_error=False, exclusive=True, group="bench-model", name="model benchmark")
-    def _run_model(self, request: ModelRequest) -> str:
-        """Open, run and cross-check the model (blocking, on a worker thread); the text to show."""
+    def _run_model(self, request: ModelRequest) -> ModelRun:
+        """Open, run, cross-check and save the model (blocking, on a worker thread)."""
         from fwtui.bench.byom.model_file import open_model_file
-        from fwtui.bench.byom.run import run_model, summary_lines
+        from fwtui.bench.byom.session import run_and_save
 
         model = open_model_file(request.path)
-        return "\n".join(summary_lines(model, run_model(model, request.input_shapes, threads=request.threads)))
+        sink = self._open_sink()
+        try:
+            return run_and_save(
+                model, request.input_shapes, sink, threads=request.threads, command="fwtui (Benchmark area) --model",
+                on_target=lambda done, total, name: self._post_progress(ModelProgress(done, total, name)),
+            )  # fmt: skip
+        finally:
+            sink.close()
 
-    def start(self, specs: list[RunSpec]) -> None:
-        """Start a queue of run specs on a worker thread."""
+    def _post_progress(self, message: ModelProgress) -> None:
+        self.post_message(message)
+
+    def on_model_progress(self, message: ModelProgress) -> None:
+        message.stop()
+        self._model_line(f"Your model: engine {message.done + 1} of {message.total} ({message.name})…")
+
+    def _reset_view(self) -> None:
+        """An empty table, no summary or notice: a new queue or model run starts."""
         self.state = BenchState()
-        self.pump = EventPump(self.post_message)
-        self.handle = SessionHandle()
         self.store_trouble = None
         self.saved_count = 0
         self.summary_rows = []
@@ -207,6 +204,18 @@ class BenchmarkArea(Area):
         self.add_class("form-hidden")
         self.remove_class("finished")
         self.query_one(BenchResultsTable).focus()
+
+    def _open_sink(self) -> ResultSink:
+        """The sink results go through, by the app's one database handle (on the worker thread)."""
+        return open_sink(self.context.database, self.post_message, self.app.post_message, self.area_id)
+
+    def start(self, specs: list[RunSpec]) -> None:
+        """Start a queue of run specs on a worker thread."""
+        self._reset_view()
+        self.pump = EventPump(self.post_message)
+        self.handle = SessionHandle()
+        self.model_run_id = None
+        self._model_line(None)
         self._worker = self._run_queue(specs, self.pump, self.handle)
         self.refresh_bindings()
 
@@ -214,23 +223,8 @@ class BenchmarkArea(Area):
     def _run_queue(self, specs: list[RunSpec], pump: EventPump, handle: SessionHandle) -> list[SummaryRow]:
         """Run the queue (blocking, on a worker thread); returns the summary, computed here off the UI thread."""
         from fwtui.bench.session import BenchSession, summarize
-        from fwtui.bench.sink import OnSaveFailure, ResultSink
 
-        # A benchmark that took minutes is worth more than the database write: if the database is locked
-        # or fails mid-run the queue goes on and the results stay here, marked as not saved. Results go
-        # through the app's one database handle; asking it for a writer retries a database another process
-        # held, and the other areas hear when that changed what the app can do with it.
-        database = self.context.database
-        before = database.current()
-        sink = ResultSink.using(
-            database.writer,
-            OnSaveFailure.CONTINUE_UNSAVED,
-            on_trouble=lambda reason: self.post_message(StoreTrouble(reason)),
-            on_saved=lambda record: self.post_message(ResultSaved(record.run_id, record.result_id)),
-        )
-        after = database.current()
-        if before is not None and after is not None and after != before:
-            self.app.post_message(LocalDatabaseChanged(after, origin=self.area_id))
+        sink = self._open_sink()
         try:
             session = BenchSession(specs, sink=sink, on_event=pump, command="fwtui (Benchmark area)")
             handle.attach(session)
@@ -284,8 +278,9 @@ class BenchmarkArea(Area):
         self.call_after_refresh(self.focus_default)
 
     def action_open_results(self) -> None:
-        if self.state.run_id is not None:
-            self.app.post_message(ShowResults(self.state.run_id))
+        run_id = self.state.run_id or self.model_run_id
+        if run_id is not None:
+            self.app.post_message(ShowResults(run_id))
 
     # -- messages from the worker -----------------------------------------------------------------
 
@@ -316,15 +311,7 @@ class BenchmarkArea(Area):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is self._model_worker and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
-            shown = self.query_one("#bench-model-results", Static)
-            if event.state == WorkerState.SUCCESS:
-                shown.update(str(event.worker.result))
-            else:
-                error = event.worker.error
-                reason = str(error) if isinstance(error, FwtuiError) else f"{type(error).__name__}: {error}"
-                shown.update(f"✗ {' '.join(reason.split())}")
-                self.notify(reason, title="Your model", severity="error", markup=False)
-            self.refresh_bindings()
+            self._model_done(event.worker)
             return
         if event.worker is not self._worker:
             return
@@ -342,6 +329,29 @@ class BenchmarkArea(Area):
             if not self.state.done:
                 self.apply_event(SessionDone(cancelled=False))
             self.show_summary(event.worker.result or [])
+        self.refresh_bindings()
+
+    def _model_done(self, worker: Worker[Any]) -> None:
+        """The model's records as rows of the table (with the summary), or why it could not run."""
+        if worker.state == WorkerState.SUCCESS and worker.result is not None:
+            run: ModelRun = worker.result
+            table = self.query_one(BenchResultsTable)
+            for record in run.records:
+                table.show_record(record)
+            self.model_run_id = run.run_id
+            self._model_line(model_identity(run))
+            from fwtui.bench.summary import summarize
+
+            saved = self.store_trouble is None and self.saved_count > 0
+            self.query_one(BenchSummary).show_summary(
+                summarize(list(run.records)), run.records, saved=saved, cancelled=False
+            )
+        else:
+            error = worker.error
+            reason = str(error) if isinstance(error, FwtuiError) else f"{type(error).__name__}: {error}"
+            self._model_line(f"✗ {' '.join(reason.split())}")
+            self.notify(reason, title="Your model", severity="error", markup=False)
+        self.set_class(True, "finished")
         self.refresh_bindings()
 
     def on_hardware_ready(self, message: HardwareReady) -> None:
@@ -382,20 +392,3 @@ class BenchmarkArea(Area):
     def _row_highlighted(self) -> None:
         record = self.query_one(BenchResultsTable).highlighted_record()
         self.query_one("#bench-detail", Static).update(detail_line(record) if record else "")
-
-
-def detail_line(record: ResultRecord) -> Text:
-    """The highlighted row in full: its status and reason, or what its first flag means."""
-    line = Text(f"{record.label}: ")
-    status = record.status or "ok"
-    if status != "ok":
-        line.append(status, style="red" if status in ("failed", "timeout") else "yellow")
-        line.append(f": {' '.join((record.reason or 'no reason given').split())}")
-        return line
-    flags = list(record.flags)
-    if not flags:
-        line.append("ok", style="green")
-        return line
-    line.append(flags[0], style="yellow")
-    line.append(f": {FLAG_EXPLANATIONS.get(flags[0], '')}")
-    return line

@@ -10,7 +10,9 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
 from fwtui import units
+from fwtui.bench.flags import FLAG_EXPLANATIONS
 from fwtui.bench.result_record import ResultRecord
+from fwtui.terminal_text import printable
 from screens.keys import vim_table_bindings
 
 # (column key, header)
@@ -66,7 +68,8 @@ def row_cells(record: ResultRecord) -> dict[str, Text | str]:
     return {
         "framework": record.framework or "—",
         "variant": record.variant or "—",
-        "workload": record.workload or "—",
+        # Text, never markup: a model's workload holds its file name
+        "workload": Text(printable(record.workload, newlines=False)) if record.workload else "—",
         "scenario": record.scenario or record.mode or "—",
         "batch": Text(str(record.batch_size), justify="right"),
         "p50": _number(units.latency_ms(None if latency is None else latency.p50)),
@@ -121,3 +124,20 @@ class BenchResultsTable(DataTable[Any]):
         except Exception:  # the cursor can briefly point past a cleared table
             return None
         return self.records.get(str(key)) if key is not None else None
+
+
+def detail_line(record: ResultRecord) -> Text:
+    """The highlighted row in full: its status and reason, or what its first flag means."""
+    line = Text(f"{record.label}: ")
+    status = record.status or "ok"
+    if status != "ok":
+        line.append(status, style="red" if status in ("failed", "timeout") else "yellow")
+        line.append(f": {' '.join((record.reason or 'no reason given').split())}")
+        return line
+    flags = list(record.flags)
+    if not flags:
+        line.append("ok", style="green")
+        return line
+    line.append(flags[0], style="yellow")
+    line.append(f": {FLAG_EXPLANATIONS.get(flags[0], '')}")
+    return line

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import ContentSwitcher
 
-from fwtui.store.browse import GROUP_BY, SORT_KEYS, Filters
+from fwtui.store.browse import GROUP_BY, SORT_KEYS, Filters, group_workload
 from screens.areas import Area
 from screens.context import AppContext
 from screens.messages import LocalDatabaseChanged, ResultsChanged, ShowResults
@@ -272,7 +272,9 @@ class ResultsArea(Area):
     def on_groups_view_chosen(self, message: GroupsView.Chosen) -> None:
         """Enter on a group: filter to it (and its scenario) and show its rows."""
         changes: dict[str, str | None] = {"scenario": message.scenario}
-        if message.by in ("framework", "workload", "scenario", "device"):
+        if message.by == "workload":
+            changes["workload"] = group_workload(message.value)  # a model's group names its hash too
+        elif message.by in ("framework", "scenario", "device"):
             changes[message.by] = message.value
         elif message.by == "machine":
             changes["machine_id"] = self.query_one(FilterBar).machine_id(message.value)

@@ -160,7 +160,16 @@ def detail_renderable(
         ("max abs / rel error", f"{value_text(d.get('max_abs_error'))} / {value_text(d.get('max_rel_error'))}"),
         ("tolerance", value_text(d.get("tolerance"))),
     ]
-    parts: list[RenderableType] = [title, status, Text(""), _kv_table("Timing", stats), Text("")]
+    parts: list[RenderableType] = [title, status, Text("")]
+    if d.get("model_sha256"):  # a user's own model (fwtui bench --model): its identity, as stored
+        model = [
+            ("file", value_text(d.get("model_name"))),
+            ("sha256", value_text(d.get("model_sha256"))),
+            ("parameters", units.count(d.get("model_params"))),
+            ("inputs", value_text(d.get("model_inputs"))),
+        ]
+        parts += [_kv_table("Your model", model), Text("")]
+    parts += [_kv_table("Timing", stats), Text("")]
     parts += [_kv_table("Phases", phases), Text(""), _kv_table("Memory and correctness", checks), Text("")]
     flags = list(d.get("flags") or [])
     parts.append(Text("Flags", style="bold"))

@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -29,7 +30,7 @@ from fwtui.errors import UsageError
 from fwtui.frameworks import installed_version
 from fwtui.json_fields import JsonObject, JsonValue
 
-MISMATCH = "output_mismatch"
+MISMATCH = validity.MISMATCH
 # Agreement with the reference: max|out - ref| <= abs + rel * max|ref|, by the target's precision.
 TOLERANCE: dict[str, tuple[float, float]] = {
     "float32": (1e-4, 1e-3),  # another engine's kernels sum in another order
@@ -56,6 +57,10 @@ class ModelResult:
     max_abs_diff: float | None = None  # against the reference target's outputs
     tolerance: float | None = None
     flags: tuple[str, ...] = ()
+    # How the samples were taken, for the validity engine (and stored with the result's details).
+    inner_iterations: int = 1
+    timer_resolution_ns: float | None = None
+    contention: Window | None = None
 
     @property
     def p50_ms(self) -> float | None:
@@ -101,6 +106,7 @@ def run_model(
     quick: bool = True,
     only: list[str] | None = None,
     on_result: Callable[[ModelResult], None] | None = None,
+    on_start: Callable[[int, int, str], None] | None = None,
 ) -> list[ModelResult]:
     """Every target's result, cross-checked; raises :class:`UsageError` when an input shape is missing."""
     results: list[ModelResult] = []
@@ -112,6 +118,8 @@ def run_model(
         "min_time_s": 1.0, "min_iterations": 20, "max_time_s": 10.0, "warmup_s": 0.3}  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="fwtui-model-") as tmp:
         for index, target in enumerate(chosen):
+            if on_start is not None:
+                on_start(index, len(chosen), target.name)
             workdir = Path(tmp) / str(index)
             workdir.mkdir()
             job: JsonObject = {
@@ -160,7 +168,7 @@ def _run_child(
     with np.load(out_file, allow_pickle=False) as saved:
         out = [saved[f"arr_{i}"] for i in range(len(saved.files))]
     result = ModelResult(
-        model, target, "ok",
+        model, target, "ok", **_observed(data),
         precision=str(data.get("precision", "float32")),
         params=data.get("params"),
         input_shapes={str(k): [int(d) for d in v] for k, v in dict(data.get("inputs") or {}).items()},
@@ -172,19 +180,34 @@ def _run_child(
     return replace(result, flags=engine_flags(result, data)), out
 
 
-def engine_flags(result: ModelResult, data: JsonObject) -> tuple[str, ...]:
-    """The validity engine's flags for a model's samples (its outputs are cross-checked separately)."""
+def _observed(data: JsonObject) -> dict[str, Any]:
+    """How the child took its samples (the :class:`ModelResult` fields of the same names)."""
     raw_window = data.get("contention")
-    window = Window.from_dict(raw_window) if isinstance(raw_window, dict) else None
     inner = data.get("inner_iterations")
     resolution = data.get("timer_resolution_ns")
+    return {
+        "contention": Window.from_dict(raw_window) if isinstance(raw_window, dict) else None,
+        "inner_iterations": inner if isinstance(inner, int) and inner > 0 else 1,
+        "timer_resolution_ns": float(resolution) if isinstance(resolution, (int, float)) else None,
+    }
+
+
+TIMED_OUTPUT = "a timed call's outputs, cross-checked between engines"
+
+
+def step_checks(result: ModelResult) -> StepChecks:
+    """What the model child observed about its timed step: its outputs are kept, and the contention window."""
+    return StepChecks(timed_output=TIMED_OUTPUT, contention=result.contention)
+
+
+def engine_flags(result: ModelResult, data: JsonObject) -> tuple[str, ...]:
+    """The validity engine's flags for a model's samples (its outputs are cross-checked separately)."""
+    result = replace(result, **_observed(data))
     evidence = validity.Evidence(
         status="ok", device="cpu", dtype=result.precision, batch_size=1,
-        inner_iterations=inner if isinstance(inner, int) else 1,
-        timer_resolution_ns=float(resolution) if isinstance(resolution, (int, float)) else None,
+        inner_iterations=result.inner_iterations, timer_resolution_ns=result.timer_resolution_ns,
         flops_per_sample=None, max_abs_error=None, tolerance=None, isolated_call_ms=None,
-        checks=StepChecks(timed_output="a timed call's outputs, cross-checked between engines", contention=window),
-        stored_p50_ms=None, stored_mean_ms=None, stored_throughput=None,
+        checks=step_checks(result), stored_p50_ms=None, stored_mean_ms=None, stored_throughput=None,
     )  # fmt: skip
     return validity.compute(evidence, result.samples_ms, peak_gflops=None, logical_cpus=os.cpu_count())
 
@@ -200,7 +223,6 @@ def cross_check(results: list[ModelResult], outputs: dict[str, list[np.ndarray]]
     expected = outputs[reference.target.name]
     scale = max((float(np.max(np.abs(e))) for e in expected if e.size), default=0.0)
     checked: list[ModelResult] = []
-    disagree = False
     for result in results:
         got = outputs.get(result.target.name)
         if result.status != "ok" or got is None:
@@ -208,12 +230,9 @@ def cross_check(results: list[ModelResult], outputs: dict[str, list[np.ndarray]]
             continue
         absolute, relative = TOLERANCE.get(result.precision, TOLERANCE["float32"])
         tolerance = absolute + relative * scale
-        diff = _max_abs_diff(got, expected)
-        disagree |= not diff <= tolerance
-        checked.append(replace(result, max_abs_diff=diff, tolerance=tolerance))
-    if disagree:
-        checked = [replace(r, flags=(*r.flags, MISMATCH)) if r.status == "ok" else r for r in checked]
-    return checked
+        checked.append(replace(result, max_abs_diff=_max_abs_diff(got, expected), tolerance=tolerance))
+    found = validity.cross_checked([(r.status, r.max_abs_diff, r.tolerance, r.flags) for r in checked])
+    return [replace(r, flags=f) for r, f in zip(checked, found, strict=True)]
 
 
 def _max_abs_diff(got: list[np.ndarray], expected: list[np.ndarray]) -> float:
@@ -243,8 +262,10 @@ def result_line(result: ModelResult) -> str:
 def summary_lines(model: ModelFile, results: list[ModelResult]) -> list[str]:
     """The model, then every target's line, then its inputs, size and the reference."""
     from fwtui import units
+    from fwtui.terminal_text import printable
 
-    lines = [f"{model.name} ({model.kind}, sha256 {model.short_hash}, {units.count(model.size_bytes)} bytes)"]
+    name = printable(model.name, newlines=False)
+    lines = [f"{name} ({model.kind}, sha256 {model.short_hash}, {units.count(model.size_bytes)} bytes)"]
     lines += [f"  {result_line(r)}" for r in results]
     first = next((r for r in results if r.status == "ok"), None)
     if first is not None:
