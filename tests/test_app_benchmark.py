@@ -268,6 +268,34 @@ async def test_a_selection_of_only_unsupported_runs_says_so() -> None:
         assert form.query_one("#bench-run", Button).disabled
 
 
+async def test_batch_and_thread_lists_sweep_one_run_per_value() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        form = app.query_one(BenchForm)
+        await until(pilot, lambda: bool(form.specs), 10)
+        form.query_one("#bench-frameworks", SelectionList).deselect_all()
+        form.query_one("#bench-frameworks", SelectionList).select("onnxruntime")
+        form.query_one("#bench-workloads", SelectionList).deselect_all()
+        form.query_one("#bench-workloads", SelectionList).select("mlp")
+        form.query_one("#bench-modes", SelectionList).deselect("training")
+        await pilot.pause()  # the area's first focus lands before the test moves it
+        form.query_one("#bench-batch", Input).focus()
+        await pilot.pause()
+        await pilot.press("1", "comma", "8", "comma", "3", "2")
+        form.query_one("#bench-threads", Input).value = "1,2"
+        await pilot.pause()
+        assert sorted({(s.batch, s.threads) for s in form.specs}) == [
+            (b, t) for b in (1, 8, 32) for t in (1, 2)
+        ]
+        assert f"for {len(form.specs)} runs" in str(form.query_one("#bench-estimate", Static).content)
+        await pilot.press("x")  # the field takes counts and commas only
+        assert form.query_one("#bench-batch", Input).value == "1,8,32"
+        form.query_one("#bench-batch", Input).value = "1,0"
+        await pilot.pause()
+        assert form.error == "batch: expected 1 to 1,048,576, got 0"
+        assert form.query_one("#bench-run", Button).disabled
+
+
 # -- real queues ------------------------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from model_files import KERAS_MODEL, PT2_MODEL, built_in_child, onnx_model
+from model_files import onnx_model
 
 from fwtui.bench.byom.model_file import ModelError, Target, open_model_file, parse_input_shapes, targets
 from fwtui.bench.byom.run import MISMATCH, ModelResult, cross_check
@@ -30,6 +30,27 @@ def _fwtui(*args: str, timeout_s: float = 900) -> subprocess.CompletedProcess[st
         timeout=timeout_s,
         env=env,
     )
+
+
+@pytest.fixture(scope="module")
+def sample_models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """``fwtui sample-data models``, run once: its .keras and .pt2 files are the end-to-end tests' models (each
+    costs a Keras or PyTorch import to build)."""
+    out = tmp_path_factory.mktemp("sample-models")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, "-m", "fwtui", "sample-data", "models", "--out", str(out)],
+        capture_output=True, text=True, timeout=900, env=env,
+    )  # fmt: skip
+    return out, done
+
+
+def _sample_model(sample_models: tuple[Path, subprocess.CompletedProcess[str]], name: str, tmp_path: Path) -> Path:
+    out, done = sample_models
+    assert done.returncode == 0 and f"{name}: written" in done.stdout, done.stderr[-2000:]
+    copy = tmp_path / name
+    copy.write_bytes((out / name).read_bytes())
+    return copy
 
 
 def _one_line_error(done: subprocess.CompletedProcess[str], code: int) -> str:
@@ -175,8 +196,8 @@ def test_a_conversion_that_fails_in_one_engine_leaves_the_others(tmp_path: Path)
 
 
 @pytest.mark.slow
-def test_a_keras_model_end_to_end(tmp_path: Path) -> None:
-    path = built_in_child(KERAS_MODEL, tmp_path / "tiny.keras")
+def test_a_keras_model_end_to_end(sample_models: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path) -> None:
+    path = _sample_model(sample_models, "tiny.keras", tmp_path)
     by = _records(_fwtui("--model", str(path), "--input-shape", "x=3x8", "--json"))
     assert set(by) == {"keras/tensorflow", "keras/jax", "keras/torch", "onnxruntime/keras-export"}
     for name, record in by.items():
@@ -187,8 +208,10 @@ def test_a_keras_model_end_to_end(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_torch_export_archive_end_to_end(tmp_path: Path) -> None:
-    path = built_in_child(PT2_MODEL, tmp_path / "tiny.pt2")
+def test_a_torch_export_archive_end_to_end(
+    sample_models: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    path = _sample_model(sample_models, "tiny.pt2", tmp_path)
     by = _records(_fwtui("--model", str(path), "--input-shape", "x=3x8", "--json"))
     assert set(by) == {"torch/eager", "torch/compile", "onnxruntime/torch-export"}
     for name, record in by.items():
@@ -199,13 +222,9 @@ def test_a_torch_export_archive_end_to_end(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_sample_data_writes_example_models(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run(
-        [sys.executable, "-m", "fwtui", "sample-data", "models", "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=900, env=env,
-    )  # fmt: skip
+def test_sample_data_writes_example_models(sample_models: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    out, done = sample_models
     assert done.returncode == 0, done.stderr[-2000:]
     for name, kind in (("tiny.onnx", "onnx"), ("tiny.keras", "keras"), ("tiny.pt2", "pt2")):
         assert f"{name}: written" in done.stdout
-        assert open_model_file(tmp_path / name).kind == kind
+        assert open_model_file(out / name).kind == kind

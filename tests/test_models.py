@@ -126,7 +126,7 @@ def test_full_size_inference_in_pytorch_agrees_with_the_reference(name: str) -> 
 def test_bench_records_generation_scenarios_and_model_size(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "fwtui", "bench", "-f", "onnxruntime", "-w", "gpt2", "-m", "inference",
-         "--db", str(tmp_path / "r.duckdb"), "--json"],
+         "--db", str(tmp_path / "r.duckdb"), "--json", "--repetitions", "1"],
         capture_output=True, text=True, timeout=600, env=os.environ,
     )
     assert result.returncode == 0, result.stderr

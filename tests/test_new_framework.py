@@ -145,7 +145,8 @@ def test_the_hardware_view_probes_the_new_framework(plugin_path: Path) -> None:
 def test_the_new_framework_runs_end_to_end(plugin_path: Path, tmp_path: Path) -> None:
     db = tmp_path / "results.duckdb"
     done = subprocess.run(
-        [sys.executable, "-m", "fwtui", "bench", "-f", "toy", "-w", "mlp,gemm", "--db", str(db), "--json"],
+        [sys.executable, "-m", "fwtui", "bench", "-f", "toy", "-w", "mlp,gemm", "--db", str(db), "--json",
+         "--repetitions", "1"],
         env=_environment(plugin_path),
         capture_output=True,
         text=True,

@@ -138,7 +138,7 @@ def test_the_plan_expands_precisions_and_marks_what_a_framework_never_runs() -> 
 def test_results_record_the_precision_and_the_accuracy(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "fwtui", "bench", "-f", "onnxruntime", "-w", "mlp", "-m", "inference",
-         "--precision", "int8,bfloat16", "--db", str(tmp_path / "r.duckdb"), "--json"],
+         "--precision", "int8,bfloat16", "--db", str(tmp_path / "r.duckdb"), "--json", "--repetitions", "1"],
         capture_output=True, text=True, timeout=600, env=os.environ,
     )
     assert result.returncode == 0, result.stderr

@@ -83,7 +83,7 @@ def test_the_cli_runs_keras_on_jax_beside_jax(tmp_path: Path) -> None:
         pytest.skip("jax missing")
     stdout = _python(
         "-m", "fwtui", "bench", "-f", "keras,jax", "--variant", "jax,jit", "-w", "mlp", "-m", "inference",
-        "--db", str(tmp_path / "r.duckdb"), "--json",
+        "--db", str(tmp_path / "r.duckdb"), "--json", "--repetitions", "1",
     )  # fmt: skip
     records = [json.loads(line) for line in stdout.splitlines()]
     by = {(r["framework"], r["variant"], r["scenario"]): r for r in records}

@@ -301,10 +301,11 @@ def estimate_seconds(specs: list[RunSpec]) -> float:
         per_process = spec.warmup_s + 0.1 + _FIRST_CALL_S.get(spec.variant, 1.0)
         factors = _MODEL_SIZE_FACTOR if spec.workload in MODEL_WORKLOADS else _SIZE_FACTOR
         build = _BUILD_CHECK_S.get(spec.workload, 0.5) * factors.get(spec.size, 1.0)
-        if spec.mode == "training":
-            build *= 2  # a second build checks the losses
+        # The reference checks run in the first process only; training's is a build of its own.
+        checks = build if spec.mode == "training" else 0.0
         repetitions = max(1, spec.repetitions)
-        total += (build + per_process * len(spec.scenarios)) * repetitions + spec.min_time_s * len(spec.scenarios)
+        total += (build + per_process * len(spec.scenarios)) * repetitions + checks
+        total += spec.min_time_s * len(spec.scenarios)
         imports[spec.framework] = max(imports.get(spec.framework, 0), repetitions)
     for framework, repetitions in imports.items():
         total += (_PROCESS_START_S + _IMPORT_S.get(framework, 1.0)) * repetitions

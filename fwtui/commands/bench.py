@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from fwtui import units
+from fwtui.bench.limits import MAX_BATCH, MAX_THREADS, parse_count, parse_counts
 
 if TYPE_CHECKING:
     from fwtui.bench.events import SessionEvent
@@ -80,20 +81,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
 
 
-MAX_BATCH = 1 << 20  # samples per batch; the store keeps batch sizes as 32-bit integers
-MAX_THREADS = 1024
 MAX_REPETITIONS = 100
 
 
 def _bounded_int(maximum: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if not 1 <= value <= maximum:
-            raise argparse.ArgumentTypeError(f"expected 1 to {maximum:,}, got {text}")
-        return value
+            return parse_count(text, maximum)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
     return parse
 
@@ -109,15 +105,13 @@ def _positive_float(text: str) -> float:
 
 
 def _bounded_list(maximum: int) -> Callable[[str], list[int]]:
-    """``"1,2,4"`` as ``[1, 2, 4]``, each value range-checked as one would be; argparse turns the error into a
-    one-line usage error."""
-    one = _bounded_int(maximum)
+    """``"1,2,4"`` as ``[1, 2, 4]``; argparse turns the error into a one-line usage error."""
 
     def parse(text: str) -> list[int]:
-        values = [one(part.strip()) for part in text.split(",") if part.strip()]
-        if not values:
-            raise argparse.ArgumentTypeError(f"expected whole numbers separated by commas, got {text!r}")
-        return list(dict.fromkeys(values))
+        try:
+            return parse_counts(text, maximum)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
     return parse
 

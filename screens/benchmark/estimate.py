@@ -19,16 +19,6 @@ class ModelRequest:
     threads: int
 
 
-def parse_positive_int(text: str) -> int | None:
-    """The integer typed in a field, None when blank; raises FwtuiError for anything else."""
-    text = text.strip()
-    if not text:
-        return None
-    if not text.isdigit() or int(text) < 1:
-        raise FwtuiError(f"{text!r} is not a positive whole number")
-    return int(text)
-
-
 @dataclass(frozen=True)
 class Estimate:
     """The runs a selection expands to and the line the form shows for them (an error, or the estimate)."""

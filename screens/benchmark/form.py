@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection as Choice
 
 from fwtui.bench.byom.model_file import KINDS, parse_input_shapes
+from fwtui.bench.limits import MAX_BATCH, MAX_THREADS, parse_counts
 from fwtui.bench.plan import (
     MODES,
     PRESETS,
@@ -27,10 +28,11 @@ from fwtui.bench.plan import (
 )
 from fwtui.errors import FwtuiError
 from fwtui.frameworks import ALL_PRECISIONS, BENCHMARK_FRAMEWORKS, BY_NAME, installed_version
-from screens.benchmark.estimate import ModelRequest, estimate, parse_positive_int
+from screens.benchmark.estimate import ModelRequest, estimate
 from screens.toggles import GlyphSelectionList
 
 SIZE_FROM_PRESET = "preset"
+COUNTS = r"[0-9, ]*"  # what the batch and threads fields accept: counts separated by commas
 CUSTOM = "custom"  # what the preset box says once the ticks differ from every preset
 SETTINGS = "benchmark"  # <config dir>/benchmark.json: the last selection, restored at the next launch
 _LISTS = ("frameworks", "workloads", "modes", "variants")
@@ -126,10 +128,11 @@ class BenchForm(Vertical):
                 )
             with Horizontal(classes="field"):
                 yield Label("Threads")
-                yield Input(str(default_threads()), type="integer", compact=True, id="bench-threads")
+                # A list (1,2,4) sweeps: one run per value, drawn as curves in Results.
+                yield Input(str(default_threads()), restrict=COUNTS, compact=True, id="bench-threads")
             with Horizontal(classes="field"):
                 yield Label("Batch")
-                yield Input(placeholder="workload's", type="integer", compact=True, id="bench-batch")
+                yield Input(placeholder="workload's, or 1,8,32", restrict=COUNTS, compact=True, id="bench-batch")
             yield Label("Your model (instead)")
             with Horizontal(classes="field"):
                 yield Label("File")
@@ -215,17 +218,21 @@ class BenchForm(Vertical):
             workloads=workloads,
             modes=modes,
             variants=sorted({variant for _, variant in pairs}),
-            batch=self._number("batch"),
+            batches=self._counts("batch", MAX_BATCH),
             size=None if size == SIZE_FROM_PRESET else size,
             device=self._value("device"),
-            threads=self._number("threads"),
+            thread_counts=self._counts("threads", MAX_THREADS),
             preset=self.preset,
         )
 
-    def _number(self, name: str) -> int | None:
+    def _counts(self, name: str, maximum: int) -> list[int] | None:
+        """A field's comma list of counts; None when blank (the preset's or the workload's)."""
+        text = self._value(name)
+        if not text.strip():
+            return None
         try:
-            return parse_positive_int(self._value(name))
-        except FwtuiError as exc:
+            return parse_counts(text, maximum)
+        except ValueError as exc:
             raise FwtuiError(f"{name}: {exc}") from None
 
     def model_request(self) -> ModelRequest | None:
@@ -244,7 +251,10 @@ class BenchForm(Vertical):
             raise FwtuiError(f"model: give a {', '.join(KINDS)} file")
         if not file.is_file():
             raise FwtuiError(f"model: no such file {path}")
-        return ModelRequest(str(file), shapes, self._number("threads") or 1)
+        threads = self._counts("threads", MAX_THREADS) or [1]
+        if len(threads) > 1:
+            raise FwtuiError("threads: your own model runs at one thread count")
+        return ModelRequest(str(file), shapes, threads[0])
 
     def expand(self) -> list[RunSpec]:
         """The runs the form describes, in the engine's order."""
