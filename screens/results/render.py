@@ -208,9 +208,11 @@ def _processes(detail: dict[str, Any]) -> list[float]:
     return [float(v) for v in values if isinstance(v, int | float)] if isinstance(values, list) else []
 
 
-def compare_renderable(details: list[dict[str, Any]], samples: list[np.ndarray]) -> RenderableType:
+def compare_renderable(
+    details: list[dict[str, Any]], samples: list[np.ndarray], sweeps: Sequence[Curves] = ()
+) -> RenderableType:
     """Marked results side by side; each against the first (A), tested across processes (Welch's t-test on
-    per-process medians, :mod:`fwtui.bench.significance`)."""
+    per-process medians, :mod:`fwtui.bench.significance`); then where their batch and thread sweeps cross."""
     from fwtui.bench.significance import METHOD, compare
 
     letters = [chr(ord("A") + i) for i in range(len(details))]
@@ -255,7 +257,28 @@ def compare_renderable(details: list[dict[str, Any]], samples: list[np.ndarray])
         style="dim",
     )
     versions = _differing_versions(details, letters)
-    return Group(table, Text(""), *([Text(versions, style="yellow")] if versions else []), note)
+    crossing_lines = [line for curves in sweeps for line in sweep_lines(curves)]
+    return Group(
+        table, Text(""), *([Text(versions, style="yellow")] if versions else []), note,
+        *([Text(""), *crossing_lines] if crossing_lines else []),
+    )  # fmt: skip
+
+
+def sweep_lines(curves: Curves) -> list[Text]:
+    """Where the compared results' curves cross along a sweep, or who leads throughout."""
+    # Labels and the case come from the database: made printable before they reach the terminal.
+    lines = [Text(printable(f"Sweep over {curves.axis}: {curves.case}"), style="bold")]
+    for c in curves.crossings:
+        lines.append(Text(printable(
+            f"  curves cross between {curves.axis} {c.x_low} and {c.x_high}: {c.before} leads below, {c.after} above"
+        )))  # fmt: skip
+    if not curves.crossings:
+        xs = sorted({p[0] for s in curves.series for p in s.points})
+        best = max(curves.series, key=lambda s: max((p[2] or 0.0) for p in s.points))
+        lines.append(Text(printable(
+            f"  the curves do not cross between {curves.axis} {xs[0]} and {xs[-1]}: {best.label} leads throughout"
+        )))  # fmt: skip
+    return lines
 
 
 def _differing_versions(details: list[dict[str, Any]], letters: list[str]) -> str | None:
@@ -292,11 +315,7 @@ def curves_renderable(curves: Curves) -> list[RenderableType]:
         Text.from_ansi(throughput),
         Text.from_ansi(latency),
     ]
-    for c in curves.crossings:
-        parts.append(
-            Text(f"curves cross between {curves.axis} {c.x_low} and {c.x_high}: {c.before} leads below, {c.after} above")
-        )
-    return parts
+    return parts + sweep_lines(curves)[1:]
 
 
 def chart_renderable(

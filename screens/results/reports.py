@@ -20,7 +20,7 @@ from textual.widgets import Static
 from fwtui.errors import FwtuiError
 from fwtui.store.browse import Filters, result_detail, result_samples, results_by_ids
 from fwtui.store.charts import chart_data
-from fwtui.store.curves import AXES, curve_data
+from fwtui.store.curves import AXES, curve_data, sweeps_of
 from screens.results.reading import SourceReader
 from screens.results.render import chart_renderable, compare_renderable, detail_renderable
 
@@ -81,7 +81,7 @@ def _comparison(con: duckdb.DuckDBPyConnection, result_ids: list[str]) -> Render
     if len(details) < 2:
         raise FwtuiError("the marked results are no longer in the database")
     samples = [result_samples(con, str(d["result_id"])) for d in details]
-    return compare_renderable(details, samples)
+    return compare_renderable(details, samples, sweeps_of(con, details))
 
 
 class DetailView(ReportView):
