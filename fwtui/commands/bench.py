@@ -314,8 +314,9 @@ def _print_report(session: BenchSession) -> None:
     )
     wide = console.width >= 110  # narrow terminals drop the secondary columns
     table.add_column("benchmark", no_wrap=True)
-    for column in ("batch", "p50 ms", "p99 ms", "samples/s", "GFLOP/s"):
-        if wide or column not in ("p99 ms", "GFLOP/s"):
+    # Times carry their unit per cell (µs below a millisecond), as every area of the app shows them.
+    for column in ("batch", "p50", "p99", "samples/s", "GFLOP/s"):
+        if wide or column not in ("p99", "GFLOP/s"):
             table.add_column(column, justify="right", no_wrap=True)
     table.add_column("status / flags", overflow="fold", min_width=16)
     for record in session.records:
@@ -327,8 +328,8 @@ def _print_report(session: BenchSession) -> None:
         cells = [
             record.label,
             units.count(record.batch_size),
-            units.latency_ms(None if latency is None else latency.p50, unit=False),
-            units.latency_ms(None if latency is None else latency.p99, unit=False),
+            units.latency_ms(None if latency is None else latency.p50),
+            units.latency_ms(None if latency is None else latency.p99),
             units.throughput(record.throughput_samples_per_s, unit=False),
             units.gflops(record.gflops, unit=False),
             escape(note),
