@@ -11,6 +11,8 @@ import csv
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -322,3 +324,49 @@ def test_the_detail_view_shows_energy_its_scope_or_why_not() -> None:
     assert "energy per sample 3.10 mJ" in text and f"energy measured {energy.RAPL_SCOPE}" in text
     text = _detail_text({**base, "energy_j_per_sample": None, "energy_reason": "root only\x1b[31m"})
     assert "energy per sample —" in text and "energy is — root only" in text and "\x1b" not in text
+
+
+# --- your own model ------------------------------------------------------------------------------------------
+
+
+def test_a_models_records_carry_energy_per_input_sample_or_the_reason(tmp_path: Path) -> None:
+    from model_files import onnx_model
+
+    from fwtui.bench.byom.model_file import Target, open_model_file
+    from fwtui.bench.byom.records import model_records
+    from fwtui.bench.byom.run import ModelResult
+
+    model = open_model_file(onnx_model(tmp_path / "tiny.onnx"))
+    samples = tuple(1.0 + 0.001 * (i % 7) for i in range(60))
+    common = {"params": 36, "input_shapes": {"x": [2, 8]}, "samples_ms": samples, "inner_iterations": 3}
+    read = ModelResult(
+        model, Target("onnxruntime", "cpu"), "ok", energy_j=0.72, energy_scope=energy.RAPL_SCOPE, **common
+    )
+    unread = ModelResult(
+        model, Target("onnxruntime", "cpu-fp16"), "ok", energy_reason=energy.NO_RAPL, **common
+    )
+    [(first, _), (second, _)] = model_records([read, unread], run_id="r", machine_id="m", threads=1)
+    assert first.energy_j_per_sample == pytest.approx(0.72 / (60 * 3 * 2)) and first.energy_reason is None
+    assert (
+        first.details.measurement is not None and first.details.measurement.energy_scope == energy.RAPL_SCOPE
+    )
+    assert (second.energy_j_per_sample, second.energy_reason) == (None, energy.NO_RAPL)
+
+
+@pytest.mark.slow
+def test_the_model_cli_stores_the_energy_its_child_read(advancing_counter: Path, tmp_path: Path) -> None:
+    from model_files import onnx_model
+
+    pytest.importorskip("onnxruntime")
+    db = tmp_path / "results.duckdb"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run(
+        [sys.executable, "-m", "fwtui", "bench", "--model", str(onnx_model(tmp_path / "tiny.onnx")),
+         "--input-shape", "x=2x8", "-f", "onnxruntime", "--db", str(db)],
+        capture_output=True, text=True, timeout=600, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = [r for r in _stored_energy(db) if r[0] == "ok"]
+    assert rows and all(
+        value is not None and value > 0 and scope == energy.RAPL_SCOPE for _, value, _, scope in rows
+    )
