@@ -22,6 +22,7 @@ RATIO_DIGITS = 3  # speedups, "1.93×"
 CV_DIGITS = 2  # coefficient of variation, in percent
 SECONDS_DIGITS = 3  # phase times: import, build, compile, ...
 MEMORY_DIGITS = 3  # MB of RSS, bytes of RAM
+ENERGY_DIGITS = 3  # joules per sample
 NUMBER_DIGITS = 6  # a number of no known quantity (a SQL result): keep what it says
 
 # Below this magnitude fixed decimals would be mostly zeros: scientific notation instead.
@@ -115,6 +116,19 @@ def duration(value: float | None) -> str:
 def megabytes(value: float | None, *, unit: bool = True) -> str:
     """Memory in MB, as the engine measures RSS: ``412 MB``."""
     return _with_unit(value, MEMORY_DIGITS, "MB", unit)
+
+
+def joules(value: float | None) -> str:
+    """Energy given in joules, in the unit that keeps it above 1: ``412 µJ``, ``3.10 mJ``, ``1.25 J``."""
+    number = _finite(value)
+    if number is None:
+        return MISSING
+    if number == 0:
+        return "0 J"
+    for unit, scale in (("J", 1.0), ("mJ", 1e-3), ("µJ", 1e-6)):
+        if abs(number) >= scale * 0.9995:  # 0.99996 J reads 1.00 J, not 1,000 mJ
+            return _with_unit(number / scale, ENERGY_DIGITS, unit, True)
+    return _with_unit(number / 1e-9, ENERGY_DIGITS, "nJ", True)
 
 
 def binary_bytes(value: float | None) -> str:

@@ -51,6 +51,7 @@ MEASURED = ChildResult(
     tolerance=1e-4,
     check_ok=True,
     peak_rss_mb=310.0,
+    energy_j_per_sample=0.0021,
     details=MeasurementDetails(
         settings={"intra_op_threads": 2, "providers": ["cpu"]},
         configure_s=0.01,
@@ -59,6 +60,7 @@ MEASURED = ChildResult(
         steady_call_ms=2.0,
         load_average=(0.5, 0.4, 0.3),
         tolerance_rel=1e-4,
+        energy_scope="RAPL package domains",
     ),
 )
 
@@ -117,6 +119,9 @@ def test_result_records_round_trip_in_the_json_shape() -> None:
     assert data["details"]["settings"] == {"intra_op_threads": 2, "providers": ["cpu"]}
     assert data["details"]["preset"] == "quick" and "samples_note" in data["details"]
     assert not_run.to_dict()["details"] == {"preset": "quick", "stderr_tail": "Traceback ..."}
+    assert (data["energy_j_per_sample"], data["energy_reason"]) == (0.0021, None)
+    assert data["details"]["energy_scope"] == "RAPL package domains"
+    assert (not_run.energy_j_per_sample, not_run.energy_reason) == (None, None)  # nothing was measured
 
 
 def _three_processes(result: ChildResult) -> list[ChildResult]:

@@ -179,7 +179,7 @@ def test_a_version_2_database_opens_with_the_model_columns_added(tmp_path: Path)
             "INSERT INTO results (result_id, framework, workload, status) VALUES ('old', 'torch', 'mlp', 'ok')"
         )
     with open_store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
+        assert store.schema_version == SCHEMA_VERSION == 4
         assert store.get_info("migrated_from") == "2"
         row = (
             store.cursor().execute(f"SELECT {MODEL_COLUMNS} FROM results WHERE result_id = 'old'").fetchone()

@@ -271,7 +271,7 @@ def test_a_version_1_database_is_upgraded_with_the_repetition_columns(tmp_path: 
         con.execute("UPDATE schema_info SET value = '1' WHERE key = 'schema_version'")
         con.execute("INSERT INTO results (result_id, framework, status) VALUES ('old', 'torch', 'ok')")
     with open_store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
+        assert store.schema_version == SCHEMA_VERSION == 4
         row = store.cursor().execute(
             "SELECT repetitions, process_p50_ms, process_cv FROM results WHERE result_id = 'old'"
         ).fetchone()

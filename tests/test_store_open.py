@@ -154,7 +154,7 @@ def test_an_older_database_opened_read_only_is_refused_untouched(tmp_path: Path)
     path = tmp_path / "old.duckdb"
     _write_v0_database(path)
     before = path.read_bytes()
-    with pytest.raises(StoreError, match=r"older schema \(0 < 3\)"):
+    with pytest.raises(StoreError, match=r"older schema \(0 < 4\)"):
         open_store(path, read_only=True)
     assert path.read_bytes() == before
     assert not list(tmp_path.glob("*.bak-*"))

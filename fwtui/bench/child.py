@@ -28,7 +28,7 @@ from typing import IO
 
 import numpy as np
 
-from fwtui.bench import contention, generation, harness, reference_checks, timed_checks, workload_data
+from fwtui.bench import contention, energy, generation, harness, reference_checks, timed_checks, workload_data
 from fwtui.bench.events import (
     ChildDone,
     ChildError,
@@ -279,7 +279,11 @@ def run(spec: RunSpec, out: Emitter, cache: RunnerCache | None = None) -> None:
                 ChildProgress(scenario, len(samples), elapsed_s, fraction, float(np.median(recent)), recent)
             )
 
+        meter = energy.meter_for(device)  # read around the timed samples only: energy per sample is theirs
+        meter.start()
         samples = harness.measure(step, inner, config, progress)
+        spent = meter.stop()
+        energy_per_sample, energy_reason = spent.per_sample(len(samples) * inner * measurement.batch)
         window = watch.stop()
         compiles_end, _ = timed_checks.compile_count(prepared)
         steady_ms = float(np.median(samples))
@@ -340,6 +344,8 @@ def run(spec: RunSpec, out: Emitter, cache: RunnerCache | None = None) -> None:
                 check_ok=None if outcome.check is None else bool(outcome.check.ok),
                 peak_rss_mb=peak_rss_mb(),
                 device_mem_peak_mb=prepared.device_memory_peak_mb(),
+                energy_j_per_sample=energy_per_sample,
+                energy_reason=energy_reason,
                 details=MeasurementDetails(
                     settings=settings,
                     configure_s=configure_s,
@@ -353,6 +359,7 @@ def run(spec: RunSpec, out: Emitter, cache: RunnerCache | None = None) -> None:
                     weight_bytes=sum(int(w.nbytes) for w in weights.values()),
                     checks=checks,
                     rss_at_start_mb=rss_at_start,
+                    energy_scope=spent.scope,
                 ),
             )
         )

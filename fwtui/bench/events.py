@@ -117,6 +117,9 @@ class ChildResult:
     check_ok: bool | None = None
     peak_rss_mb: float | None = None
     device_mem_peak_mb: float | None = None
+    # Joules per input sample over the timed samples (fwtui.bench.energy), or None and the reason it is.
+    energy_j_per_sample: float | None = None
+    energy_reason: str | None = None
     details: MeasurementDetails | None = None
 
     def to_dict(self) -> JsonObject:
@@ -142,6 +145,8 @@ class ChildResult:
                 check_ok=self.check_ok,
                 peak_rss_mb=self.peak_rss_mb,
                 device_mem_peak_mb=self.device_mem_peak_mb,
+                energy_j_per_sample=self.energy_j_per_sample,
+                energy_reason=self.energy_reason,
                 details=None if self.details is None else self.details.to_dict(),
             )
         return data
@@ -169,6 +174,8 @@ class ChildResult:
             check_ok=f.opt_flag("check_ok"),
             peak_rss_mb=f.opt_number("peak_rss_mb"),
             device_mem_peak_mb=f.opt_number("device_mem_peak_mb"),
+            energy_j_per_sample=f.opt_number("energy_j_per_sample"),
+            energy_reason=f.opt_text("energy_reason"),
             details=None if details is None else MeasurementDetails.from_dict(details),
         )
 

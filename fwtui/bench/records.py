@@ -91,6 +91,8 @@ def measured_record(
         compile_s=child_result.phases.compile,
         peak_rss_mb=child_result.peak_rss_mb,
         device_mem_peak_mb=child_result.device_mem_peak_mb,
+        energy_j_per_sample=child_result.energy_j_per_sample,
+        energy_reason=child_result.energy_reason,
         max_abs_error=child_result.max_abs_error,
         max_rel_error=child_result.max_rel_error,
         tolerance=child_result.tolerance,

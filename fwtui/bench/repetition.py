@@ -38,12 +38,21 @@ def _largest(values: Sequence[float | None]) -> float | None:
     return max(present) if present else None
 
 
+def _energy(results: Sequence[ChildResult]) -> tuple[float | None, str | None]:
+    """The median of the processes' energy per sample; None with the first reason when any process has none
+    (a median of the processes that could read the counter would not be the result's)."""
+    for r in results:
+        if r.energy_j_per_sample is None:
+            return None, r.energy_reason or "a process reported no energy reading"
+    return float(np.median([r.energy_j_per_sample for r in results])), None
+
+
 def combine(results: Sequence[ChildResult]) -> ChildResult:
     """One scenario's ok results from several processes as one: every process's samples in process order,
     the worst correctness error, the largest memory peak, the worst of each step observation
     (:func:`fwtui.bench.step_checks.pooled`), so the engine flags the pooled result whenever it would flag one
-    of its processes; the most inner iterations (a tail needs every sample to be a single call); the rest
-    (phases, settings) from the first process.
+    of its processes; the most inner iterations (a tail needs every sample to be a single call); the median
+    energy per sample; the rest (phases, settings) from the first process.
     """
     if not results:
         raise ValueError("no results to combine")
@@ -57,6 +66,7 @@ def combine(results: Sequence[ChildResult]) -> ChildResult:
         observed = [(r.isolated_call_ms, r.details.checks if r.details else None) for r in results]
         details = dataclasses.replace(details, checks=pooled(observed))
     inners = [r.inner_iterations for r in results if r.inner_iterations is not None]
+    energy, energy_reason = _energy(results)
     return dataclasses.replace(
         first,
         details=details,
@@ -68,6 +78,8 @@ def combine(results: Sequence[ChildResult]) -> ChildResult:
         check_ok=all(checks) if checks else None,
         peak_rss_mb=_largest([r.peak_rss_mb for r in results]),
         device_mem_peak_mb=_largest([r.device_mem_peak_mb for r in results]),
+        energy_j_per_sample=energy,
+        energy_reason=energy_reason,
     )
 
 
@@ -78,7 +90,9 @@ def with_processes(record: ResultRecord, results: Sequence[ChildResult]) -> Resu
     are autocorrelated and share that process's luck), so ``ci95_ms`` is None rather than a misleading one.
     """
     found = spread(per_process_medians([r.samples_ms for r in results]))
-    details = dataclasses.replace(record.details, process_n=tuple(len(r.samples_ms) for r in results if r.samples_ms))
+    details = dataclasses.replace(
+        record.details, process_n=tuple(len(r.samples_ms) for r in results if r.samples_ms)
+    )
     return dataclasses.replace(
         record,
         details=details,

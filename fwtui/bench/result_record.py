@@ -97,6 +97,8 @@ class MeasurementDetails:
     # Resident memory when the run started: the rest of peak_rss_mb is what this run added (in a child that ran
     # other runs before, this includes the framework and what its allocator kept from them).
     rss_at_start_mb: float | None = None
+    # What the energy counter covered (fwtui.bench.energy): a whole CPU package or GPU, never one process.
+    energy_scope: str | None = None
 
     def to_dict(self) -> JsonObject:
         """Only what was reported: a child always reports every field."""
@@ -113,6 +115,7 @@ class MeasurementDetails:
             "agreement": self.agreement,
             "checks": None if self.checks is None else self.checks.to_dict(),
             "rss_at_start_mb": self.rss_at_start_mb,
+            "energy_scope": self.energy_scope,
         }
         return {key: value for key, value in data.items() if value is not None}
 
@@ -132,6 +135,7 @@ class MeasurementDetails:
             agreement=f.opt_number("agreement"),
             checks=StepChecks.from_dict(f.json_object("checks")) if f.has("checks") else None,
             rss_at_start_mb=f.opt_number("rss_at_start_mb"),
+            energy_scope=f.opt_text("energy_scope"),
         )
 
 
@@ -233,6 +237,9 @@ class ResultRecord:
     compile_break_even_calls: float | None = None
     peak_rss_mb: float | None = None
     device_mem_peak_mb: float | None = None
+    # Energy per input sample over the timed samples, or None with energy_reason (never 0 for unknown).
+    energy_j_per_sample: float | None = None
+    energy_reason: str | None = None
     max_abs_error: float | None = None
     max_rel_error: float | None = None
     tolerance: float | None = None
@@ -320,6 +327,8 @@ class ResultRecord:
             compile_break_even_calls=f.opt_number("compile_break_even_calls"),
             peak_rss_mb=f.opt_number("peak_rss_mb"),
             device_mem_peak_mb=f.opt_number("device_mem_peak_mb"),
+            energy_j_per_sample=f.opt_number("energy_j_per_sample"),
+            energy_reason=f.opt_text("energy_reason"),
             max_abs_error=f.opt_number("max_abs_error"),
             max_rel_error=f.opt_number("max_rel_error"),
             tolerance=f.opt_number("tolerance"),

@@ -1,6 +1,8 @@
 """The results schema: versioned DDL and forward migrations.
 
-Version 3 is the current layout: version 2 plus the identity of a user's own model in ``results``
+Version 4 is the current layout: version 3 plus the energy of the timed samples in ``results``
+(``energy_j_per_sample``, or NULL with ``energy_reason`` saying why; both NULL in an upgraded database, whose
+results never read an energy counter). Version 3 added the identity of a user's own model
 (``model_name``, ``model_sha256``, ``model_params``, ``model_inputs``; NULL for every other result, and for
 every result of an upgraded database). Version 2 added the repetition across processes (``repetitions``,
 ``process_p50_ms``, ``process_cv``). Version 1 results were each one process; the upgrade leaves those columns
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 MACHINE_COLUMNS: tuple[str, ...] = (
     "machine_id", "label", "hostname", "os", "kernel", "python", "cpu_brand", "physical_cores",
@@ -38,7 +40,7 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "throughput_samples_per_s", "gflops", "flops_per_sample",
     "import_s", "build_s", "first_call_s", "compile_s", "warmup_s", "measure_s", "compile_break_even_calls",
     "peak_rss_mb", "device_mem_peak_mb", "max_abs_error", "max_rel_error", "tolerance", "flags", "source",
-    "details", "model_name", "model_sha256", "model_params", "model_inputs",
+    "details", "model_name", "model_sha256", "model_params", "model_inputs", "energy_j_per_sample", "energy_reason",
 )  # fmt: skip
 
 SAMPLE_COLUMNS: tuple[str, ...] = ("result_id", "seq", "ms")
@@ -84,7 +86,8 @@ CREATE TABLE IF NOT EXISTS results (
     compile_break_even_calls DOUBLE, peak_rss_mb DOUBLE, device_mem_peak_mb DOUBLE,
     max_abs_error DOUBLE, max_rel_error DOUBLE, tolerance DOUBLE, flags VARCHAR[], source VARCHAR,
     details JSON, repetitions INTEGER, process_p50_ms DOUBLE[], process_cv DOUBLE,
-    model_name VARCHAR, model_sha256 VARCHAR, model_params BIGINT, model_inputs VARCHAR
+    model_name VARCHAR, model_sha256 VARCHAR, model_params BIGINT, model_inputs VARCHAR,
+    energy_j_per_sample DOUBLE, energy_reason VARCHAR
 );
 -- samples are appended per result in one statement, so they sit together on disk and min/max
 -- zonemaps on result_id keep a single result's lookup cheap without an ART index.
@@ -179,6 +182,16 @@ def _migrate_v2_to_v3(con: duckdb.DuckDBPyConnection) -> None:
     _add_result_columns(con, _V3_ADDED_RESULT_COLUMNS)
 
 
+# Columns version 4 added to ``results``: energy per input sample over the timed samples, or NULL and the reason.
+_V4_ADDED_RESULT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("energy_j_per_sample", "DOUBLE"), ("energy_reason", "VARCHAR"),
+)  # fmt: skip
+
+
+def _migrate_v3_to_v4(con: duckdb.DuckDBPyConnection) -> None:
+    _add_result_columns(con, _V4_ADDED_RESULT_COLUMNS)
+
+
 @dataclass(frozen=True)
 class Migration:
     from_version: int
@@ -190,6 +203,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(0, 1, _migrate_v0_to_v1),
     Migration(1, 2, _migrate_v1_to_v2),
     Migration(2, 3, _migrate_v2_to_v3),
+    Migration(3, 4, _migrate_v3_to_v4),
 )
 
 

@@ -104,15 +104,30 @@ def _environment_rows(environment: Any) -> list[tuple[str, str]]:
     return [(str(k), v if isinstance(v, str) else json.dumps(v, default=str)) for k, v in environment.items()]
 
 
-def _tails_reason(details: object) -> str | None:
-    """Why p90/p95/p99 are NULL (too few single-call samples), from the stored ``details`` JSON."""
+def _details_text(details: object, key: str) -> str | None:
+    """One text field of the stored ``details`` JSON, or None."""
     if isinstance(details, str):
         try:
             details = json.loads(details)
         except ValueError:
             return None
-    reason = details.get("tails_reason") if isinstance(details, dict) else None
-    return str(reason) if reason else None
+    value = details.get(key) if isinstance(details, dict) else None
+    return str(value) if value else None
+
+
+def _tails_reason(details: object) -> str | None:
+    """Why p90/p95/p99 are NULL (too few single-call samples), from the stored ``details`` JSON."""
+    return _details_text(details, "tails_reason")
+
+
+def _energy_rows(d: dict[str, Any]) -> list[tuple[str, str]]:
+    """Energy per sample and what the counter covered, or why there is none (never a 0)."""
+    rows = [("energy per sample", units.joules(d.get("energy_j_per_sample")))]
+    if d.get("energy_j_per_sample") is None and d.get("energy_reason"):
+        rows.append(("energy is —", value_text(d.get("energy_reason"))))
+    elif (scope := _details_text(d.get("details"), "energy_scope")) is not None:
+        rows.append(("energy measured", value_text(scope)))
+    return rows
 
 
 def detail_renderable(
@@ -143,6 +158,7 @@ def detail_renderable(
         ("min / max", _ms_series(" / ", d.get("min_ms"), d.get("max_ms"))),
         ("cv", units.cv(d.get("cv"))),
         ("throughput", units.throughput(d.get("throughput_samples_per_s"))),
+        *_energy_rows(d),
         ("compute", units.gflops(d.get("gflops"))),
         ("FLOPs per sample", units.count(d.get("flops_per_sample"))),
     ]

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from fwtui.bench import contention, harness
+from fwtui.bench import contention, energy, harness
 from fwtui.bench.byom.loaders import NeedsInputShape, Unsupported, load, make_feeds
 from fwtui.bench.byom.model_file import Target
 
@@ -51,7 +51,10 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
     resolution_ns = harness.timer_resolution_ns()
     inner = harness.calibrate(step, harness.target_sample_ns(resolution_ns), warm_ms)
     watch = contention.Watch()
+    meter = energy.meter_for("cuda" if target.variant.startswith("cuda-") else "cpu")
+    meter.start()
     samples = harness.measure(step, inner, config)
+    spent = meter.stop()  # the energy of the timed samples only, or why there is none
     window = watch.stop()
     outputs = step()  # a timed call's outputs: these are cross-checked
     np.savez(workdir / "outputs.npz", *outputs)
@@ -71,6 +74,9 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
         "inner_iterations": inner,
         "timer_resolution_ns": resolution_ns,
         "contention": window.to_dict(),
+        "energy_j": spent.joules,
+        "energy_reason": spent.reason,
+        "energy_scope": spent.scope,
         "version": _version(target.engine),
     }
 

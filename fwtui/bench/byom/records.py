@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from fwtui.bench import stats, validity
 from fwtui.bench.byom.model_file import ModelFile
 from fwtui.bench.byom.run import ModelResult, step_checks
+from fwtui.bench.energy import EnergyReading
 from fwtui.bench.result_record import (
     LATENCY_KEYS,
     LatencyStats,
@@ -100,11 +101,14 @@ def model_record(
     batch = _batch(shapes)
     processes = spread(per_process_medians([samples])) if samples else None
     measured = bool(samples)
+    spent = EnergyReading(result.energy_j, result.energy_reason, result.energy_scope)
+    energy_j, energy_reason = spent.per_sample(len(samples) * inner * batch) if measured else (None, None)
     details = RecordDetails(
         measurement=MeasurementDetails(
             check=f"outputs of a timed call against the reference engine's ({reference or 'none'})",
             parameters=result.params,
             checks=step_checks(result),
+            energy_scope=spent.scope,
         )
         if measured
         else None,
@@ -139,6 +143,8 @@ def model_record(
         process_cv=processes.cv if processes else None,
         throughput_samples_per_s=batch * 1000.0 / mean if mean else None,
         phases_s=Phases(build=result.load_s, first_call=result.first_call_s),
+        energy_j_per_sample=energy_j,
+        energy_reason=energy_reason,
         # Outputs of another shape or not finite (an infinite distance) are stored as NULL, which the
         # cross-check reads as a disagreement (a tolerance with no finite error).
         max_abs_error=result.max_abs_diff

@@ -61,6 +61,10 @@ class ModelResult:
     inner_iterations: int = 1
     timer_resolution_ns: float | None = None
     contention: Window | None = None
+    # Joules spent over the timed samples (fwtui.bench.energy), or None and why; what the counter covered.
+    energy_j: float | None = None
+    energy_reason: str | None = None
+    energy_scope: str | None = None
 
     @property
     def p50_ms(self) -> float | None:
@@ -185,7 +189,11 @@ def _observed(data: JsonObject) -> dict[str, Any]:
     raw_window = data.get("contention")
     inner = data.get("inner_iterations")
     resolution = data.get("timer_resolution_ns")
+    joules, reason, scope = data.get("energy_j"), data.get("energy_reason"), data.get("energy_scope")
     return {
+        "energy_j": float(joules) if isinstance(joules, (int, float)) and joules > 0 else None,
+        "energy_reason": reason if isinstance(reason, str) else None,
+        "energy_scope": scope if isinstance(scope, str) else None,
         "contention": Window.from_dict(raw_window) if isinstance(raw_window, dict) else None,
         "inner_iterations": inner if isinstance(inner, int) and inner > 0 else 1,
         "timer_resolution_ns": float(resolution) if isinstance(resolution, (int, float)) else None,
