@@ -253,7 +253,7 @@ class HardwareArea(Area):
             label.update(cached_probe_text(self.cached.age_s(), "f5"))
 
     def _paint_peak(self) -> None:
-        self.query_one("#hw-peak", Static).update(peak_renderable(self.peak, self.measuring))
+        self.query_one("#hw-peak", Static).update(peak_renderable(self.peak, self.system, self.measuring, self.source.now()))
 
     # -- framework probes ---------------------------------------------------------------------------
 
