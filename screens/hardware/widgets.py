@@ -222,10 +222,15 @@ def peak_renderable(
     """The peaks table: per device and dtype the measured peak, the class ceiling, who measured it and when,
     or why a dtype is missing (the device lacks it natively, or it was never measured)."""
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="dim", pad_edge=False)
-    for label, justify in (("", "left"), ("dtype", "left"), ("peak", "right"), ("ceiling", "right")):
-        table.add_column(label, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    table.add_column("dtype", no_wrap=True)
+    table.add_column("peak", justify="right", no_wrap=True)
+    table.add_column("ceiling", justify="right", no_wrap=True)
     table.add_column("measured by · when", overflow="fold")
+    device = None
     for row in peak_table(peak, system, "press m", now):
+        if row.device != device:  # a heading per device keeps the dtype column narrow
+            device = row.device
+            table.add_row(Text(device, style="bold"))
         if row.framework:
             source = Text(f"{row.framework} · {row.age}")
             if row.note:
@@ -233,7 +238,7 @@ def peak_renderable(
         else:
             source = Text(row.note, style="dim")
         rate = Text(row.rate, style="bold" if row.measured else "dim")
-        table.add_row(Text(row.device, style="bold"), row.dtype, rate, Text(row.ceiling, style="dim"), source)
+        table.add_row(f" {row.dtype}", rate, Text(row.ceiling, style="dim"), source)
     if measuring:
         note = Text("measuring… (a square matrix multiply per device and native dtype, in a child process)")
         note.stylize("yellow")
