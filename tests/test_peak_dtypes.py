@@ -28,16 +28,28 @@ NATIVE_FP16 = bool(CPU_FLAGS & {"avx512_fp16"})
 
 
 def test_each_cpu_dtype_is_native_or_has_a_reason() -> None:
-    avx2_only = {plan.dtype: plan for plan in cpu_plan({"avx2", "fma"}, parse_dtypes("float32,bfloat16,int8"), True)}
+    avx2_only = {
+        plan.dtype: plan for plan in cpu_plan({"avx2", "fma"}, parse_dtypes("float32,bfloat16,int8"), True)
+    }
     assert avx2_only["float32"].framework == "numpy"
     assert avx2_only["bfloat16"].framework is None
-    assert avx2_only["bfloat16"].reason == "no native bfloat16 on this CPU (needs avx512_bf16 or amx_bf16 or bf16)"
-    assert avx2_only["int8"].framework is None and "no native int8 on this CPU" in (avx2_only["int8"].reason or "")
-    sapphire = {plan.dtype: plan for plan in cpu_plan({"amx_bf16", "avx512_fp16", "amx_int8"}, ["bfloat16"], True)}
+    assert (
+        avx2_only["bfloat16"].reason
+        == "no native bfloat16 on this CPU (needs avx512_bf16 or amx_bf16 or bf16)"
+    )
+    assert avx2_only["int8"].framework is None and "no native int8 on this CPU" in (
+        avx2_only["int8"].reason or ""
+    )
+    sapphire = {
+        plan.dtype: plan for plan in cpu_plan({"amx_bf16", "avx512_fp16", "amx_int8"}, ["bfloat16"], True)
+    }
     assert sapphire["bfloat16"].framework == "torch"
     no_torch = cpu_plan({"avx512_bf16"}, ["bfloat16"], torch_installed=False)[0]
     assert no_torch.framework is None and "needs PyTorch" in (no_torch.reason or "")
-    volta = {plan.dtype: plan for plan in cuda_plan("cuda:0", (7, 0), ["float32", "bfloat16", "float16", "int8"], True)}
+    volta = {
+        plan.dtype: plan
+        for plan in cuda_plan("cuda:0", (7, 0), ["float32", "bfloat16", "float16", "int8"], True)
+    }
     assert volta["float16"].framework == "torch" and volta["float32"].framework == "torch"
     assert volta["bfloat16"].reason == "no native bfloat16 on this GPU (sm 7.0; needs sm 8.0)"
     assert volta["int8"].framework is None
@@ -90,7 +102,12 @@ def test_the_table_names_who_measured_when_and_how_to_measure_the_rest() -> None
     now = datetime(2025, 1, 15, 10, 3, 5, tzinfo=timezone.utc)
     rows = {(row.device, row.dtype): row for row in peak_table(entry, system, "press m", now)}
     f32 = rows["cpu", "float32"]
-    assert (f32.rate, f32.framework, f32.age, f32.measured) == ("3.12 TFLOP/s", "numpy", "3 min 05 s ago", True)
+    assert (f32.rate, f32.framework, f32.age, f32.measured) == (
+        "3.12 TFLOP/s",
+        "numpy",
+        "3 min 05 s ago",
+        True,
+    )
     assert f32.ceiling == units.gflops(112 * 6.0 * 64)  # logical cores x 6 GHz x 64 float32 FLOPs per cycle
     int8 = rows["cpu", "int8"]
     assert (int8.rate, int8.note, int8.measured) == ("29.4 TOPS", "busy: not used", False)
@@ -115,13 +132,18 @@ def test_cli_json_and_tables_show_every_dtype() -> None:
     tables = _hw()
     assert tables.returncode == 0, tables.stderr
     assert "no native float16 on this CPU" in tables.stdout and "numpy" in tables.stdout
-    assert "GFLOP/s" in tables.stdout and "not measured: run fwtui hw --measure-peak" in tables.stdout  # the rest
+    assert (
+        "GFLOP/s" in tables.stdout and "not measured: run fwtui hw --measure-peak" in tables.stdout
+    )  # the rest
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--measure-peak", "--dtype", "float8"), "--dtype takes a comma list of float32, bfloat16, float16, int8"),
+        (
+            ("--measure-peak", "--dtype", "float8"),
+            "--dtype takes a comma list of float32, bfloat16, float16, int8",
+        ),
         (("--dtype", "float32"), "--dtype names what --measure-peak measures; add --measure-peak"),
     ],
 )

@@ -176,6 +176,7 @@ class HardwareArea(Area):
         self._sample_host()
         if self.source.live:
             self.set_interval(1.0, self._sample_host)
+            self.set_interval(60.0, self._paint_peak)  # the peaks' ages are shown in minutes at best
         self._paint_probe_age()
         if self.cached is not None:
             self.set_interval(60.0, self._paint_probe_age)  # the age is shown in minutes at best
