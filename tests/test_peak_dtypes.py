@@ -157,3 +157,24 @@ def test_int8_reads_in_integer_operations() -> None:
     assert units.int_ops(436.0) == "436 GOPS"
     assert units.int_ops(29400.0) == "29.4 TOPS"
     assert units.int_ops(None) == units.MISSING
+
+
+@pytest.mark.skipif(not NATIVE_BF16, reason="needs PyTorch and a CPU with native bfloat16")
+def test_a_benchmark_in_bfloat16_measures_that_peak_once_and_keeps_float32(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import fwtui.hardware.peak as peak_module
+
+    monkeypatch.setattr(
+        peak_module, "_attempted", set()
+    )  # what other tests' benchmarks tried in this process
+    first = measure_peak(force=True, dtypes=("float32",), max_size=TINY)
+    assert "cpu/bfloat16" not in first.frameworks
+    value = benchmark_peak("cpu", "bfloat16")  # the first bfloat16 benchmark measures bfloat16 alone
+    entry = load_peak()
+    assert entry is not None and entry.frameworks["cpu/bfloat16"] == "torch"
+    assert value == entry.usable("cpu", "bfloat16")  # None only when measured busy
+    assert entry.gflops("cpu", "float32") == first.gflops("cpu", "float32")
+    assert entry.measured_at_of("cpu/float32") == first.measured_at
+    benchmark_peak("cpu", "bfloat16")  # measured once per process, busy or not
+    assert load_peak() == entry
