@@ -81,6 +81,14 @@ def gflops(value: float | None, *, unit: bool = True) -> str:
     return _with_unit(number, RATE_DIGITS, "GFLOP/s", unit)
 
 
+def int_ops(value: float | None, *, unit: bool = True) -> str:
+    """Integer operations per second, given in giga-ops/s (int8 GEMMs): ``436 GOPS``, ``1.23 TOPS``."""
+    number = _finite(value)
+    if number is not None and unit and abs(number) >= 1000:
+        return _with_unit(number / 1000, RATE_DIGITS, "TOPS", True)
+    return _with_unit(number, RATE_DIGITS, "GOPS", unit)
+
+
 def ratio(value: float | None) -> str:
     """How many times one value is another: ``1.93×``."""
     number = _finite(value)

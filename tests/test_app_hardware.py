@@ -7,6 +7,8 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +65,9 @@ class FixedSource(HardwareSource):
 
     def seed_history(self) -> list[tuple[float, float]]:
         return [(float((i * 37) % 100), 40.0 + i % 7) for i in range(90)]
+
+    def now(self) -> datetime:
+        return datetime(2025, 1, 15, 10, 31, tzinfo=timezone.utc)  # a minute after the example's measurement
 
     def sample_host(self) -> tuple[float, float]:
         return 42.0, 45.0
@@ -179,6 +184,29 @@ async def test_keys_reprobe_and_measure_peak() -> None:
         await _settle(pilot)
         assert source.probe_calls == 2
         assert app.published == 3  # after the probe, the measurement and the re-probe
+
+
+async def test_the_peaks_table_shows_every_dtype_who_measured_it_when_and_why_one_is_missing() -> None:
+    example = example_system()
+    no_fp16 = replace(example, cpu=replace(example.cpu, flags=tuple(f for f in example.cpu.flags if f != "avx512_fp16")))
+    app = HardwareHost(FixedSource(system=no_fp16))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(pilot)
+        peak = app.query_one("#hw-peak", Static)
+        lines = _text(peak).splitlines()
+
+        def line(dtype: str, device: str = "cpu") -> str:
+            """The dtype's row under the device's heading."""
+            under = lines[next(i for i, text in enumerate(lines) if text.strip() == device) :]
+            return next(text for text in under if text.split()[:1] == [dtype])
+
+        assert "numpy · 1 min 00 s ago" in line("float32") and "3.12 TFLOP/s" in line("float32")
+        assert "43.0 TFLOP/s" in line("float32")  # the ceiling: 112 logical cores x 6 GHz x 64 FLOPs per cycle
+        assert "29.4 TOPS" in line("int8") and "torch · 1 h 31 min ago" in line("int8")
+        assert "—" in line("float16") and "no native float16 on this CPU (needs avx512_fp16)" in line("float16")
+        assert "not measured: press m" in line("int8", "cuda:0")  # native on the H100, never measured
+        assert "702 TFLOP/s" in line("bfloat16", "cuda:0")
+        assert peak.region.right <= 80
 
 
 async def test_failing_workers_are_shown_and_the_app_keeps_running() -> None:

@@ -36,9 +36,9 @@ UNSYNCED_FETCH_RATIO = 0.6
 UNSYNCED_PENDING_SHARE = 0.5
 # Absolute ceilings for when no peak was measured (or a stored one is implausible): FLOPs per cycle per
 # logical core at a 6 GHz clock, above any CPU sold (2 AVX-512 FMA units: 64 float32 FLOPs per cycle;
-# AMX: 1024 bfloat16), and per GPU above any accelerator's dense figure (B200 fp8 ~4.5 PFLOP/s).
+# AMX: 1024 bfloat16, 2048 int8 operations), and per GPU above any accelerator's dense figure (B200 fp8 ~4.5 PFLOP/s).
 CEILING_GHZ = 6.0
-CPU_FLOPS_PER_CYCLE = {"float32": 64.0, "float16": 128.0, "bfloat16": 1024.0}
+CPU_FLOPS_PER_CYCLE = {"float32": 64.0, "float16": 128.0, "bfloat16": 1024.0, "int8": 2048.0}
 GPU_CEILING_GFLOPS = 1.0e7
 
 FLAG_EXPLANATIONS: dict[str, str] = {

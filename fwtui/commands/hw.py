@@ -36,7 +36,14 @@ def register(subparsers: Subparsers) -> None:
         "--remeasure",
         dest="measure_peak",
         action="store_true",
-        help="(re)measure peak GEMM compute now (a few seconds) and cache it for this machine",
+        help="(re)measure peak GEMM compute now, in every dtype the device runs natively (a few seconds each), "
+        "and cache it for this machine",
+    )
+    parser.add_argument(
+        "--dtype",
+        metavar="LIST",
+        help="with --measure-peak: measure only these dtypes (comma list of float32, bfloat16, float16, int8, "
+        "tf32); a dtype the device lacks natively is reported with the reason, never measured",
     )
     parser.add_argument(
         "--timeout",
@@ -53,8 +60,22 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.timeout > 0:
         raise UsageError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
+    dtypes = None
+    if args.dtype is not None:
+        from fwtui.hardware.peak_plan import parse_dtypes
+
+        if not args.measure_peak:
+            raise UsageError("--dtype names what --measure-peak measures; add --measure-peak")
+        try:
+            dtypes = parse_dtypes(args.dtype)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     report = build_report(
-        frameworks=not args.no_frameworks, timeout_s=args.timeout, measure=args.measure_peak, fresh=args.fresh
+        frameworks=not args.no_frameworks,
+        timeout_s=args.timeout,
+        measure=args.measure_peak,
+        measure_dtypes=dtypes,
+        fresh=args.fresh,
     )
     if args.json:
         sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")

@@ -139,14 +139,22 @@ def example_frameworks() -> dict[str, FrameworkProbe]:
 
 
 def example_peak() -> PeakEntry:
+    """Measured in every native dtype but float16 on the CPU and int8 on the GPU (never measured there)."""
     return PeakEntry(
         machine_id="m-0123456789abcdef",
         measured_at="2025-01-15T10:30:00+00:00",
         fwtui_version="0.1.0",
         devices={
-            "cpu": {"float32": 3120.0, "bfloat16": 14850.0},
+            "cpu": {"float32": 3120.0, "bfloat16": 14850.0, "int8": 29400.0},
             "cuda:0": {"float32": 51200.0, "bfloat16": 702000.0, "float16": 715000.0, "tf32": 378000.0},
         },
+        frameworks={
+            "cpu/float32": "numpy",
+            "cpu/bfloat16": "torch",
+            "cpu/int8": "torch",
+            **{f"cuda:0/{dtype}": "torch" for dtype in ("float32", "bfloat16", "float16", "tf32")},
+        },
+        measured_ats={"cpu/int8": "2025-01-15T09:00:00+00:00"},
     )
 
 

@@ -88,7 +88,7 @@ def machine_record(system: SystemInfo | None = None) -> dict[str, object]:
         "gpu_names": [gpu.name for gpu in system.gpus],
         "gpu_driver": nvidia.driver_version,
         "cuda_driver": nvidia.cuda_driver_version,
-        "peak_gflops": to_json(peak.devices) if peak else None,
+        "peak_gflops": to_json(peak.usable_devices()) if peak and peak.usable_devices() else None,
         "source": "local",
         "details": {
             "gpus": [gpu.to_dict() for gpu in system.gpus],

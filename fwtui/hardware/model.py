@@ -257,7 +257,12 @@ class FrameworkProbe(_JsonForm):
 
 @dataclass(frozen=True)
 class PeakEntry(_JsonForm):
-    """The cached peak GEMM throughput of one machine, per device and dtype, in GFLOP/s."""
+    """The cached peak GEMM throughput of one machine, per device and dtype, in GFLOP/s (int8: giga-ops/s).
+
+    Keys of the per-figure maps are ``"device/dtype"``. Figures are measured per dtype and may be measured
+    at different times (``fwtui hw --measure-peak --dtype int8`` keeps the others), so each has its own time
+    and busy mark; ``measured_at`` and ``busy`` describe the latest measurement as a whole.
+    """
 
     machine_id: str
     measured_at: str
@@ -268,6 +273,10 @@ class PeakEntry(_JsonForm):
     medians: Mapping[str, float] = field(default_factory=dict)  # "cpu/float32" -> median of the repeats
     busy: str | None = None  # why the machine was too busy for the figures to be a peak (then unused)
     software: str | None = None  # the versions it was measured with (a new BLAS or driver re-measures)
+    frameworks: Mapping[str, str] = field(default_factory=dict)  # "cpu/bfloat16" -> "torch": who measured it
+    measured_ats: Mapping[str, str] = field(default_factory=dict)  # "cpu/int8" -> when (else measured_at)
+    busy_keys: Mapping[str, str] = field(default_factory=dict)  # figures measured under load: never used
+    unsupported: Mapping[str, str] = field(default_factory=dict)  # "cpu/float16" -> why the device lacks it
 
     @classmethod
     def from_dict(cls, data: object) -> PeakEntry:
@@ -277,6 +286,10 @@ class PeakEntry(_JsonForm):
             for device, values in json_object(d.get("devices")).items()
         }
         sizes = json_object(d.get("sizes"))
+        busy = optional_text(d, "busy")
+        busy_keys = text_map(d, "busy_keys")
+        if busy is not None and "busy_keys" not in d:  # written before figures had their own busy mark
+            busy_keys = {f"{dev}/{dt}": busy for dev, values in devices.items() for dt in values}
         return cls(
             machine_id=text(d, "machine_id"),
             measured_at=text(d, "measured_at"),
@@ -285,12 +298,33 @@ class PeakEntry(_JsonForm):
             sizes={key: size for key in sizes if (size := optional_int(sizes, key)) is not None},
             errors=text_map(d, "errors"),
             medians={k: v for k, raw in json_object(d.get("medians")).items() if (v := number(raw)) is not None},
-            busy=optional_text(d, "busy"),
+            busy=busy,
             software=optional_text(d, "software"),
+            frameworks=text_map(d, "frameworks"),
+            measured_ats=text_map(d, "measured_ats"),
+            busy_keys=busy_keys,
+            unsupported=text_map(d, "unsupported"),
         )
 
     def gflops(self, device: str, dtype: str) -> float | None:
+        """The figure as measured, busy or not (:meth:`usable` is the one to compare with)."""
         return self.devices.get(device, {}).get(dtype)
+
+    def usable(self, device: str, dtype: str) -> float | None:
+        """The figure, unless it was measured while the machine was busy (then it is too low to be a peak)."""
+        return None if f"{device}/{dtype}" in self.busy_keys else self.gflops(device, dtype)
+
+    def usable_devices(self) -> dict[str, dict[str, float | None]]:
+        """device -> dtype -> GFLOP/s of every figure not measured busy (a device without one is left out)."""
+        usable: dict[str, dict[str, float | None]] = {}
+        for device, values in self.devices.items():
+            for dtype in values:
+                if (value := self.usable(device, dtype)) is not None:
+                    usable.setdefault(device, {})[dtype] = value
+        return usable
+
+    def measured_at_of(self, key: str) -> str:
+        return self.measured_ats.get(key, self.measured_at)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,10 @@ square GEMM is flagged rather than trusted. A benchmark that needs the peak meas
 measurement taken while other processes used the CPU (the same window counters the benchmark child reads)
 is marked ``busy`` and never used, since a peak measured under load is too low and would flag honest
 results. A busy measurement is retried after :data:`BUSY_RETRY_S`.
+
+Each dtype the device runs natively is measured (:mod:`fwtui.hardware.peak_plan` decides which, and in which
+framework); one it lacks is recorded with the reason and never measured, since its emulated path is no peak.
+A benchmark in a reduced precision is held to that precision's peak, measured the first time it is needed.
 """
 
 from __future__ import annotations
@@ -25,24 +29,25 @@ from fwtui import paths
 from fwtui.errors import FwtuiError
 from fwtui.frameworks import installed_version
 from fwtui.hardware.machine import local_machine_id, local_system
-from fwtui.hardware.model import PeakEntry, SystemInfo
+from fwtui.hardware.model import PeakEntry
+from fwtui.hardware.peak_plan import DtypePlan, peak_plan
 from fwtui.json_fields import json_object
 
 PEAK_TIMEOUT_S = 600.0
 AUTOMATIC_TIMEOUT_S = 180.0
-BF16_CPU_FEATURES = frozenset({"avx512_bf16", "amx_bf16"})
 MIN_PLAUSIBLE_GFLOPS = 0.1  # any CPU of this century does more on a float32 GEMM
 BUSY_RETRY_S = 3600.0
-_attempted: set[str] = set()  # a benchmark process measures at most once
+_attempted: set[str] = set()  # a benchmark process measures each figure at most once
 
 
 def software_key() -> str:
     """The versions a peak depends on: fwtui's, NumPy's (its BLAS), PyTorch's (bf16 and CUDA kernels)."""
     from fwtui import __version__
 
-    return ",".join(
-        f"{name}={installed_version(name) or '-'}" for name in ("numpy", "torch")
-    ) + f",fwtui={__version__}"
+    return (
+        ",".join(f"{name}={installed_version(name) or '-'}" for name in ("numpy", "torch"))
+        + f",fwtui={__version__}"
+    )
 
 
 def cache_path(machine: str | None = None) -> Path:
@@ -64,24 +69,37 @@ def load_peak(machine: str | None = None) -> PeakEntry | None:
 def peak_gflops(device: str = "cpu", dtype: str = "float32") -> float | None:
     """Cached GFLOP/s for one device and dtype; None if never measured, measured busy or not applicable."""
     peak = load_peak()
-    return peak.gflops(device, dtype) if peak is not None and peak.busy is None else None
+    return peak.usable(device, dtype) if peak is not None else None
 
 
 def benchmark_peak(device: str = "cpu", dtype: str = "float32") -> float | None:
-    """The peak a benchmark compares with, measured now if this machine and software have none yet.
+    """The peak a benchmark in ``dtype`` compares with, measured now if this machine and software lack it.
 
-    None when it cannot be had (the measurement failed, or the machine was busy): the device class's
-    ceiling then applies alone.
+    The first time, every native dtype is measured; later, only a dtype never measured (or measured busy
+    over :data:`BUSY_RETRY_S` ago). None when it cannot be had (the device lacks the dtype natively, the
+    measurement failed, or the machine was busy): the device class's ceiling then applies alone.
     """
     peak = load_peak()
-    stale_busy = peak is not None and peak.busy is not None and _age_s(peak.measured_at) > BUSY_RETRY_S
-    if (peak is None or stale_busy) and cache_path().name not in _attempted:
-        _attempted.add(cache_path().name)
+    key = f"{device}/{dtype}"
+    if peak is not None and (key in peak.unsupported or peak.usable(device, dtype) is not None):
+        return peak.usable(device, dtype)
+    stale_busy = (
+        peak is not None and key in peak.busy_keys and _age_s(peak.measured_at_of(key)) > BUSY_RETRY_S
+    )
+    never = peak is None or (peak.gflops(device, dtype) is None and key not in peak.errors)
+    attempt = f"{cache_path().name}:{key}"
+    if not any(plan.key == key and plan.framework for plan in measurement_plan((dtype,), device)):
+        return None  # a device or dtype this machine cannot measure natively
+    if (never or stale_busy) and attempt not in _attempted:
+        _attempted.add(attempt)
         try:
-            peak = measure_peak(force=True, timeout_s=AUTOMATIC_TIMEOUT_S)
+            if peak is None:
+                peak = measure_peak(force=True, timeout_s=AUTOMATIC_TIMEOUT_S)
+            else:
+                peak = measure_peak(force=True, timeout_s=AUTOMATIC_TIMEOUT_S, dtypes=(dtype,), device=device)
         except FwtuiError:
             return None
-    return peak.gflops(device, dtype) if peak is not None and peak.busy is None else None
+    return peak.usable(device, dtype) if peak is not None else None
 
 
 def _age_s(measured_at: str) -> float:
@@ -130,14 +148,10 @@ def busy_reason(contention: object) -> str | None:
     return f"other processes used {others} CPUs and steal was {steal} while it measured"
 
 
-def _child_args(system: SystemInfo) -> list[str]:
-    args = []
-    torch_installed = installed_version("torch") is not None
-    if torch_installed and BF16_CPU_FEATURES & set(system.cpu.flags):
-        args.append("--bf16")
-    if torch_installed and system.nvidia.available and system.gpus:
-        args.append("--cuda")
-    return args
+def measurement_plan(dtypes: tuple[str, ...] | None = None, device: str | None = None) -> list[DtypePlan]:
+    """What a measurement of ``dtypes`` (all when None) on ``device`` (all when None) would do on this machine."""
+    plans = peak_plan(local_system(), dtypes, installed_version("torch") is not None)
+    return [plan for plan in plans if device is None or plan.device == device]
 
 
 def _write_atomically(path: Path, data: object) -> None:
@@ -148,14 +162,93 @@ def _write_atomically(path: Path, data: object) -> None:
     os.replace(tmp, path)
 
 
-def measure_peak(force: bool = False, timeout_s: float = PEAK_TIMEOUT_S) -> PeakEntry:
-    """Measure (or, unless ``force``, reuse the cached) peak GEMM GFLOP/s per device and dtype."""
+def measure_peak(
+    force: bool = False,
+    timeout_s: float = PEAK_TIMEOUT_S,
+    dtypes: tuple[str, ...] | None = None,
+    device: str | None = None,
+    max_size: int | None = None,
+) -> PeakEntry:
+    """Measure (or, unless ``force``, reuse the cached) peak GEMM GFLOP/s per device and native dtype.
+
+    ``dtypes`` and ``device`` narrow what is measured; the cached figures of the others are kept.
+    ``max_size`` caps the matrix (tests use a tiny one).
+    """
     if not force:
         cached = load_peak()
         if cached is not None:
             return cached
+    plans = measurement_plan(dtypes, device)
+    native = [plan for plan in plans if plan.framework is not None]
+    result: Mapping[str, object] = _run_child(native, timeout_s, max_size) if native else {}
     system = local_system()
-    command = [sys.executable, "-m", "fwtui.hardware.peak_child", *_child_args(system)]
+    raw = PeakEntry.from_dict({"devices": result.get("devices")})
+    devices, dropped = plausible(raw.devices, system.cpu.logical_cores or None)
+    busy = busy_reason(result.get("contention"))
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    old = load_peak()
+    measured_keys = {plan.key for plan in native}
+    touched = measured_keys | {plan.key for plan in plans}
+
+    def kept(mapping: Mapping[str, object]) -> dict[str, object]:
+        """The old entry's per-figure facts for the figures not measured now."""
+        return {key: value for key, value in mapping.items() if key not in touched}
+
+    merged_devices: dict[str, dict[str, float | None]] = {}
+    if old is not None:
+        for dev, values in old.devices.items():
+            for dtype, value in values.items():
+                if f"{dev}/{dtype}" not in touched and value is not None:
+                    merged_devices.setdefault(dev, {})[dtype] = value
+    for dev, values in devices.items():
+        for dtype, value in values.items():
+            if value is not None:
+                merged_devices.setdefault(dev, {})[dtype] = value
+    new_keys = {
+        f"{dev}/{dtype}" for dev, values in devices.items() for dtype, v in values.items() if v is not None
+    }
+    from fwtui import __version__
+
+    entry = PeakEntry.from_dict(
+        {
+            "machine_id": local_machine_id(),
+            "measured_at": now,
+            "fwtui_version": __version__,
+            "devices": merged_devices,
+            "sizes": {**kept(old.sizes if old else {}), **json_object(result.get("sizes"))},
+            "errors": {**kept(old.errors if old else {}), **json_object(result.get("errors")), **dropped},
+            "medians": {**kept(old.medians if old else {}), **json_object(result.get("medians"))},
+            "busy": busy,
+            "software": software_key(),
+            "frameworks": {**kept(old.frameworks if old else {}), **json_object(result.get("frameworks"))},
+            "measured_ats": {**_kept_times(old, touched), **{key: now for key in new_keys}},
+            "busy_keys": {
+                **kept(old.busy_keys if old else {}),
+                **({key: busy for key in new_keys} if busy else {}),
+            },
+            "unsupported": {
+                **kept(old.unsupported if old else {}),
+                **{plan.key: plan.reason for plan in plans if plan.framework is None and plan.reason},
+            },
+        }
+    )
+    _write_atomically(cache_path(), entry.to_dict())
+    return entry
+
+
+def _kept_times(old: PeakEntry | None, touched: set[str]) -> dict[str, str]:
+    """When each old figure that is kept was measured."""
+    if old is None:
+        return {}
+    keys = [f"{dev}/{dtype}" for dev, values in old.devices.items() for dtype in values]
+    return {key: old.measured_at_of(key) for key in keys if key not in touched}
+
+
+def _run_child(native: list[DtypePlan], timeout_s: float, max_size: int | None) -> Mapping[str, object]:
+    plan = ",".join(f"{p.key}={p.framework}" for p in native)
+    command = [sys.executable, "-m", "fwtui.hardware.peak_child", "--plan", plan]
+    if max_size is not None:
+        command += ["--max-size", str(max_size)]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired:
@@ -164,24 +257,4 @@ def measure_peak(force: bool = False, timeout_s: float = PEAK_TIMEOUT_S) -> Peak
     if done.returncode != 0 or not lines:
         tail = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
         raise FwtuiError(f"peak measurement failed: {tail}")
-    result = json_object(json.loads(lines[-1]))
-    from fwtui import __version__
-
-    raw = PeakEntry.from_dict({"devices": result.get("devices")})
-    devices, dropped = plausible(raw.devices, system.cpu.logical_cores or None)
-    errors = {**json_object(result.get("errors")), **dropped}
-    entry = PeakEntry.from_dict(
-        {
-            "machine_id": local_machine_id(),
-            "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "fwtui_version": __version__,
-            "devices": devices,
-            "sizes": result.get("sizes"),
-            "errors": errors,
-            "medians": result.get("medians"),
-            "busy": busy_reason(result.get("contention")),
-            "software": software_key(),
-        }
-    )
-    _write_atomically(cache_path(), entry.to_dict())
-    return entry
+    return json_object(json.loads(lines[-1]))

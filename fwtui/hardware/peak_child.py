@@ -1,7 +1,9 @@
-"""Child process: measure peak GEMM throughput per device, print one JSON line.
+"""Child process: measure peak GEMM throughput per device and dtype, print one JSON line.
 
-Run as ``python -m fwtui.hardware.peak_child [--bf16] [--cuda]``. A square matrix multiply is
-the best case for every framework, so no benchmark can honestly beat these numbers.
+Run as ``python -m fwtui.hardware.peak_child --plan cpu/float32=numpy,cpu/bfloat16=torch [--max-size N]``:
+each ``device/dtype`` is measured in the framework named (the parent's :mod:`fwtui.hardware.peak_plan` names
+only native paths). A square matrix multiply is the best case for every framework, so no benchmark can
+honestly beat these numbers. int8 figures are integer operations per second (2 per multiply-add, as FLOPs).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class PeakResult(TypedDict):
 
     devices: dict[str, dict[str, float | None]]  # device -> dtype -> GFLOP/s (best of the repeats)
     medians: dict[str, float]  # "device/dtype" -> median GFLOP/s of the repeats
+    frameworks: dict[str, str]  # "device/dtype" -> the framework that measured it
     sizes: dict[str, int]  # "device/dtype" -> n
     errors: dict[str, str]  # "device/dtype" -> why it could not be measured
     contention: JsonObject  # what else ran while it measured (fwtui.bench.contention.Window)
@@ -43,18 +46,20 @@ def _seconds(call: Callable[[], None]) -> float:
     return time.perf_counter() - began
 
 
-def best_gflops(make_call: Callable[[int], Callable[[], None]], start_size: int = 1024) -> GemmTiming:
+def best_gflops(
+    make_call: Callable[[int], Callable[[], None]], start_size: int = 1024, max_size: int = MAX_SIZE
+) -> GemmTiming:
     """Best-of and median-of-``REPEATS`` GFLOP/s for an n x n GEMM, n grown until a call is long enough.
 
     The size is decided on the median of a few calls, so one call slowed by something else cannot stop the
     growth at a matrix too small to reach the device's peak.
     """
-    size = start_size
+    size = min(start_size, max_size)
     while True:
         call = make_call(size)
         call()  # warm-up: first-touch pages, pick kernels
         sizing = sorted(_seconds(call) for _ in range(SIZING_CALLS))[SIZING_CALLS // 2]
-        if sizing >= MIN_CALL_S or size >= MAX_SIZE:
+        if sizing >= MIN_CALL_S or size >= max_size:
             break
         size *= 2
     times = sorted(_seconds(call) for _ in range(REPEATS))
@@ -84,28 +89,47 @@ def numpy_float32(size: int) -> Callable[[], None]:
 def torch_call(device: str, dtype_name: str) -> Callable[[int], Callable[[], None]]:
     import torch
 
-    dtype = getattr(torch, dtype_name)
+    integer = dtype_name == "int8"
+    dtype = torch.float32 if dtype_name == "tf32" else getattr(torch, dtype_name)
+    if device.startswith("cuda"):
+        # strict float32 unless TF32 is what is measured
+        torch.backends.cuda.matmul.allow_tf32 = dtype_name == "tf32"
+    mm = torch._int_mm if integer else torch.mm  # int8 x int8 -> int32: the VNNI / AMX / tensor-core path
 
     def make(size: int) -> Callable[[], None]:
-        a = torch.randn(size, size, device=device).to(dtype)
-        b = torch.randn(size, size, device=device).to(dtype)
+        if integer:
+            a = torch.randint(-128, 128, (size, size), dtype=torch.int8, device=device)
+            b = torch.randint(-128, 128, (size, size), dtype=torch.int8, device=device)
+        else:
+            a = torch.randn(size, size, device=device).to(dtype)
+            b = torch.randn(size, size, device=device).to(dtype)
         if device.startswith("cuda"):
 
             def call_synced() -> None:
-                torch.mm(a, b)
+                mm(a, b)
                 torch.cuda.synchronize()
 
             return call_synced
 
         def call() -> None:
-            torch.mm(a, b)
+            mm(a, b)
 
         return call
 
     return make
 
 
-def measure(bf16_cpu: bool, cuda: bool) -> PeakResult:
+def parse_plan(raw: str) -> list[tuple[str, str, str]]:
+    """``"cpu/float32=numpy,cuda:0/tf32=torch"`` -> [(device, dtype, framework), ...]."""
+    plan = []
+    for part in filter(None, raw.split(",")):
+        key, _, framework = part.partition("=")
+        device, _, dtype = key.partition("/")
+        plan.append((device, dtype, framework))
+    return plan
+
+
+def measure(plan: list[tuple[str, str, str]], max_size: int = MAX_SIZE) -> PeakResult:
     from fwtui.bench.contention import Watch
 
     watch = Watch()
@@ -113,43 +137,41 @@ def measure(bf16_cpu: bool, cuda: bool) -> PeakResult:
     medians: dict[str, float] = {}
     sizes: dict[str, int] = {}
     errors: dict[str, str] = {}
-    cpu = best_gflops(numpy_float32)
-    devices["cpu"] = {"float32": cpu["gflops"], "bfloat16": None}
-    sizes["cpu/float32"] = cpu["size"]
-    medians["cpu/float32"] = cpu["median_gflops"]
-    if bf16_cpu:
+    frameworks: dict[str, str] = {}
+    for device, dtype, framework in plan:
+        key = f"{device}/{dtype}"
+        devices.setdefault(device, {})[dtype] = None
+        make: Callable[[int], Callable[[], None]]
         try:
-            bf16 = best_gflops(torch_call("cpu", "bfloat16"))
-            devices["cpu"]["bfloat16"] = bf16["gflops"]
-            sizes["cpu/bfloat16"] = bf16["size"]
-            medians["cpu/bfloat16"] = bf16["median_gflops"]
-        except Exception as exc:  # torch missing or no bf16 kernel: report, keep float32
-            errors["cpu/bfloat16"] = str(exc)
-    if cuda:
-        try:
-            import torch
-
-            torch.backends.cuda.matmul.allow_tf32 = False  # strict float32; TF32 is reported separately
-            for index in range(torch.cuda.device_count()):
-                name = f"cuda:{index}"
-                entry: dict[str, float | None] = {}
-                for dtype in ("float32", "bfloat16", "float16"):
-                    result = best_gflops(torch_call(name, dtype), start_size=2048)
-                    entry[dtype] = result["gflops"]
-                    sizes[f"{name}/{dtype}"] = result["size"]
-                    medians[f"{name}/{dtype}"] = result["median_gflops"]
-                torch.backends.cuda.matmul.allow_tf32 = True
-                entry["tf32"] = best_gflops(torch_call(name, "float32"), start_size=2048)["gflops"]
-                torch.backends.cuda.matmul.allow_tf32 = False
-                devices[name] = entry
-        except Exception as exc:
-            errors["cuda"] = str(exc)
+            if framework == "numpy" and device == "cpu" and dtype == "float32":
+                make = numpy_float32
+            elif framework == "torch":
+                make = torch_call(device, dtype)
+            else:
+                raise ValueError(f"no {framework} GEMM for {key}")
+            timing = best_gflops(make, start_size=2048 if device != "cpu" else 1024, max_size=max_size)
+        except Exception as exc:  # a missing framework or kernel: report it, measure the rest
+            errors[key] = f"{type(exc).__name__}: {exc}"
+            continue
+        devices[device][dtype] = timing["gflops"]
+        sizes[key] = timing["size"]
+        medians[key] = timing["median_gflops"]
+        frameworks[key] = framework
     window = watch.stop().to_dict()
-    return {"devices": devices, "medians": medians, "sizes": sizes, "errors": errors, "contention": window}
+    return {
+        "devices": devices,
+        "medians": medians,
+        "frameworks": frameworks,
+        "sizes": sizes,
+        "errors": errors,
+        "contention": window,
+    }
 
 
 def main(argv: list[str]) -> int:
-    result = measure(bf16_cpu="--bf16" in argv, cuda="--cuda" in argv)
+    plan = parse_plan(argv[argv.index("--plan") + 1]) if "--plan" in argv else [("cpu", "float32", "numpy")]
+    max_size = int(argv[argv.index("--max-size") + 1]) if "--max-size" in argv else MAX_SIZE
+    result = measure(plan, max_size)
     sys.stdout.write(json.dumps(result) + "\n")
     return 0
 

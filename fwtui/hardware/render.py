@@ -19,10 +19,10 @@ from fwtui.hardware.format import (
     framework_status_text,
     gpu_summary,
     os_text,
-    peak_rows,
+    peak_table,
     python_text,
 )
-from fwtui.hardware.model import CpuInfo, FrameworkProbe, HardwareWarning
+from fwtui.hardware.model import CpuInfo, FrameworkProbe, HardwareWarning, PeakEntry, SystemInfo
 from fwtui.hardware.report import HardwareReport
 
 _STATUS_STYLE = {
@@ -81,7 +81,7 @@ def report_renderables(report: HardwareReport) -> Iterator[RenderableType]:
     )
     yield _accelerators(report)
     yield _frameworks(report.frameworks, _probe_caption(report))
-    yield _peak(report.peak_gflops, report.peak.busy if report.peak is not None else None)
+    yield _peak(report.peak, system)
     yield _warnings(report.warnings)
 
 
@@ -137,22 +137,32 @@ def _frameworks(frameworks: Mapping[str, FrameworkProbe], caption: str | None = 
     return table
 
 
-def _peak(peak_devices: Mapping[str, Mapping[str, float | None]] | None, busy: str | None = None) -> Table:
-    rows = peak_rows(peak_devices)
-    if busy is not None:
-        note = f"not used, the machine was busy ({busy}): rerun fwtui hw --measure-peak when it is idle"
-        return _key_value("Peak compute", [("", Text(note, style="yellow"))])
-    if not rows:
-        return _key_value(
-            "Peak compute", [("", Text("not measured: run fwtui hw --measure-peak", style="dim"))]
-        )
+def _peak(peak: PeakEntry | None, system: SystemInfo) -> Table:
+    """Every dtype of every device: the measured peak, the ceiling, who measured it and when, or why not."""
+    hint = "run fwtui hw --measure-peak"
+    caption = None
+    if peak is None:
+        caption = f"not measured: {hint}"
+    elif peak.busy is not None:
+        caption = f"the last measurement is not used, the machine was busy ({peak.busy}): {hint} when it is idle"
     table = Table(
-        title="Peak compute (square GEMM)", title_justify="left", title_style="bold", box=box.SIMPLE_HEAD
+        title="Peak compute (square GEMM, per dtype)",
+        title_justify="left",
+        title_style="bold",
+        box=box.SIMPLE_HEAD,
+        caption=caption,
+        caption_justify="left",
+        caption_style="yellow" if peak is not None else "dim",
     )
-    for column in ("device", "dtype", "peak"):
-        table.add_column(column, justify="right" if column == "peak" else "left")
-    for row in rows:
-        table.add_row(*row)
+    for column in ("device", "dtype", "peak", "ceiling", "by", "measured", "note"):
+        table.add_column(
+            column, justify="right" if column in ("peak", "ceiling") else "left", no_wrap=column != "note"
+        )
+    for row in peak_table(peak, system, hint):
+        table.add_row(
+            row.device, row.dtype, Text(row.rate, style="" if row.measured else "dim"), Text(row.ceiling, style="dim"),
+            row.framework, row.age, Text(row.note, style="dim" if not row.measured else ""),
+        )  # fmt: skip
     return table
 
 

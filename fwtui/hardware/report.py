@@ -40,8 +40,8 @@ class HardwareReport:
 
     @property
     def peak_gflops(self) -> Mapping[str, Mapping[str, float | None]] | None:
-        """The usable peak; a measurement taken while the machine was busy is no peak (``peak.busy`` says why)."""
-        return self.peak.devices if self.peak is not None and self.peak.busy is None else None
+        """The usable figures; one measured while the machine was busy is no peak (``peak.busy_keys`` say why)."""
+        return (self.peak.usable_devices() or None) if self.peak is not None else None
 
     def cuda_seen(self) -> bool:
         """Whether the report shows a usable NVIDIA driver and a framework that sees a GPU through it."""
@@ -132,16 +132,18 @@ def build_report(
     peak: bool = True,
     timeout_s: float = 60.0,
     measure: bool = False,
+    measure_dtypes: tuple[str, ...] | None = None,
     fresh: bool = False,
     on_framework: ResultCallback | None = None,
 ) -> HardwareReport:
     """Probe everything. ``frameworks=False`` skips the child probes (versions come from metadata);
     the probes' cached results are used when nothing they depend on changed, unless ``fresh``;
-    ``peak`` includes the cached peak compute; ``measure`` (re)measures it first."""
+    ``peak`` includes the cached peak compute; ``measure`` (re)measures it first, every native dtype or
+    ``measure_dtypes``."""
     from fwtui.hardware import probe_cache
 
     system = probe_system()
-    peak_entry = measure_peak(force=True) if measure else (load_peak(machine_id(system)) if peak else None)
+    peak_entry = measure_peak(force=True, dtypes=measure_dtypes) if measure else (load_peak(machine_id(system)) if peak else None)
     if not frameworks:
         return assemble_report(system, not_probed(), peak_entry, probes_source="skipped")
     cached = None if fresh else probe_cache.load(system)

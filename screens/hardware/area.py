@@ -176,6 +176,7 @@ class HardwareArea(Area):
         self._sample_host()
         if self.source.live:
             self.set_interval(1.0, self._sample_host)
+            self.set_interval(60.0, self._paint_peak)  # the peaks' ages are shown in minutes at best
         self._paint_probe_age()
         if self.cached is not None:
             self.set_interval(60.0, self._paint_probe_age)  # the age is shown in minutes at best
@@ -253,7 +254,7 @@ class HardwareArea(Area):
             label.update(cached_probe_text(self.cached.age_s(), "f5"))
 
     def _paint_peak(self) -> None:
-        self.query_one("#hw-peak", Static).update(peak_renderable(self.peak, self.measuring))
+        self.query_one("#hw-peak", Static).update(peak_renderable(self.peak, self.system, self.measuring, self.source.now()))
 
     # -- framework probes ---------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timezone
 
 from fwtui.hardware.model import FrameworkProbe, PeakEntry, SystemInfo
 from fwtui.hardware.probe_cache import CachedProbes
@@ -45,6 +46,10 @@ class HardwareSource:
         from fwtui.hardware.peak import measure_peak
 
         return measure_peak(force=True)
+
+    def now(self) -> datetime:
+        """The time measurement ages are counted to; fixed sources fix it to stay deterministic."""
+        return datetime.now(timezone.utc)
 
     def seed_history(self) -> list[tuple[float, float]]:
         """(cpu %, memory %) samples to start the graphs with; fixed sources use it to stay deterministic."""

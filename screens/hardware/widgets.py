@@ -4,6 +4,7 @@ graphs and the content of each panel, drawn from the typed hardware report's par
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -20,6 +21,7 @@ from fwtui.hardware.format import (
     framework_status_text,
     gpu_summary,
     os_text,
+    peak_table,
     python_text,
 )
 from fwtui.hardware.model import CpuInfo, FrameworkProbe, GpuInfo, HardwareWarning, PeakEntry, SystemInfo
@@ -214,18 +216,36 @@ def warnings_renderable(warnings: Sequence[HardwareWarning], probing: bool) -> T
     return content
 
 
-def peak_renderable(peak: PeakEntry | None, measuring: bool) -> RenderableType:
+def peak_renderable(
+    peak: PeakEntry | None, system: SystemInfo, measuring: bool, now: datetime | None = None
+) -> RenderableType:
+    """The peaks table: per device and dtype the measured peak, the class ceiling, who measured it and when,
+    or why a dtype is missing (the device lacks it natively, or it was never measured)."""
+    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="dim", pad_edge=False)
+    table.add_column("dtype", no_wrap=True)
+    table.add_column("peak", justify="right", no_wrap=True)
+    table.add_column("ceiling", justify="right", no_wrap=True)
+    table.add_column("measured by · when", overflow="fold")
+    device = None
+    for row in peak_table(peak, system, "press m", now):
+        if row.device != device:  # a heading per device keeps the dtype column narrow
+            device = row.device
+            table.add_row(Text(device, style="bold"))
+        if row.framework:
+            source = Text(f"{row.framework} · {row.age}")
+            if row.note:
+                source.append(f" · {row.note}", style="yellow")
+        else:
+            source = Text(row.note, style="dim")
+        rate = Text(row.rate, style="bold" if row.measured else "dim")
+        table.add_row(f" {row.dtype}", rate, Text(row.ceiling, style="dim"), source)
     if measuring:
-        return Text("measuring… (a square matrix multiply per device)", style="yellow")
-    if peak is None:
-        return Text("not measured — press m", style="dim")
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column(no_wrap=True)
-    table.add_column(justify="right", no_wrap=True)
-    for device, values in peak.devices.items():
-        for dtype, value in values.items():
-            rate = units.gflops(value) if value is not None else Text(units.MISSING, style="dim")
-            table.add_row(device, dtype, rate)
-    note = Text(f"measured {peak.measured_at or '?'} · m to re-measure", style="dim")
-    return Group(table, note)
+        note = Text("measuring… (a square matrix multiply per device and native dtype, in a child process)")
+        note.stylize("yellow")
+    elif peak is None:
+        note = Text("not measured — press m to measure every native dtype", style="dim")
+    elif peak.busy is not None:
+        note = Text(f"last measurement not used, the machine was busy ({peak.busy}) · m re-measures", style="yellow")
+    else:
+        note = Text("m re-measures every native dtype · ceiling: the most a device of its class can do", style="dim")
+    return Group(note, table)
