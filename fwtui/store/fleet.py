@@ -35,8 +35,9 @@ import duckdb
 from fwtui import __version__
 from fwtui.store.errors import StoreError
 from fwtui.store.importexport import TABLES, export_database, sql_literal
-from fwtui.store.remote import RemoteLocation, open_filesystem, printable, remote_errors
+from fwtui.store.remote import RemoteLocation, open_filesystem, remote_errors
 from fwtui.store.store import first_line
+from fwtui.terminal_text import printable
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -126,7 +127,9 @@ def parse_manifest(data: bytes) -> list[FleetFile]:
         raise ValueError(f"not an {FORMAT} manifest")
     version = doc.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version > FORMAT_VERSION:
-        raise ValueError(f"format version {printable(version)} (this fwtui reads up to {FORMAT_VERSION})")
+        raise ValueError(
+            f"format version {printable(version, newlines=False, limit=40)} (this fwtui reads up to {FORMAT_VERSION})"
+        )
     entries = doc.get("files")
     if not isinstance(entries, list):
         raise ValueError("no file list")
@@ -136,7 +139,9 @@ def parse_manifest(data: bytes) -> list[FleetFile]:
         rows = entry.get("rows") if isinstance(entry, dict) else None
         match = _DATA_PATH.match(path) if isinstance(path, str) else None
         if match is None or not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
-            raise ValueError(f"a file entry of the wrong shape: {printable(entry, 120)}")
+            raise ValueError(
+                f"a file entry of the wrong shape: {printable(entry, newlines=False, limit=120)}"
+            )
         files.append(FleetFile(match.group(1), match.group(2), match.group(3), rows))
     return files
 
@@ -173,7 +178,9 @@ def read_listing(fs: AbstractFileSystem, location: RemoteLocation) -> FleetListi
         sizes = list_objects(fs, location)
         manifest_paths = sorted(p for p in sizes if p.startswith(MANIFEST_DIR + "/"))
         ignored = [
-            f"{printable(p)}: not a manifest path" for p in manifest_paths if not _MANIFEST_PATH.match(p)
+            f"{printable(p, newlines=False, limit=200)}: not a manifest path"
+            for p in manifest_paths
+            if not _MANIFEST_PATH.match(p)
         ]
         wanted = [p for p in manifest_paths if _MANIFEST_PATH.match(p) and sizes[p] <= MAX_MANIFEST_BYTES]
         ignored += [f"{p}: too large" for p in manifest_paths if _MANIFEST_PATH.match(p) and p not in wanted]
@@ -263,7 +270,9 @@ def _stage(con: duckdb.DuckDBPyConnection, folder: Path) -> tuple[list[tuple[Fle
         (folder / "fleet").mkdir()
         return _write_local(staged, folder / "fleet")
     except duckdb.Error as exc:
-        raise StoreError(f"cannot prepare the push: {printable(first_line(exc))}") from None
+        raise StoreError(
+            f"cannot prepare the push: {printable(first_line(exc), newlines=False, limit=300)}"
+        ) from None
     finally:
         staged.close()
 
