@@ -3,6 +3,7 @@
 Layout under ``scheme://bucket/prefix``::
 
     <table>/machine_id=<machine>/<run>.parquet      one file per table, machine and run (machines: machine.parquet)
+    _tables/<pusher>/<digest>.parquet               what opening the store reads of that push (fleet_tables.py)
     _manifests/<pusher>/<digest>.json               what one push made visible, written after its data files
 
 Why this shape:
@@ -25,7 +26,7 @@ import json
 import re
 import tempfile
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -135,14 +136,11 @@ def parse_manifest(data: bytes) -> list[FleetFile]:
         raise ValueError("no file list")
     files = []
     for entry in entries:
-        path = entry.get("path") if isinstance(entry, dict) else None
-        rows = entry.get("rows") if isinstance(entry, dict) else None
-        match = _DATA_PATH.match(path) if isinstance(path, str) else None
-        if match is None or not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
+        if not isinstance(entry, dict):
             raise ValueError(
                 f"a file entry of the wrong shape: {printable(entry, newlines=False, limit=120)}"
             )
-        files.append(FleetFile(match.group(1), match.group(2), match.group(3), rows))
+        files.append(parse_data_path(entry.get("path"), entry.get("rows")))
     return files
 
 
@@ -154,6 +152,7 @@ class FleetListing:
     manifests: int
     ignored: tuple[str, ...]  # one line per manifest or file left out, and why
     sizes: Mapping[str, int]  # relative path -> bytes, for every object under the location
+    modified: Mapping[str, float] = field(default_factory=dict)  # relative path -> when written, where known
 
     def of(self, table: str) -> list[FleetFile]:
         return [f for f in self.files if f.table == table]
@@ -165,42 +164,111 @@ def _relative(location: RemoteLocation, key: str) -> str:
     return key[len(root) :] if key.startswith(root) else key
 
 
-def list_objects(fs: AbstractFileSystem, location: RemoteLocation) -> dict[str, int]:
-    """Every object under the location, by relative path, with its size. Fails on a missing bucket."""
+@dataclass(frozen=True)
+class StoreObjects:
+    """Every object under a location, by relative path: its size, and when the store says it was written."""
+
+    sizes: Mapping[str, int]
+    modified: Mapping[str, float]  # seconds since the epoch; absent where the filesystem gives no time
+
+
+def _modified(info: Mapping[str, Any]) -> float | None:
+    for name in ("LastModified", "last_modified", "mtime", "updated"):  # s3fs, adlfs, local, gcsfs
+        value = info.get(name)
+        if isinstance(value, datetime):
+            return value.timestamp()
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                return None
+    return None
+
+
+def list_store(fs: AbstractFileSystem, location: RemoteLocation) -> StoreObjects:
+    """Every object under the location (one listing). Fails on a missing bucket."""
     fs.ls(location.bucket, refresh=True)  # a missing bucket or bad credentials fail here, not as "empty"
     found = fs.find(location.key(), detail=True)
-    return {_relative(location, key): int(info.get("size") or 0) for key, info in found.items()}
+    sizes, modified = {}, {}
+    for key, info in found.items():
+        relative = _relative(location, key)
+        sizes[relative] = int(info.get("size") or 0)
+        when = _modified(info)
+        if when is not None:
+            modified[relative] = when
+    return StoreObjects(sizes, modified)
+
+
+def list_objects(fs: AbstractFileSystem, location: RemoteLocation) -> dict[str, int]:
+    """Every object under the location, by relative path, with its size. Fails on a missing bucket."""
+    return dict(list_store(fs, location).sizes)
+
+
+def parse_data_path(path: object, rows: object) -> FleetFile:
+    """A listed data file from its path and row count; ValueError unless both have the layout's shape."""
+    match = _DATA_PATH.match(path) if isinstance(path, str) else None
+    if match is None or not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
+        shown = printable({"path": path, "rows": rows}, newlines=False, limit=120)
+        raise ValueError(f"a file entry of the wrong shape: {shown}")
+    return FleetFile(match.group(1), match.group(2), match.group(3), rows)
+
+
+def manifest_paths(objects: StoreObjects) -> tuple[list[str], list[str]]:
+    """The manifests worth reading under a location, and a line for each object in their folder that is not."""
+    under = sorted(p for p in objects.sizes if p.startswith(MANIFEST_DIR + "/"))
+    ignored = [
+        f"{printable(p, newlines=False, limit=200)}: not a manifest path"
+        for p in under
+        if not _MANIFEST_PATH.match(p)
+    ]
+    wanted = [p for p in under if _MANIFEST_PATH.match(p) and objects.sizes[p] <= MAX_MANIFEST_BYTES]
+    ignored += [f"{p}: too large" for p in under if _MANIFEST_PATH.match(p) and p not in wanted]
+    return wanted, ignored
+
+
+def assemble_listing(
+    listed: Mapping[str, list[FleetFile] | str], objects: StoreObjects, ignored: list[str]
+) -> FleetListing:
+    """The listing from each manifest's files (or why it was left out), keeping only files that are there."""
+    files: dict[str, FleetFile] = {}
+    read = 0
+    ignored = list(ignored)
+    for relative, entries in sorted(listed.items()):
+        if isinstance(entries, str):
+            ignored.append(f"{relative}: {entries}")
+            continue
+        read += 1
+        for item in entries:
+            if item.path not in objects.sizes:
+                ignored.append(f"{relative}: lists {item.path}, which is not there")
+            else:
+                files.setdefault(item.path, item)
+    return FleetListing(tuple(files.values()), read, tuple(ignored), objects.sizes, objects.modified)
+
+
+def read_manifests(
+    fs: AbstractFileSystem, location: RemoteLocation, paths: list[str]
+) -> dict[str, list[FleetFile] | str]:
+    """Fetch and parse manifests (all at once): each one's files, or why it cannot be read."""
+    with remote_errors(location):
+        contents: dict[str, bytes] = fs.cat([location.key(p) for p in paths]) if paths else {}
+    parsed: dict[str, list[FleetFile] | str] = {}
+    for key, data in contents.items():
+        try:
+            parsed[_relative(location, key)] = parse_manifest(data)
+        except ValueError as exc:
+            parsed[_relative(location, key)] = str(exc)
+    return parsed
 
 
 def read_listing(fs: AbstractFileSystem, location: RemoteLocation) -> FleetListing:
     """The manifests under ``location`` and the data files they list, each checked."""
     with remote_errors(location):
-        sizes = list_objects(fs, location)
-        manifest_paths = sorted(p for p in sizes if p.startswith(MANIFEST_DIR + "/"))
-        ignored = [
-            f"{printable(p, newlines=False, limit=200)}: not a manifest path"
-            for p in manifest_paths
-            if not _MANIFEST_PATH.match(p)
-        ]
-        wanted = [p for p in manifest_paths if _MANIFEST_PATH.match(p) and sizes[p] <= MAX_MANIFEST_BYTES]
-        ignored += [f"{p}: too large" for p in manifest_paths if _MANIFEST_PATH.match(p) and p not in wanted]
-        contents: dict[str, bytes] = fs.cat([location.key(p) for p in wanted]) if wanted else {}
-    files: dict[str, FleetFile] = {}
-    read = 0
-    for key, data in sorted(contents.items()):
-        relative = _relative(location, key)
-        try:
-            listed = parse_manifest(data)
-        except ValueError as exc:
-            ignored.append(f"{relative}: {exc}")
-            continue
-        read += 1
-        for item in listed:
-            if item.path not in sizes:
-                ignored.append(f"{relative}: lists {item.path}, which is not there")
-            else:
-                files.setdefault(item.path, item)
-    return FleetListing(tuple(files.values()), read, tuple(ignored), sizes)
+        objects = list_store(fs, location)
+    wanted, ignored = manifest_paths(objects)
+    return assemble_listing(read_manifests(fs, location, wanted), objects, ignored)
 
 
 # -- push ------------------------------------------------------------------------------------------
@@ -295,6 +363,8 @@ def push(
 
     ``own_machines`` are the machines whose files this push may replace (default: those the database
     measured itself); every other machine's files are only added where missing."""
+    from fwtui.store.fleet_tables import bundle_path, write_bundle
+
     fs = fs or open_filesystem(location)
     own = set(_own_machines(con) if own_machines is None else own_machines)
     with tempfile.TemporaryDirectory(prefix="fwtui-push-") as tmp:
@@ -316,9 +386,11 @@ def push(
                 fs.put([str(local) for _, local in upload], [location.key(item.path) for item, _ in upload])
             already = manifest.path in existing and not upload
             if manifest.path not in existing or upload:
-                fs.pipe(
-                    location.key(manifest.path), manifest.to_json().encode()
-                )  # last: makes the push visible
+                # What opening the store reads instead of this push's files, then the manifest: last, it
+                # makes the push visible (fleet_tables.py).
+                bundle = write_bundle(manifest, upload, Path(tmp) / "bundle.parquet")
+                fs.put_file(str(bundle), location.key(bundle_path(manifest.path)))
+                fs.pipe(location.key(manifest.path), manifest.to_json().encode())
     return PushReport(
         location.url,
         manifest.path,

@@ -17,7 +17,20 @@ import duckdb
 from fwtui.errors import UsageError
 from fwtui.store.browse import ResultsSource, connect_relations, limit_memory, open_for_reading
 from fwtui.store.errors import StoreError
-from fwtui.store.fleet import FleetFile, FleetListing, describe_ignored, read_listing, relation_sql
+from fwtui.store.fleet import (
+    FleetFile,
+    FleetListing,
+    StoreObjects,
+    assemble_listing,
+    describe_ignored,
+    list_store,
+    manifest_paths,
+    parse_manifest,
+    read_listing,
+    read_manifests,
+    relation_sql,
+)
+from fwtui.store.fleet_tables import Bundle, bundled_relation, bundles_wanted, choose_rows, read_bundles
 from fwtui.store.importexport import TABLES, ImportReport, import_into, sql_literal
 from fwtui.store.remote import RemoteLocation, is_remote_url, open_filesystem, parse_remote, remote_errors
 
@@ -36,7 +49,10 @@ FETCH_BATCH = 256
 def fleet_listing(location: RemoteLocation, fs: AbstractFileSystem | None = None) -> FleetListing:
     """The checked listing of ``location``; an error when it holds no complete export at all."""
     fs = fs or open_filesystem(location)
-    listing = read_listing(fs, location)
+    return _complete(location, read_listing(fs, location))
+
+
+def _complete(location: RemoteLocation, listing: FleetListing) -> FleetListing:
     if not listing.of("results"):
         why = describe_ignored(listing)
         raise StoreError(
@@ -46,24 +62,67 @@ def fleet_listing(location: RemoteLocation, fs: AbstractFileSystem | None = None
     return listing
 
 
+def _open_listing(
+    fs: AbstractFileSystem, location: RemoteLocation, folder: Path
+) -> tuple[FleetListing, list[Bundle]]:
+    """The listing as the open reads it: one listing request, then each push's bundle where it has one (its
+    manifest otherwise), all fetched at once. A bundle that does not check out is read as its manifest."""
+    with remote_errors(location):
+        objects = list_store(fs, location)
+    wanted, ignored = manifest_paths(objects)
+    bundled = bundles_wanted(objects, wanted)
+    plain = [p for p in wanted if p not in bundled]
+    with remote_errors(location):
+        contents: dict[str, bytes] = (
+            fs.cat([location.key(p) for p in [*bundled.values(), *plain]]) if wanted else {}
+        )
+    local: dict[str, str] = {}
+    for index, (manifest, bundle) in enumerate(sorted(bundled.items())):
+        path = folder / f"bundle-{index:06d}.parquet"
+        path.write_bytes(contents[location.key(bundle)])
+        local[manifest] = str(path)
+    bundles, refused = read_bundles(local)
+    listed: dict[str, list[FleetFile] | str] = {}
+    for key in plain:
+        try:
+            listed[key] = parse_manifest(contents[location.key(key)])
+        except ValueError as exc:
+            listed[key] = str(exc)
+    listed.update(read_manifests(fs, location, sorted(refused)))
+    ignored += [f"{manifest}: {why}" for manifest, why in sorted(refused.items())]
+    listed.update({b.manifest_path: list(b.files) for b in bundles})
+    return _complete(location, assemble_listing(listed, objects, ignored)), bundles
+
+
 def connect_remote(
     location: RemoteLocation, fs: AbstractFileSystem | None = None
 ) -> tuple[duckdb.DuckDBPyConnection, FleetListing]:
-    """An in-memory database over the fleet store: machines, runs and results fetched once into memory (so
-    browsing is as quick as on a local file); samples read through the filesystem registered with DuckDB."""
+    """An in-memory database over the fleet store: machines, runs and results read once into memory (so
+    browsing is as quick as on a local file), from each push's bundle where it still holds a file's rows, else
+    from the file; samples read through the filesystem registered with DuckDB."""
     fs = fs or open_filesystem(location)
-    listing = fleet_listing(location, fs)
     with tempfile.TemporaryDirectory(prefix="fwtui-fleet-") as tmp:
+        listing, bundles = _open_listing(fs, location, Path(tmp))
         eager = [f for f in sorted(listing.files, key=lambda f: f.path) if f.table in EAGER_TABLES]
-        local = fetch_files(fs, location, eager, Path(tmp))
+        objects = StoreObjects(listing.sizes, listing.modified)
+        chosen = choose_rows(bundles, objects, eager)
+        fetched = [f for f in eager if f.path not in chosen]
+        local = fetch_files(fs, location, fetched, Path(tmp))
         relations: dict[str, str | None] = {}
         for table in TABLES:
             files = listing.of(table)
             if not files:
                 relations[table] = None
             elif table in EAGER_TABLES:
-                paths = ", ".join(sql_literal(local[f.path]) for f in eager if f.table == table)
-                relations[table] = f"read_parquet([{paths}], union_by_name = true, hive_partitioning = false)"
+                paths = ", ".join(sql_literal(local[f.path]) for f in fetched if f.table == table)
+                arms = [bundled_relation(table, chosen)]
+                if paths:
+                    arms.append(
+                        f"(SELECT * FROM read_parquet([{paths}], union_by_name = true, hive_partitioning = false))"
+                    )
+                relations[table] = (
+                    "(" + " UNION ALL BY NAME ".join(f"SELECT * FROM {arm}" for arm in arms if arm) + ")"
+                )
             else:
                 relations[table] = relation_sql(location, files)
 
