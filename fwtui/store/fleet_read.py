@@ -9,6 +9,8 @@ SQL never runs on these connections: it gets a locked copy of the tables (``flee
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -94,6 +96,23 @@ def _open_listing(
     return _complete(location, assemble_listing(listed, objects, ignored)), bundles
 
 
+@dataclass(frozen=True)
+class OpenPlan:
+    """What opening a store reads: the listing, the eager files whose rows come from a bundle, and the rest."""
+
+    listing: FleetListing
+    bundled: Mapping[str, Bundle]  # eager file path -> the bundle holding its rows
+    fetched: tuple[FleetFile, ...]  # eager files read from the store themselves (no bundle holds them)
+
+
+def plan_open(fs: AbstractFileSystem, location: RemoteLocation, folder: Path) -> OpenPlan:
+    """The listing and, for each machines, runs and results file, where its rows are read from."""
+    listing, bundles = _open_listing(fs, location, folder)
+    eager = [f for f in sorted(listing.files, key=lambda f: f.path) if f.table in EAGER_TABLES]
+    chosen = choose_rows(bundles, StoreObjects(listing.sizes, listing.modified), eager)
+    return OpenPlan(listing, chosen, tuple(f for f in eager if f.path not in chosen))
+
+
 def connect_remote(
     location: RemoteLocation, fs: AbstractFileSystem | None = None
 ) -> tuple[duckdb.DuckDBPyConnection, FleetListing]:
@@ -102,36 +121,41 @@ def connect_remote(
     from the file; samples read through the filesystem registered with DuckDB."""
     fs = fs or open_filesystem(location)
     with tempfile.TemporaryDirectory(prefix="fwtui-fleet-") as tmp:
-        listing, bundles = _open_listing(fs, location, Path(tmp))
-        eager = [f for f in sorted(listing.files, key=lambda f: f.path) if f.table in EAGER_TABLES]
-        objects = StoreObjects(listing.sizes, listing.modified)
-        chosen = choose_rows(bundles, objects, eager)
-        fetched = [f for f in eager if f.path not in chosen]
-        local = fetch_files(fs, location, fetched, Path(tmp))
-        relations: dict[str, str | None] = {}
-        for table in TABLES:
-            files = listing.of(table)
-            if not files:
-                relations[table] = None
-            elif table in EAGER_TABLES:
-                paths = ", ".join(sql_literal(local[f.path]) for f in fetched if f.table == table)
-                arms = [bundled_relation(table, chosen)]
-                if paths:
-                    arms.append(
-                        f"(SELECT * FROM read_parquet([{paths}], union_by_name = true, hive_partitioning = false))"
-                    )
-                relations[table] = (
-                    "(" + " UNION ALL BY NAME ".join(f"SELECT * FROM {arm}" for arm in arms if arm) + ")"
-                )
-            else:
-                relations[table] = relation_sql(location, files)
+        plan = plan_open(fs, location, Path(tmp))
+        try:
+            return _connect_planned(fs, location, plan, Path(tmp)), plan.listing
+        except StoreError:
+            if not plan.bundled:
+                raise
+        # Bundles that pass their checks yet do not read together (written by fwtuis of other schemas):
+        # read every file itself, as for an export without bundles.
+        eager = tuple(f for f in sorted(plan.listing.files, key=lambda f: f.path) if f.table in EAGER_TABLES)
+        return _connect_planned(fs, location, OpenPlan(plan.listing, {}, eager), Path(tmp)), plan.listing
 
-        def prepare(con: duckdb.DuckDBPyConnection) -> None:
-            con.register_filesystem(fs)
 
-        with remote_errors(location):
-            con = connect_relations(relations, location.url, prepare=prepare, materialise=EAGER_TABLES)
-    return con, listing
+def _connect_planned(
+    fs: AbstractFileSystem, location: RemoteLocation, plan: OpenPlan, folder: Path
+) -> duckdb.DuckDBPyConnection:
+    local = fetch_files(fs, location, list(plan.fetched), folder)
+    relations: dict[str, str | None] = {}
+    for table in TABLES:
+        files = plan.listing.of(table)
+        if not files:
+            relations[table] = None
+        elif table in EAGER_TABLES:
+            arms = [bundled_relation(table, plan.bundled)]
+            paths = ", ".join(sql_literal(local[f.path]) for f in plan.fetched if f.table == table)
+            if paths:
+                arms.append(f"read_parquet([{paths}], union_by_name = true, hive_partitioning = false)")
+            relations[table] = "(" + " UNION ALL BY NAME ".join(f"SELECT * FROM {a}" for a in arms if a) + ")"
+        else:
+            relations[table] = relation_sql(location, files)
+
+    def prepare(con: duckdb.DuckDBPyConnection) -> None:
+        con.register_filesystem(fs)
+
+    with remote_errors(location):
+        return connect_relations(relations, location.url, prepare=prepare, materialise=EAGER_TABLES)
 
 
 def fetch_files(
