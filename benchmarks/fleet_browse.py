@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 import duckdb  # noqa: E402
 
 from fwtui.store import schema  # noqa: E402
-from fwtui.store.fleet import push  # noqa: E402
+from fwtui.store.fleet_push import push  # noqa: E402
 from fwtui.store.remote import RemoteLocation, open_filesystem, parse_remote  # noqa: E402
 
 TARGET_OPEN_S = 3.0

@@ -12,7 +12,8 @@ import duckdb
 import pytest
 from fleet_fixtures import REGION, bucket_fixture, machine_database, moto_endpoint_fixture  # noqa: F401
 
-from fwtui.store.fleet import MANIFEST_DIR, push
+from fwtui.store.fleet import MANIFEST_DIR
+from fwtui.store.fleet_push import push
 from fwtui.store.fleet_read import EAGER_TABLES, connect_remote, plan_open
 from fwtui.store.fleet_tables import TABLES_DIR
 from fwtui.store.remote import RemoteLocation, open_filesystem, parse_remote

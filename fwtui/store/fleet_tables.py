@@ -21,6 +21,7 @@ Why this is safe to read instead of the data files:
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,7 +31,6 @@ import duckdb
 
 from fwtui.store.fleet import (
     MANIFEST_DIR,
-    MAX_MANIFEST_BYTES,
     FleetFile,
     Manifest,
     StoreObjects,
@@ -98,22 +98,43 @@ def bundles_wanted(objects: StoreObjects, manifest_paths: list[str]) -> dict[str
 
 
 def read_bundles(local: Mapping[str, str]) -> tuple[list[Bundle], dict[str, str]]:
-    """Check fetched bundles (manifest path -> local file): the bundles that hold, and why each other does not."""
-    bundles, refused = [], {}
+    """Check fetched bundles (manifest path -> local file): the bundles that hold, and why each other does not.
+
+    One query over all of them; only when one of them cannot be read is each read on its own."""
     con = duckdb.connect()
     try:
-        for manifest_path, file in sorted(local.items()):
-            try:
-                entries = con.execute(
-                    "SELECT _fleet_path, _fleet_rows, _fleet_bytes FROM read_parquet(?) "
-                    "WHERE _fleet_rows IS NOT NULL",
-                    [file],
+        by_file = {file: manifest for manifest, file in local.items()}
+        try:
+            rows = (
+                con.execute(
+                    "SELECT filename, _fleet_path, _fleet_rows, _fleet_bytes FROM read_parquet(?, filename = true, "
+                    "union_by_name = true) WHERE _fleet_rows IS NOT NULL",
+                    [sorted(by_file)],
                 ).fetchall()
-                bundles.append(_checked(manifest_path, file, entries))
-            except (duckdb.Error, ValueError) as exc:
-                refused[manifest_path] = f"its bundle is unreadable ({type(exc).__name__}), read without it"
+                if by_file
+                else []
+            )
+            entries: dict[str, list[tuple[object, ...]]] = {file: [] for file in by_file}
+            for file, *entry in rows:
+                entries[file].append(tuple(entry))
+        except duckdb.Error:
+            entries = {}
+            for file in sorted(by_file):
+                with contextlib.suppress(duckdb.Error):
+                    entries[file] = con.execute(
+                        "SELECT _fleet_path, _fleet_rows, _fleet_bytes FROM read_parquet(?) WHERE _fleet_rows IS NOT NULL",
+                        [file],
+                    ).fetchall()
     finally:
         con.close()
+    bundles, refused = [], {}
+    for file, manifest in sorted(by_file.items(), key=lambda item: item[1]):
+        try:
+            if file not in entries:
+                raise ValueError("unreadable")
+            bundles.append(_checked(manifest, file, entries[file]))
+        except ValueError:
+            refused[manifest] = "its bundle does not check out, read without it"
     return bundles, refused
 
 
@@ -154,19 +175,15 @@ def choose_rows(bundles: list[Bundle], objects: StoreObjects, files: list[FleetF
 
 
 def bundled_relation(table: str, chosen: Mapping[str, Bundle]) -> str | None:
-    """A relation over the rows the chosen bundles hold for ``table``'s files, or None when they hold none."""
-    by_bundle: dict[str, list[str]] = {}
-    for path, bundle in chosen.items():
-        if path.startswith(f"{table}/"):
-            by_bundle.setdefault(bundle.local, []).append(path)
-    if not by_bundle:
+    """A relation over the rows the chosen bundles hold for ``table``'s files, or None when they hold none.
+
+    One ``read_parquet`` over the bundles, each row kept only where its bundle is the one chosen for its file."""
+    picked = sorted((bundle.local, path) for path, bundle in chosen.items() if path.startswith(f"{table}/"))
+    if not picked:
         return None
-    arms = [
-        f"SELECT unnest({table}) FROM read_parquet({sql_literal(local)}) "
-        f"WHERE {table} IS NOT NULL AND _fleet_path IN ({', '.join(sql_literal(p) for p in sorted(paths))})"
-        for local, paths in sorted(by_bundle.items())
-    ]
-    return "(" + " UNION ALL BY NAME ".join(arms) + ")"
-
-
-__all__ = ["MAX_MANIFEST_BYTES", "TABLES_DIR", "bundle_path", "write_bundle"]
+    files = ", ".join(sql_literal(f) for f in sorted({local for local, _ in picked}))
+    keys = ", ".join(sql_literal(f"{local}|{path}") for local, path in picked)
+    return (
+        f"(SELECT unnest({table}) FROM read_parquet([{files}], filename = true, union_by_name = true) "
+        f"WHERE {table} IS NOT NULL AND filename || '|' || _fleet_path IN ({keys}))"
+    )
