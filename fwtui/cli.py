@@ -110,11 +110,11 @@ def _run_app(args: argparse.Namespace) -> int:
 
 def _run_app_on_store(url: str, args: argparse.Namespace) -> int:
     """Browse a fleet store; a missing bucket, bad credentials or no export is said before the app starts."""
-    from fwtui.store.fleet_read import fleet_listing
+    from fwtui.store.fleet_read import check_store
     from fwtui.store.remote import parse_remote
 
     location = parse_remote(url, args.endpoint_url)
-    fleet_listing(location)
+    check_store(location)
     from screens.launch import run_app
 
     return run_app(remote=location, db=args.db)

@@ -54,6 +54,16 @@ def fleet_listing(location: RemoteLocation, fs: AbstractFileSystem | None = None
     return _complete(location, read_listing(fs, location))
 
 
+def check_store(location: RemoteLocation) -> None:
+    """What ``fwtui s3://...`` checks before the app starts, in one listing: the bucket answers, with these
+    credentials, and the prefix holds manifests. The app's open reads them (once, not twice)."""
+    fs = open_filesystem(location)
+    with remote_errors(location):
+        objects = list_store(fs, location)
+    if not manifest_paths(objects)[0]:
+        raise StoreError(f"{location.url}: no fwtui export here (no manifest)")
+
+
 def _complete(location: RemoteLocation, listing: FleetListing) -> FleetListing:
     if not listing.of("results"):
         why = describe_ignored(listing)
