@@ -35,7 +35,7 @@ def _rows(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, str]) -> 
 
 
 def _text(value: Any, limit: int = 60) -> Text:
-    return Text(printable(value_text(value), limit))
+    return Text(printable(value_text(value), newlines=False, limit=limit))
 
 
 def _fraction(value: Any) -> str:
