@@ -14,11 +14,12 @@ from fleet_fixtures import REGION, bucket_fixture, machine_database, moto_endpoi
 
 from fwtui.store.fleet import MANIFEST_DIR
 from fwtui.store.fleet_push import push
-from fwtui.store.fleet_read import EAGER_TABLES, connect_remote, plan_open
+from fwtui.store.fleet_read import EAGER_TABLES, connect_remote, copy_tables, plan_open
 from fwtui.store.fleet_tables import TABLES_DIR
 from fwtui.store.remote import RemoteLocation, open_filesystem, parse_remote
 
 CPU = "m-cpu-box"
+SAMPLES = "SELECT result_id, seq, ms FROM samples ORDER BY result_id, seq"
 ROWS = {
     "results": "SELECT result_id, run_id, machine_id, framework, p50_ms FROM results ORDER BY result_id",
     "runs": "SELECT run_id, machine_id, status FROM runs ORDER BY run_id",
@@ -52,6 +53,20 @@ def _browsed(location: RemoteLocation) -> dict[str, list[tuple[object, ...]]]:
         con.close()
 
 
+def _copied(location: RemoteLocation) -> dict[str, list[tuple[object, ...]]]:
+    """What user SQL sees: the locked copy's tables, samples included."""
+    con, _ = copy_tables(location, samples=True)
+    try:
+        return {**_rows(con), "samples": con.execute(SAMPLES).fetchall()}
+    finally:
+        con.close()
+
+
+def _local_copy(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return {**_rows(con), "samples": con.execute(SAMPLES).fetchall()}
+
+
 def _keys(bucket: str, prefix: str) -> list[str]:
     found = _client().list_objects_v2(Bucket=bucket, Prefix=prefix)  # type: ignore[attr-defined]
     return sorted(item["Key"] for item in found.get("Contents", []))
@@ -71,6 +86,7 @@ def test_an_export_writes_what_the_open_reads(bucket: str, tmp_path: Path) -> No
     eager = {f.path for f in plan.listing.files if f.table in EAGER_TABLES}
     assert plan.fetched == () and set(plan.bundled) == eager and len(eager) >= 5  # no data file is fetched
     assert _browsed(location) == _local_rows(db)
+    assert _copied(location) == _local_copy(db)
 
 
 def test_an_older_export_without_bundles_reads_the_same(bucket: str, tmp_path: Path) -> None:
@@ -83,6 +99,7 @@ def test_an_older_export_without_bundles_reads_the_same(bucket: str, tmp_path: P
     assert plan.bundled == {} and {f.table for f in plan.fetched} == set(EAGER_TABLES)
     assert plan.listing.ignored == ()
     assert _browsed(location) == _local_rows(db)
+    assert _copied(location) == _local_copy(db)
 
 
 @pytest.mark.parametrize("content", [b"not parquet at all", None])

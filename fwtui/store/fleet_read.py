@@ -129,24 +129,44 @@ def connect_remote(
     """An in-memory database over the fleet store: machines, runs and results read once into memory (so
     browsing is as quick as on a local file), from each push's bundle where it still holds a file's rows, else
     from the file; samples read through the filesystem registered with DuckDB."""
-    fs = fs or open_filesystem(location)
+    return _connect(location, fs or open_filesystem(location), locked_copy=False, samples=False)
+
+
+def copy_tables(
+    location: RemoteLocation, fs: AbstractFileSystem | None = None, *, samples: bool
+) -> tuple[duckdb.DuckDBPyConnection, FleetListing]:
+    """An in-memory copy of the store's tables (samples only when ``samples``) with no filesystem registered:
+    nothing of it refers to a file or the bucket once it is built (what ``fleet_sandbox`` locks for user SQL)."""
+    return _connect(location, fs or open_filesystem(location), locked_copy=True, samples=samples)
+
+
+def _connect(
+    location: RemoteLocation, fs: AbstractFileSystem, *, locked_copy: bool, samples: bool
+) -> tuple[duckdb.DuckDBPyConnection, FleetListing]:
     with tempfile.TemporaryDirectory(prefix="fwtui-fleet-") as tmp:
         plan = plan_open(fs, location, Path(tmp))
         try:
-            return _connect_planned(fs, location, plan, Path(tmp)), plan.listing
+            return _connect_planned(fs, location, plan, Path(tmp), locked_copy, samples), plan.listing
         except StoreError:
             if not plan.bundled:
                 raise
         # Bundles that pass their checks yet do not read together (written by fwtuis of other schemas):
         # read every file itself, as for an export without bundles.
         eager = tuple(f for f in sorted(plan.listing.files, key=lambda f: f.path) if f.table in EAGER_TABLES)
-        return _connect_planned(fs, location, OpenPlan(plan.listing, {}, eager), Path(tmp)), plan.listing
+        unbundled = OpenPlan(plan.listing, {}, eager)
+        return _connect_planned(fs, location, unbundled, Path(tmp), locked_copy, samples), plan.listing
 
 
 def _connect_planned(
-    fs: AbstractFileSystem, location: RemoteLocation, plan: OpenPlan, folder: Path
+    fs: AbstractFileSystem,
+    location: RemoteLocation,
+    plan: OpenPlan,
+    folder: Path,
+    locked_copy: bool,
+    samples: bool,
 ) -> duckdb.DuckDBPyConnection:
-    local = fetch_files(fs, location, list(plan.fetched), folder)
+    copied = sorted(plan.listing.of("samples"), key=lambda f: f.path) if locked_copy and samples else []
+    local = fetch_files(fs, location, [*plan.fetched, *copied], folder)
     relations: dict[str, str | None] = {}
     for table in TABLES:
         files = plan.listing.of(table)
@@ -158,6 +178,11 @@ def _connect_planned(
             if paths:
                 arms.append(f"read_parquet([{paths}], union_by_name = true, hive_partitioning = false)")
             relations[table] = "(" + " UNION ALL BY NAME ".join(f"SELECT * FROM {a}" for a in arms if a) + ")"
+        elif locked_copy:
+            paths = ", ".join(sql_literal(local[f.path]) for f in copied if f.table == table)
+            relations[table] = (
+                f"read_parquet([{paths}], union_by_name = true, hive_partitioning = false)" if paths else None
+            )
         else:
             relations[table] = relation_sql(location, files)
 
@@ -165,6 +190,8 @@ def _connect_planned(
         con.register_filesystem(fs)
 
     with remote_errors(location):
+        if locked_copy:  # every table in memory: nothing refers to a file once the folder is gone
+            return connect_relations(relations, location.url, materialise=TABLES)
         return connect_relations(relations, location.url, prepare=prepare, materialise=EAGER_TABLES)
 
 
