@@ -42,10 +42,10 @@ FORMAT = "fwtui-fleet"
 FORMAT_VERSION = 1
 MANIFEST_DIR = "_manifests"
 MAX_MANIFEST_BYTES = 16 * 2**20
-_NAME = "[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}"
-_SAFE = re.compile(f"^{_NAME}$")
-_DATA_PATH = re.compile(f"^({'|'.join(TABLES)})/machine_id=({_NAME})/({_NAME})\\.parquet$")
-_MANIFEST_PATH = re.compile(f"^{MANIFEST_DIR}/({_NAME})/({_NAME})\\.json$")
+NAME_PATTERN = "[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}"
+SAFE_NAME = re.compile(f"^{NAME_PATTERN}$")
+_DATA_PATH = re.compile(f"^({'|'.join(TABLES)})/machine_id=({NAME_PATTERN})/({NAME_PATTERN})\\.parquet$")
+_MANIFEST_PATH = re.compile(f"^{MANIFEST_DIR}/({NAME_PATTERN})/({NAME_PATTERN})\\.json$")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from fwtui.store.errors import StoreError
-from fwtui.store.fleet import _NAME, _SAFE, FleetFile, Manifest, list_objects
+from fwtui.store.fleet import NAME_PATTERN, SAFE_NAME, FleetFile, Manifest, list_objects
 from fwtui.store.fleet_tables import bundle_path, write_bundle
 from fwtui.store.importexport import TABLES, export_database, sql_literal
 from fwtui.store.remote import RemoteLocation, open_filesystem, remote_errors
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 _PUSHED = "source IS DISTINCT FROM 'sample' AND source IS DISTINCT FROM 'external'"
 # What each table contributes to a push, with the partition (machine) and file name of each row.
 _RUN_FILE = (
-    f"CASE WHEN regexp_full_match(run_id, '{_NAME}') THEN run_id "
+    f"CASE WHEN regexp_full_match(run_id, '{NAME_PATTERN}') THEN run_id "
     "ELSE 'r-' || left(sha256(coalesce(run_id, '')), 16) END"
 )
 _PUSH_SELECTS: dict[str, str] = {
@@ -65,7 +65,7 @@ def _write_local(con: duckdb.DuckDBPyConnection, out: Path) -> tuple[list[tuple[
     skipped = 0
     for table in TABLES:
         select = _PUSH_SELECTS[table]
-        safe = f"regexp_full_match(machine_id, '{_NAME}')"
+        safe = f"regexp_full_match(machine_id, '{NAME_PATTERN}')"
         row = con.execute(
             f"SELECT count(*) FILTER (WHERE NOT coalesce({safe}, false)) FROM ({select})"
         ).fetchone()
@@ -116,7 +116,7 @@ def _own_machines(con: duckdb.DuckDBPyConnection) -> list[str]:
     rows = con.execute(
         "SELECT machine_id FROM machines WHERE source = 'local' ORDER BY last_seen DESC NULLS LAST"
     )
-    return [str(r[0]) for r in rows.fetchall() if r[0] is not None and _SAFE.match(str(r[0]))]
+    return [str(r[0]) for r in rows.fetchall() if r[0] is not None and SAFE_NAME.match(str(r[0]))]
 
 
 def push(

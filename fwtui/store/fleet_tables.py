@@ -156,15 +156,17 @@ def choose_rows(bundles: list[Bundle], objects: StoreObjects, files: list[FleetF
 
     A bundle's rows stand for a file while the file is what its push uploaded: the same size, not written after
     the bundle (only the file's own machine ever replaces it, and that push writes a newer bundle)."""
-    chosen: dict[str, Bundle] = {}
-    newest_first = sorted(
+    holders: dict[str, list[Bundle]] = {}  # data file path -> the bundles holding its rows, newest first
+    for bundle in sorted(
         bundles, key=lambda b: objects.modified.get(bundle_path(b.manifest_path), 0.0), reverse=True
-    )
+    ):
+        for path in bundle.carried:
+            holders.setdefault(path, []).append(bundle)
+    chosen: dict[str, Bundle] = {}
     for item in files:
         written = objects.modified.get(item.path)
-        for bundle in newest_first:
-            size = bundle.carried.get(item.path)
-            if size is None or size != objects.sizes.get(item.path):
+        for bundle in holders.get(item.path, []):
+            if bundle.carried[item.path] != objects.sizes.get(item.path):
                 continue
             when = objects.modified.get(bundle_path(bundle.manifest_path))
             if written is not None and when is not None and written > when:
