@@ -54,21 +54,25 @@ def bundle_path(manifest_path: str) -> str:
 
 def write_bundle(manifest: Manifest, uploaded: list[tuple[FleetFile, Path]], out: Path) -> Path:
     """Write ``manifest``'s bundle to ``out``: an entry per listed file, and the rows of the uploaded ones."""
-    sizes = {item.path: local.stat().st_size for item, local in uploaded}
-    carried = [(item, local) for item, local in uploaded if item.table in BUNDLED_TABLES]
+    carried = {item.path: local for item, local in uploaded if item.table in BUNDLED_TABLES}
     entries = ", ".join(
-        f"({sql_literal(f.path)}, {f.rows}, "
-        f"{sizes[f.path] if any(c.path == f.path for c, _ in carried) else 'NULL'})"
+        f"({sql_literal(f.path)}, {f.rows}, {carried[f.path].stat().st_size if f.path in carried else 'NULL'})"
         for f in sorted(manifest.files, key=lambda f: f.path)
     )
     parts = [
         "SELECT _fleet_path, CAST(_fleet_rows AS BIGINT) AS _fleet_rows, CAST(_fleet_bytes AS BIGINT) "
         f"AS _fleet_bytes FROM (VALUES {entries}) v(_fleet_path, _fleet_rows, _fleet_bytes)"
     ]
-    parts += [
-        f"SELECT {sql_literal(item.path)} AS _fleet_path, t AS {item.table} FROM read_parquet({sql_literal(str(local))}) t"
-        for item, local in carried
-    ]
+    for table in BUNDLED_TABLES:
+        files = sorted((str(local), path) for path, local in carried.items() if path.startswith(f"{table}/"))
+        if files:  # one read of the table's files, each row tagged with its file's path in the store
+            sources = ", ".join(f"({sql_literal(local)}, {sql_literal(path)})" for local, path in files)
+            parts.append(
+                f"SELECT m._fleet_path, struct_pack(*COLUMNS(t.* EXCLUDE (_fleet_source))) AS {table} "
+                f"FROM read_parquet([{', '.join(sql_literal(local) for local, _ in files)}], "
+                "filename = '_fleet_source', union_by_name = true, hive_partitioning = false) t "
+                f"JOIN (VALUES {sources}) m(_fleet_local, _fleet_path) ON m._fleet_local = t._fleet_source"
+            )
     con = duckdb.connect()
     try:
         con.execute(f"COPY ({' UNION ALL BY NAME '.join(parts)}) TO {sql_literal(str(out))} (FORMAT parquet)")
