@@ -50,8 +50,12 @@ def build_app_parser() -> argparse.ArgumentParser:
         help="a results database (.duckdb, opened read-only), a directory of Parquet exports, or a fleet store "
         "(s3://bucket/prefix) to browse",
     )
-    parser.add_argument("--endpoint-url", help="an S3-compatible endpoint for s3:// (default: $AWS_ENDPOINT_URL)")
-    parser.add_argument("--db", dest="db", help="the read-write results database (default: $FWTUI_DB or the data directory)")
+    parser.add_argument(
+        "--endpoint-url", help="an S3-compatible endpoint for s3:// (default: $AWS_ENDPOINT_URL)"
+    )
+    parser.add_argument(
+        "--db", dest="db", help="the read-write results database (default: $FWTUI_DB or the data directory)"
+    )
     return parser
 
 
