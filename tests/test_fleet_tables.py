@@ -146,3 +146,14 @@ def test_a_file_replaced_by_a_later_push_is_not_read_from_the_older_bundle(
     assert plan.bundled[f"results/machine_id={CPU}/run-b.parquet"].manifest_path != newest
     browsed = _browsed(location)
     assert browsed == _local_rows(db) and victim not in [r[0] for r in browsed["results"]]
+
+
+def test_the_app_on_a_prefix_without_an_export_stops_before_it_starts(
+    bucket: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fwtui.cli import main
+
+    _client().put_object(Bucket=bucket, Key="empty/results/stray.parquet", Body=b"x")  # type: ignore[attr-defined]
+    assert main([f"s3://{bucket}/empty"]) == 1
+    err = capsys.readouterr().err
+    assert "no fwtui export here" in err and len(err.strip().splitlines()) == 1
