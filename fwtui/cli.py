@@ -50,8 +50,12 @@ def build_app_parser() -> argparse.ArgumentParser:
         help="a results database (.duckdb, opened read-only), a directory of Parquet exports, or a fleet store "
         "(s3://bucket/prefix) to browse",
     )
-    parser.add_argument("--endpoint-url", help="an S3-compatible endpoint for s3:// (default: $AWS_ENDPOINT_URL)")
-    parser.add_argument("--db", dest="db", help="the read-write results database (default: $FWTUI_DB or the data directory)")
+    parser.add_argument(
+        "--endpoint-url", help="an S3-compatible endpoint for s3:// (default: $AWS_ENDPOINT_URL)"
+    )
+    parser.add_argument(
+        "--db", dest="db", help="the read-write results database (default: $FWTUI_DB or the data directory)"
+    )
     return parser
 
 
@@ -110,11 +114,11 @@ def _run_app(args: argparse.Namespace) -> int:
 
 def _run_app_on_store(url: str, args: argparse.Namespace) -> int:
     """Browse a fleet store; a missing bucket, bad credentials or no export is said before the app starts."""
-    from fwtui.store.fleet_read import fleet_listing
+    from fwtui.store.fleet_read import check_store
     from fwtui.store.remote import parse_remote
 
     location = parse_remote(url, args.endpoint_url)
-    fleet_listing(location)
+    check_store(location)
     from screens.launch import run_app
 
     return run_app(remote=location, db=args.db)

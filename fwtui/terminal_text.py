@@ -25,15 +25,18 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def printable(text: object, *, newlines: bool = True) -> str:
+def printable(text: object, *, newlines: bool = True, limit: int | None = None) -> str:
     """``text`` as a string with every character a terminal would act on shown escaped.
 
-    ``newlines=False`` escapes newline and tab too, for one-line places (a table cell, a status line).
+    ``newlines=False`` escapes newline and tab too, for one-line places (a table cell, a status line);
+    ``limit`` cuts the result to that many characters, the last one ``…`` (a server's message, a stored label).
     """
     value = text if isinstance(text, str) else str(text)
     value = _MISLEADING.sub(_escape, _UNSAFE.sub(_escape, value))
     if not newlines:
         value = value.replace("\n", "\\n").replace("\t", "\\t")
+    if limit is not None and len(value) > limit:
+        value = value[: max(limit - 1, 0)] + "…"
     return value
 
 

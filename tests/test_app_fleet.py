@@ -14,7 +14,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Input, Static
 
 from fwtui.store import open_store
-from fwtui.store.fleet import push
+from fwtui.store.fleet_push import push
 from fwtui.store.remote import open_filesystem, parse_remote
 from screens.context import AppContext
 from screens.results.area import ResultsArea

@@ -11,7 +11,8 @@ from rich.console import Console
 from fwtui.cli import main
 from fwtui.errors import UsageError
 from fwtui.store.fleet import FleetFile, Manifest, parse_manifest
-from fwtui.store.remote import describe_failure, is_remote_url, parse_remote, printable
+from fwtui.store.remote import describe_failure, is_remote_url, parse_remote
+from fwtui.terminal_text import printable
 from screens.results.render import compare_renderable
 
 
@@ -84,7 +85,8 @@ def test_failures_are_one_printable_line() -> None:
     denied = describe_failure(location, PermissionError("Access Denied\x1b[2J\nsecond line"))
     assert "access denied" in denied and "\x1b" not in denied and "\n" not in denied
     assert "cannot reach http://127.0.0.1:1" in describe_failure(location, ConnectionRefusedError("refused"))
-    assert printable("a\x07b\u202ec" + "x" * 400, 20) == "a b c" + "x" * 14 + "…"
+    shown = printable("a\x07b\u202ec" + "x" * 400, newlines=False, limit=24)
+    assert shown == "a\\x07b\\u202ec" + "x" * 10 + "…" and len(shown) == 24
 
 
 def test_a_comparison_of_marked_results_says_when_versions_differ() -> None:

@@ -13,7 +13,8 @@ from fleet_fixtures import bucket_fixture, counts, list_keys, machine_database, 
 
 from fwtui.cli import main
 from fwtui.store import StoreError, open_store
-from fwtui.store.fleet import MANIFEST_DIR, push
+from fwtui.store.fleet import MANIFEST_DIR
+from fwtui.store.fleet_push import push
 from fwtui.store.fleet_read import fleet_listing
 from fwtui.store.remote import open_filesystem, parse_remote
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 def push_export(args: argparse.Namespace) -> int:
     """Push the database (``--db``, else the local one) to the fleet store ``--out``."""
-    from fwtui.store.fleet import push
+    from fwtui.store.fleet_push import push
     from fwtui.store.fleet_read import open_any
     from fwtui.store.remote import is_remote_url, parse_remote
 

@@ -1,8 +1,10 @@
-"""A fleet's results under one object-storage prefix: the layout, the manifests, and the push.
+"""A fleet's results under one object-storage prefix: the layout, the manifests, and reading them
+(the push is in ``fleet_push.py``, the bundles the open reads in ``fleet_tables.py``).
 
 Layout under ``scheme://bucket/prefix``::
 
     <table>/machine_id=<machine>/<run>.parquet      one file per table, machine and run (machines: machine.parquet)
+    _tables/<pusher>/<digest>.parquet               what opening the store reads of that push (fleet_tables.py)
     _manifests/<pusher>/<digest>.json               what one push made visible, written after its data files
 
 Why this shape:
@@ -23,20 +25,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import tempfile
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import duckdb
-
 from fwtui import __version__
-from fwtui.store.errors import StoreError
-from fwtui.store.importexport import TABLES, export_database, sql_literal
-from fwtui.store.remote import RemoteLocation, open_filesystem, printable, remote_errors
-from fwtui.store.store import first_line
+from fwtui.store.importexport import TABLES, sql_literal
+from fwtui.store.remote import RemoteLocation, remote_errors
+from fwtui.terminal_text import printable
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -45,25 +42,10 @@ FORMAT = "fwtui-fleet"
 FORMAT_VERSION = 1
 MANIFEST_DIR = "_manifests"
 MAX_MANIFEST_BYTES = 16 * 2**20
-_NAME = "[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}"
-_SAFE = re.compile(f"^{_NAME}$")
-_DATA_PATH = re.compile(f"^({'|'.join(TABLES)})/machine_id=({_NAME})/({_NAME})\\.parquet$")
-_MANIFEST_PATH = re.compile(f"^{MANIFEST_DIR}/({_NAME})/({_NAME})\\.json$")
-_PUSHED = "source IS DISTINCT FROM 'sample' AND source IS DISTINCT FROM 'external'"
-# What each table contributes to a push, with the partition (machine) and file name of each row.
-_RUN_FILE = (
-    f"CASE WHEN regexp_full_match(run_id, '{_NAME}') THEN run_id "
-    "ELSE 'r-' || left(sha256(coalesce(run_id, '')), 16) END"
-)
-_PUSH_SELECTS: dict[str, str] = {
-    "machines": f"SELECT *, 'machine' AS _fleet_file FROM machines WHERE {_PUSHED}",
-    "runs": f"SELECT *, {_RUN_FILE} AS _fleet_file FROM runs WHERE {_PUSHED}",
-    "results": f"SELECT *, {_RUN_FILE} AS _fleet_file FROM results WHERE {_PUSHED}",
-    "samples": (
-        f"SELECT s.result_id, s.seq, s.ms, r.machine_id, r.run_id, {_RUN_FILE.replace('run_id', 'r.run_id')} "
-        f"AS _fleet_file FROM samples s JOIN results r USING (result_id) WHERE r.{_PUSHED.replace(' AND ', ' AND r.')}"
-    ),
-}
+NAME_PATTERN = "[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}"
+SAFE_NAME = re.compile(f"^{NAME_PATTERN}$")
+_DATA_PATH = re.compile(f"^({'|'.join(TABLES)})/machine_id=({NAME_PATTERN})/({NAME_PATTERN})\\.parquet$")
+_MANIFEST_PATH = re.compile(f"^{MANIFEST_DIR}/({NAME_PATTERN})/({NAME_PATTERN})\\.json$")
 
 
 @dataclass(frozen=True)
@@ -126,18 +108,19 @@ def parse_manifest(data: bytes) -> list[FleetFile]:
         raise ValueError(f"not an {FORMAT} manifest")
     version = doc.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version > FORMAT_VERSION:
-        raise ValueError(f"format version {printable(version)} (this fwtui reads up to {FORMAT_VERSION})")
+        raise ValueError(
+            f"format version {printable(version, newlines=False, limit=40)} (this fwtui reads up to {FORMAT_VERSION})"
+        )
     entries = doc.get("files")
     if not isinstance(entries, list):
         raise ValueError("no file list")
     files = []
     for entry in entries:
-        path = entry.get("path") if isinstance(entry, dict) else None
-        rows = entry.get("rows") if isinstance(entry, dict) else None
-        match = _DATA_PATH.match(path) if isinstance(path, str) else None
-        if match is None or not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
-            raise ValueError(f"a file entry of the wrong shape: {printable(entry, 120)}")
-        files.append(FleetFile(match.group(1), match.group(2), match.group(3), rows))
+        if not isinstance(entry, dict):
+            raise ValueError(
+                f"a file entry of the wrong shape: {printable(entry, newlines=False, limit=120)}"
+            )
+        files.append(parse_data_path(entry.get("path"), entry.get("rows")))
     return files
 
 
@@ -149,6 +132,7 @@ class FleetListing:
     manifests: int
     ignored: tuple[str, ...]  # one line per manifest or file left out, and why
     sizes: Mapping[str, int]  # relative path -> bytes, for every object under the location
+    modified: Mapping[str, float] = field(default_factory=dict)  # relative path -> when written, where known
 
     def of(self, table: str) -> list[FleetFile]:
         return [f for f in self.files if f.table == table]
@@ -160,164 +144,114 @@ def _relative(location: RemoteLocation, key: str) -> str:
     return key[len(root) :] if key.startswith(root) else key
 
 
+@dataclass(frozen=True)
+class StoreObjects:
+    """Every object under a location, by relative path: its size, and when the store says it was written."""
+
+    sizes: Mapping[str, int]
+    modified: Mapping[str, float]  # seconds since the epoch; absent where the filesystem gives no time
+
+
+def _modified(info: Mapping[str, Any]) -> float | None:
+    for name in ("LastModified", "last_modified", "mtime", "updated"):  # s3fs, adlfs, local, gcsfs
+        value = info.get(name)
+        if isinstance(value, datetime):
+            return value.timestamp()
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                return None
+    return None
+
+
+def list_store(fs: AbstractFileSystem, location: RemoteLocation) -> StoreObjects:
+    """Every object under the location (one listing). Fails on a missing bucket."""
+    found = fs.find(location.key(), detail=True)
+    if (
+        not found
+    ):  # a missing bucket or bad credentials fail here, not as "empty" (one request more, only then)
+        fs.ls(location.bucket, refresh=True)
+    sizes, modified = {}, {}
+    for key, info in found.items():
+        relative = _relative(location, key)
+        sizes[relative] = int(info.get("size") or 0)
+        when = _modified(info)
+        if when is not None:
+            modified[relative] = when
+    return StoreObjects(sizes, modified)
+
+
 def list_objects(fs: AbstractFileSystem, location: RemoteLocation) -> dict[str, int]:
     """Every object under the location, by relative path, with its size. Fails on a missing bucket."""
-    fs.ls(location.bucket, refresh=True)  # a missing bucket or bad credentials fail here, not as "empty"
-    found = fs.find(location.key(), detail=True)
-    return {_relative(location, key): int(info.get("size") or 0) for key, info in found.items()}
+    return dict(list_store(fs, location).sizes)
+
+
+def parse_data_path(path: object, rows: object) -> FleetFile:
+    """A listed data file from its path and row count; ValueError unless both have the layout's shape."""
+    match = _DATA_PATH.match(path) if isinstance(path, str) else None
+    if match is None or not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
+        shown = printable({"path": path, "rows": rows}, newlines=False, limit=120)
+        raise ValueError(f"a file entry of the wrong shape: {shown}")
+    return FleetFile(match.group(1), match.group(2), match.group(3), rows)
+
+
+def manifest_paths(objects: StoreObjects) -> tuple[list[str], list[str]]:
+    """The manifests worth reading under a location, and a line for each object in their folder that is not."""
+    under = sorted(p for p in objects.sizes if p.startswith(MANIFEST_DIR + "/"))
+    ignored = [
+        f"{printable(p, newlines=False, limit=200)}: not a manifest path"
+        for p in under
+        if not _MANIFEST_PATH.match(p)
+    ]
+    wanted = [p for p in under if _MANIFEST_PATH.match(p) and objects.sizes[p] <= MAX_MANIFEST_BYTES]
+    ignored += [f"{p}: too large" for p in under if _MANIFEST_PATH.match(p) and p not in wanted]
+    return wanted, ignored
+
+
+def assemble_listing(
+    listed: Mapping[str, list[FleetFile] | str], objects: StoreObjects, ignored: list[str]
+) -> FleetListing:
+    """The listing from each manifest's files (or why it was left out), keeping only files that are there."""
+    files: dict[str, FleetFile] = {}
+    read = 0
+    ignored = list(ignored)
+    for relative, entries in sorted(listed.items()):
+        if isinstance(entries, str):
+            ignored.append(f"{relative}: {entries}")
+            continue
+        read += 1
+        for item in entries:
+            if item.path not in objects.sizes:
+                ignored.append(f"{relative}: lists {item.path}, which is not there")
+            else:
+                files.setdefault(item.path, item)
+    return FleetListing(tuple(files.values()), read, tuple(ignored), objects.sizes, objects.modified)
+
+
+def read_manifests(
+    fs: AbstractFileSystem, location: RemoteLocation, paths: list[str]
+) -> dict[str, list[FleetFile] | str]:
+    """Fetch and parse manifests (all at once): each one's files, or why it cannot be read."""
+    with remote_errors(location):
+        contents: dict[str, bytes] = fs.cat([location.key(p) for p in paths]) if paths else {}
+    parsed: dict[str, list[FleetFile] | str] = {}
+    for key, data in contents.items():
+        try:
+            parsed[_relative(location, key)] = parse_manifest(data)
+        except ValueError as exc:
+            parsed[_relative(location, key)] = str(exc)
+    return parsed
 
 
 def read_listing(fs: AbstractFileSystem, location: RemoteLocation) -> FleetListing:
     """The manifests under ``location`` and the data files they list, each checked."""
     with remote_errors(location):
-        sizes = list_objects(fs, location)
-        manifest_paths = sorted(p for p in sizes if p.startswith(MANIFEST_DIR + "/"))
-        ignored = [
-            f"{printable(p)}: not a manifest path" for p in manifest_paths if not _MANIFEST_PATH.match(p)
-        ]
-        wanted = [p for p in manifest_paths if _MANIFEST_PATH.match(p) and sizes[p] <= MAX_MANIFEST_BYTES]
-        ignored += [f"{p}: too large" for p in manifest_paths if _MANIFEST_PATH.match(p) and p not in wanted]
-        contents: dict[str, bytes] = fs.cat([location.key(p) for p in wanted]) if wanted else {}
-    files: dict[str, FleetFile] = {}
-    read = 0
-    for key, data in sorted(contents.items()):
-        relative = _relative(location, key)
-        try:
-            listed = parse_manifest(data)
-        except ValueError as exc:
-            ignored.append(f"{relative}: {exc}")
-            continue
-        read += 1
-        for item in listed:
-            if item.path not in sizes:
-                ignored.append(f"{relative}: lists {item.path}, which is not there")
-            else:
-                files.setdefault(item.path, item)
-    return FleetListing(tuple(files.values()), read, tuple(ignored), sizes)
-
-
-# -- push ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PushReport:
-    location: str
-    manifest: str
-    uploaded: tuple[str, ...]  # data files written by this push
-    kept: tuple[str, ...]  # data files already there (the same push before, or another machine's)
-    already_pushed: bool  # the same manifest was there: this push made nothing new visible
-    skipped_rows: int  # rows of machines whose id cannot be a file name
-
-    def summary(self) -> str:
-        if self.already_pushed:
-            return f"{self.location}: already pushed, nothing new ({len(self.kept)} files in {self.manifest})"
-        return (
-            f"{self.location}: {len(self.uploaded)} files uploaded, {len(self.kept)} already there; "
-            f"visible through {self.manifest}"
-        )
-
-
-def _write_local(con: duckdb.DuckDBPyConnection, out: Path) -> tuple[list[tuple[FleetFile, Path]], int]:
-    """Write each table's pushed rows as one Parquet file per machine and run under ``out``."""
-    written: list[tuple[FleetFile, Path]] = []
-    skipped = 0
-    for table in TABLES:
-        select = _PUSH_SELECTS[table]
-        safe = f"regexp_full_match(machine_id, '{_NAME}')"
-        row = con.execute(
-            f"SELECT count(*) FILTER (WHERE NOT coalesce({safe}, false)) FROM ({select})"
-        ).fetchone()
-        skipped += int(row[0]) if row else 0
-        groups = con.execute(
-            f"SELECT machine_id, _fleet_file, count(*) FROM ({select}) WHERE {safe} GROUP BY ALL"
-        ).fetchall()
-        if not groups:
-            continue
-        target = out / table
-        con.execute(
-            f"COPY (SELECT * EXCLUDE (_fleet_file), machine_id AS _fleet_machine, _fleet_file FROM ({select}) "
-            f"WHERE {safe}) TO {sql_literal(str(target))} "
-            "(FORMAT parquet, PARTITION_BY (_fleet_machine, _fleet_file), OVERWRITE_OR_IGNORE)"
-        )
-        for machine, name, rows in groups:
-            folder = target / f"_fleet_machine={machine}" / f"_fleet_file={name}"
-            parts = sorted(folder.glob("*.parquet"))
-            if len(parts) != 1:
-                raise StoreError(
-                    f"unexpected local layout for {table} of {machine}/{name}: {len(parts)} files"
-                )
-            written.append((FleetFile(table, str(machine), str(name), int(rows)), parts[0]))
-    return written, skipped
-
-
-def _stage(con: duckdb.DuckDBPyConnection, folder: Path) -> tuple[list[tuple[FleetFile, Path]], int]:
-    """The push's files, written locally: first the database exported by ``export_database`` (streaming,
-    bounded memory, atomic: the same code as a local export), then that export split into the fleet
-    layout's one file per table, machine and run. Only the second step's files are uploaded."""
-    from fwtui.store.browse import connect_parquet
-
-    exported = folder / "export"
-    export_database(con, exported, "parquet")
-    staged = connect_parquet(exported)
-    try:
-        (folder / "fleet").mkdir()
-        return _write_local(staged, folder / "fleet")
-    except duckdb.Error as exc:
-        raise StoreError(f"cannot prepare the push: {printable(first_line(exc))}") from None
-    finally:
-        staged.close()
-
-
-def _own_machines(con: duckdb.DuckDBPyConnection) -> list[str]:
-    rows = con.execute(
-        "SELECT machine_id FROM machines WHERE source = 'local' ORDER BY last_seen DESC NULLS LAST"
-    )
-    return [str(r[0]) for r in rows.fetchall() if r[0] is not None and _SAFE.match(str(r[0]))]
-
-
-def push(
-    con: duckdb.DuckDBPyConnection,
-    location: RemoteLocation,
-    fs: AbstractFileSystem | None = None,
-    *,
-    own_machines: Collection[str] | None = None,
-) -> PushReport:
-    """Push the database's measured results to ``location``: data files first, then the manifest.
-
-    ``own_machines`` are the machines whose files this push may replace (default: those the database
-    measured itself); every other machine's files are only added where missing."""
-    fs = fs or open_filesystem(location)
-    own = set(_own_machines(con) if own_machines is None else own_machines)
-    with tempfile.TemporaryDirectory(prefix="fwtui-push-") as tmp:
-        files, skipped = _stage(con, Path(tmp))
-        if not any(f.table == "results" for f, _ in files):
-            raise StoreError("nothing to push: the database holds no measured results")
-        manifest = Manifest(sorted(own)[0] if own else "shared", tuple(f for f, _ in files))
-        with remote_errors(location, "push failed"):
-            existing = list_objects(fs, location)
-            upload, kept = [], []
-            for item, local in files:
-                there = existing.get(item.path)
-                # Only this machine's own partitions are ever replaced; a file of the same size is the same push.
-                if there is None or (item.machine_id in own and there != local.stat().st_size):
-                    upload.append((item, local))
-                else:
-                    kept.append(item.path)
-            if upload:
-                fs.put([str(local) for _, local in upload], [location.key(item.path) for item, _ in upload])
-            already = manifest.path in existing and not upload
-            if manifest.path not in existing or upload:
-                fs.pipe(
-                    location.key(manifest.path), manifest.to_json().encode()
-                )  # last: makes the push visible
-    return PushReport(
-        location.url,
-        manifest.path,
-        tuple(item.path for item, _ in upload),
-        tuple(kept),
-        already,
-        skipped,
-    )
+        objects = list_store(fs, location)
+    wanted, ignored = manifest_paths(objects)
+    return assemble_listing(read_manifests(fs, location, wanted), objects, ignored)
 
 
 def describe_ignored(listing: FleetListing, limit: int = 3) -> str | None:

@@ -5,9 +5,10 @@ registered with DuckDB, since its samples are read on demand from the bucket; us
 or ``read_parquet('s3://bucket/anything')`` would read any object the credentials reach. So typed SQL (the
 Results console, ``fwtui query --db s3://...``) runs in a separate engine instead:
 
-1. fwtui lists the store and keeps only the files its checked manifests list (``fleet.read_listing``),
-   fetches them into a temporary directory with its own filesystem object, and reads them into in-memory
-   tables of the current schema (known columns only, each cast to its type: ``browse.connect_relations``);
+1. fwtui lists the store and keeps only the files its checked manifests list, fetches each push's checked
+   bundle and the files no bundle holds into a temporary directory with its own filesystem object
+   (``fleet_read.copy_tables``, the same reads as the browse), and reads them into in-memory tables of the
+   current schema (known columns only, each cast to its type: ``browse.connect_relations``);
 2. the temporary files are removed, no filesystem is ever registered on this engine, and it is locked
    exactly like every other sandbox (``sandbox.lock_down``: no file or network access, no extensions,
    configuration locked).
@@ -20,18 +21,14 @@ could read them (:func:`needs_samples`, a deliberate over-approximation: copying
 from __future__ import annotations
 
 import re
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fwtui.store.importexport import TABLES, sql_literal
-from fwtui.store.remote import RemoteLocation, open_filesystem, remote_errors
+from fwtui.store.remote import RemoteLocation, open_filesystem
 
 if TYPE_CHECKING:
     import duckdb
     from fsspec import AbstractFileSystem
 
-    from fwtui.store.fleet import FleetListing
 
 _SAMPLES = re.compile(r"\bsamples\b", re.IGNORECASE)  # the table, not throughput_samples_per_s
 
@@ -49,31 +46,13 @@ def needs_samples(text: str) -> bool:
 
 
 def open_fleet_sandbox(
-    location: RemoteLocation,
-    *,
-    samples: bool,
-    fs: AbstractFileSystem | None = None,
-    listing: FleetListing | None = None,
+    location: RemoteLocation, *, samples: bool, fs: AbstractFileSystem | None = None
 ) -> duckdb.DuckDBPyConnection:
     """A locked engine holding the fleet store's tables (samples only when ``samples``)."""
-    from fwtui.store.browse import connect_relations
-    from fwtui.store.fleet_read import fetch_files, fleet_listing
+    from fwtui.store.fleet_read import copy_tables
     from fwtui.store.sandbox import lock_down
 
-    fs = fs or open_filesystem(location)
-    listing = listing or fleet_listing(location, fs)
-    wanted = sorted((f for f in listing.files if samples or f.table != "samples"), key=lambda f: f.path)
-    with tempfile.TemporaryDirectory(prefix="fwtui-fleet-sql-") as tmp:
-        local = fetch_files(fs, location, wanted, Path(tmp))
-        relations: dict[str, str | None] = {}
-        for table in TABLES:
-            paths = ", ".join(sql_literal(local[f.path]) for f in wanted if f.table == table)
-            relations[table] = (
-                f"read_parquet([{paths}], union_by_name = true, hive_partitioning = false)" if paths else None
-            )
-        with remote_errors(location):
-            # Every table in memory: nothing of the engine refers to a file once the folder is gone.
-            con = connect_relations(relations, location.url, materialise=TABLES)
+    con, _ = copy_tables(location, fs or open_filesystem(location), samples=samples)
     try:
         lock_down(con)
     except BaseException:

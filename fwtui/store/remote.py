@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from fwtui.errors import FwtuiError, UsageError
 from fwtui.store.errors import StoreError
+from fwtui.terminal_text import printable
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -33,18 +34,16 @@ SCHEMES: dict[str, tuple[str, str]] = {
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://(.*)$")
 _BUCKET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+")
+_UNSAFE_IN_PREFIX = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+")
 # Botocore's failures, named rather than imported: botocore is only there when s3fs is.
 _NO_CREDENTIALS = frozenset({"NoCredentialsError", "PartialCredentialsError", "CredentialRetrievalError"})
 _UNREACHABLE = frozenset({"EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError",
                           "ClientConnectorError", "ServerDisconnectedError"})  # fmt: skip
 
 
-def printable(text: object, limit: int = 300) -> str:
-    """Text from outside (a server's message, a stored label) fit for a terminal: no control sequences,
-    one line, cut to ``limit`` characters."""
-    line = _CONTROL.sub(" ", str(text)).strip()
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+def _quoted(text: str) -> str:
+    """Typed text in a one-line message, quoted, with anything a terminal acts on shown escaped."""
+    return f"'{printable(text, newlines=False, limit=200)}'"
 
 
 def is_remote_url(text: str | os.PathLike[str] | None) -> bool:
@@ -86,23 +85,23 @@ def parse_remote(url: str, endpoint_url: str | None = None) -> RemoteLocation:
     """A location from ``scheme://bucket/prefix``; a malformed URL is a usage error (exit 2)."""
     match = _URL.match(url.strip())
     if match is None:
-        raise UsageError(f"not an object-storage URL: {printable(url)!r} (expected s3://bucket/prefix)")
+        raise UsageError(f"not an object-storage URL: {_quoted(url)} (expected s3://bucket/prefix)")
     scheme, rest = match.group(1).lower(), match.group(2)
     if scheme not in SCHEMES:
         known = ", ".join(f"{s}://" for s in SCHEMES)
-        raise UsageError(f"unsupported URL scheme {scheme!r} in {printable(url)!r} (supported: {known})")
+        raise UsageError(f"unsupported URL scheme {scheme!r} in {_quoted(url)} (supported: {known})")
     bucket, _, prefix = rest.partition("/")
     if not _BUCKET.match(bucket):
-        raise UsageError(f"no valid bucket name in {printable(url)!r} (expected {scheme}://bucket/prefix)")
+        raise UsageError(f"no valid bucket name in {_quoted(url)} (expected {scheme}://bucket/prefix)")
     parts = [p for p in prefix.split("/") if p]
-    if any(p in (".", "..") for p in parts) or any(_CONTROL.search(p) for p in parts):
-        raise UsageError(f"the prefix of {printable(url)!r} has '.', '..' or control characters")
+    if any(p in (".", "..") for p in parts) or any(_UNSAFE_IN_PREFIX.search(p) for p in parts):
+        raise UsageError(f"the prefix of {_quoted(url)} has '.', '..' or control characters")
     endpoint = endpoint_url or (_endpoint_from_environment() if scheme == "s3" else None)
     if endpoint is not None:
         if scheme != "s3":
             raise UsageError("--endpoint-url applies to s3:// locations only")
         if not re.match(r"^https?://[^\s/]+", endpoint):
-            raise UsageError(f"--endpoint-url must be an http(s) URL, got {printable(endpoint)!r}")
+            raise UsageError(f"--endpoint-url must be an http(s) URL, got {_quoted(endpoint)}")
     return RemoteLocation(scheme, bucket, "/".join(parts), endpoint)
 
 
@@ -144,7 +143,7 @@ def open_filesystem(location: RemoteLocation) -> AbstractFileSystem:
 def describe_failure(location: RemoteLocation, exc: BaseException) -> str:
     """One line saying what went wrong with ``location``, for any failure of the storage library."""
     name = type(exc).__name__
-    detail = printable(str(exc).splitlines()[0] if str(exc).strip() else name)
+    detail = printable(str(exc).splitlines()[0] if str(exc).strip() else name, newlines=False, limit=300)
     where = location.url
     if name in _NO_CREDENTIALS:
         return (

@@ -20,7 +20,7 @@ from rich.text import Text
 from fwtui import units
 from fwtui.queries import run_named
 from fwtui.store.browse import Filters
-from fwtui.store.remote import printable
+from fwtui.terminal_text import printable
 from screens.results.render import value_text
 from screens.results.reports import ReportView
 
@@ -35,7 +35,7 @@ def _rows(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, str]) -> 
 
 
 def _text(value: Any, limit: int = 60) -> Text:
-    return Text(printable(value_text(value), limit))
+    return Text(printable(value_text(value), newlines=False, limit=limit))
 
 
 def _fraction(value: Any) -> str:
@@ -47,7 +47,9 @@ def _fraction(value: Any) -> str:
 
 def _setting(row: dict[str, Any]) -> str:
     return printable(
-        f"{row['workload']}/{row['size'] or '?'} {row['scenario']} {row['dtype']} b{row['batch']}", 60
+        f"{row['workload']}/{row['size'] or '?'} {row['scenario']} {row['dtype']} b{row['batch']}",
+        newlines=False,
+        limit=60,
     )
 
 
@@ -79,10 +81,10 @@ def machines_table(rows: Sequence[dict[str, Any]]) -> RenderableType:
         hardware = ", ".join(
             part
             for part in (
-                printable(row["cpu"] or "", 40),
+                printable(row["cpu"] or "", newlines=False, limit=40),
                 f"{units.count(row['cores'])} cores" if row["cores"] is not None else "",
                 memory,
-                printable(row["gpus"] or "", 60),
+                printable(row["gpus"] or "", newlines=False, limit=60),
             )
             if part
         )
@@ -110,7 +112,7 @@ def compare_table(rows: Sequence[dict[str, Any]]) -> RenderableType:
                    "version"):  # fmt: skip
         table.add_column(column, overflow="fold", no_wrap=column not in ("setting", "machine", "version"))
     for row in rows[:MAX_ROWS]:
-        version = printable(row["framework_version"] or units.MISSING, 30)
+        version = printable(row["framework_version"] or units.MISSING, newlines=False, limit=30)
         table.add_row(
             Text(_setting(row)),
             _text(f"{row['framework']}/{row['variant']}" if row["variant"] else row["framework"], 40),
@@ -138,7 +140,7 @@ def best_table(rows: Sequence[dict[str, Any]]) -> RenderableType:
     for column in ("setting", "rank", "framework", "wins", "vs fastest", "of peak", "versions"):
         table.add_column(column, overflow="fold", no_wrap=column not in ("setting", "versions"))
     for row in rows[:MAX_ROWS]:
-        versions = printable(row["versions"] or units.MISSING, 60)
+        versions = printable(row["versions"] or units.MISSING, newlines=False, limit=60)
         table.add_row(
             Text(_setting(row)),
             Text(units.count(row["fleet_rank"])),

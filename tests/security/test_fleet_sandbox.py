@@ -26,7 +26,7 @@ from fwtui import cli
 from fwtui.errors import FwtuiError
 from fwtui.store import open_store
 from fwtui.store.console import run_console_query
-from fwtui.store.fleet import push
+from fwtui.store.fleet_push import push
 from fwtui.store.fleet_read import open_remote_source
 from fwtui.store.remote import open_filesystem, parse_remote
 
