@@ -75,8 +75,9 @@ def peak_gflops(device: str = "cpu", dtype: str = "float32") -> float | None:
 def benchmark_peak(device: str = "cpu", dtype: str = "float32") -> float | None:
     """The peak a benchmark in ``dtype`` compares with, measured now if this machine and software lack it.
 
-    The first time, every native dtype is measured; later, only a dtype never measured (or measured busy
-    over :data:`BUSY_RETRY_S` ago). None when it cannot be had (the device lacks the dtype natively, the
+    Only ``dtype`` is measured, the first time a benchmark needs it (or again when it was measured busy over
+    :data:`BUSY_RETRY_S` ago): a float32 benchmark never waits for a bfloat16 or int8 measurement, nor for
+    the import of the framework that runs them (``fwtui hw --measure-peak`` measures every native dtype). None when it cannot be had (the device lacks the dtype natively, the
     measurement failed, or the machine was busy): the device class's ceiling then applies alone.
     """
     peak = load_peak()
@@ -93,10 +94,7 @@ def benchmark_peak(device: str = "cpu", dtype: str = "float32") -> float | None:
     if (never or stale_busy) and attempt not in _attempted:
         _attempted.add(attempt)
         try:
-            if peak is None:
-                peak = measure_peak(force=True, timeout_s=AUTOMATIC_TIMEOUT_S)
-            else:
-                peak = measure_peak(force=True, timeout_s=AUTOMATIC_TIMEOUT_S, dtypes=(dtype,), device=device)
+            peak = measure_peak(force=True, timeout_s=AUTOMATIC_TIMEOUT_S, dtypes=(dtype,), device=device)
         except FwtuiError:
             return None
     return peak.usable(device, dtype) if peak is not None else None
