@@ -1,9 +1,13 @@
-"""The app frame: four areas reachable by keys, the tab bar and the palette; help; small terminals."""
+"""The app frame: four areas reachable by keys, the tab bar and the palette; help; small terminals.
+
+The framework probes come from a warm cache (one real probe per test session): probing is tested elsewhere.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from app_helpers import settle
 from textual.widgets import TabbedContent, Tabs
 
@@ -11,6 +15,8 @@ from screens.app import FwtuiApp
 from screens.context import AppContext
 from screens.help import HelpScreen
 from screens.too_small import TooSmallScreen
+
+pytestmark = pytest.mark.usefixtures("warm_probes")
 
 
 def _app(tmp_path: Path) -> FwtuiApp:
