@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from fwtui import units
-from fwtui.hardware.format import cached_probe_text
+from fwtui.hardware.format import STATUS_TEXT, cached_probe_text
 from fwtui.hardware.frameworks_probe import not_probed
 from fwtui.hardware.live import LiveHistory
 from fwtui.hardware.model import FrameworkProbe, PeakEntry, SystemInfo
@@ -162,8 +162,11 @@ class HardwareArea(Area):
 
     def on_mount(self) -> None:
         table = self.query_one("#hw-framework-table", DataTable)
-        for label, key in (("Framework", "framework"), ("Version", "version"), ("Status", "status")):
+        for label, key in (("Framework", "framework"), ("Version", "version")):
             table.add_column(label, key=key)
+        # As wide as the widest status from the start: a column that grew while "probing…" would otherwise
+        # keep that width, so the layout would depend on when the probes answered.
+        table.add_column("Status", key="status", width=max(len(text) for text in STATUS_TEXT.values()))
         table.add_column("Devices / reason", key="devices")
         for name in self.frameworks:
             table.add_row(*framework_cells(self.frameworks[name]), key=name)
