@@ -113,16 +113,21 @@ def _probe_caption(report: HardwareReport) -> str | None:
     return cached_probe_text(age_s, "fwtui hw --fresh")
 
 
-def _frameworks(frameworks: Mapping[str, FrameworkProbe], caption: str | None = None) -> Table:
-    table = Table(
-        title="Frameworks",
+def _section(title: str, caption: str | None, caption_style: str) -> Table:
+    """A titled table of the report, its caption under it."""
+    return Table(
+        title=title,
         title_justify="left",
         title_style="bold",
         box=box.SIMPLE_HEAD,
         caption=caption,
         caption_justify="left",
-        caption_style="dim",
+        caption_style=caption_style,
     )
+
+
+def _frameworks(frameworks: Mapping[str, FrameworkProbe], caption: str | None = None) -> Table:
+    table = _section("Frameworks", caption, "dim")
     table.add_column("framework", style="cyan", no_wrap=True)
     table.add_column("version", no_wrap=True)
     table.add_column("status", no_wrap=True)
@@ -145,15 +150,7 @@ def _peak(peak: PeakEntry | None, system: SystemInfo) -> Table:
         caption = f"not measured: {hint}"
     elif peak.busy is not None:
         caption = f"the last measurement is not used, the machine was busy ({peak.busy}): {hint} when it is idle"
-    table = Table(
-        title="Peak compute (square GEMM, per dtype)",
-        title_justify="left",
-        title_style="bold",
-        box=box.SIMPLE_HEAD,
-        caption=caption,
-        caption_justify="left",
-        caption_style="yellow" if peak is not None else "dim",
-    )
+    table = _section("Peak compute (square GEMM, per dtype)", caption, "yellow" if peak is not None else "dim")
     for column in ("device", "dtype", "peak", "ceiling", "by", "measured", "note"):
         table.add_column(
             column, justify="right" if column in ("peak", "ceiling") else "left", no_wrap=column != "note"
