@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import math
 import os
 import sys
+from pathlib import Path
 
 import numpy as np
 from scipy import stats as scipy_stats
@@ -56,6 +58,7 @@ def main() -> int:
     parser.add_argument("--preset", default="quick", choices=sorted(PRESETS))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--repetitions", type=int, help="processes per result (default: the preset's)")
+    parser.add_argument("--save", help="write every run's per-process medians to this JSON file")
     args = parser.parse_args()
     selection = Selection(
         frameworks=args.framework, workloads=args.workload, preset=args.preset, repetitions=args.repetitions
@@ -66,6 +69,9 @@ def main() -> int:
     for number in range(args.runs):
         runs.append(_cells(BenchSession(specs).run()))
         print(f"run {number + 1} of {args.runs}: {len(runs[-1])} results with a confidence interval")
+    if args.save:
+        raw = [{cell: list(r.process_p50_ms) for cell, r in run.items()} for run in runs]
+        Path(args.save).write_text(json.dumps(raw, indent=1))
     contained = overlapped = called = pairs = 0
     processes: list[int] = []
     for first, second in itertools.permutations(range(len(runs)), 2):

@@ -319,13 +319,27 @@ def test_one_process_is_never_significant_whatever_its_samples_say() -> None:
     assert not result.significant and result.p_value is None and "fewer than 2 processes" in result.reason
 
 
-def test_the_interval_is_students_t_on_the_per_process_medians() -> None:
+def test_the_interval_is_students_t_on_the_log_medians_widened_by_the_run_drift() -> None:
     medians = [1.0, 1.1, 0.95, 1.05]
     found = significance.spread(medians)
-    low, high = scipy_stats.t.interval(0.95, 3, loc=np.mean(medians), scale=scipy_stats.sem(medians))
-    assert found.ci95_ms == pytest.approx((low, high))
+    logs = np.log(medians)
+    scale = math.sqrt(np.var(logs, ddof=1) / 4 + significance.RUN_DRIFT_SD**2)
+    low, high = scipy_stats.t.interval(0.95, 3, loc=np.mean(logs), scale=scale)
+    assert found.ci95_ms == pytest.approx((math.exp(low), math.exp(high)))
+    assert found.center_ms == pytest.approx(math.exp(np.mean(logs)))
     assert found.cv == pytest.approx(np.std(medians, ddof=1) / np.mean(medians))
     assert significance.spread([1.0]).ci95_ms is None
+
+
+def test_identical_processes_still_leave_room_for_the_next_session() -> None:
+    # Three processes that agree to the last digit say nothing about the drift between sessions: the interval
+    # keeps the measured run-to-run width, and a 3% difference between two such results is not significant.
+    found = significance.spread([2.0, 2.0, 2.0])
+    assert found.ci95_ms is not None
+    low, high = found.ci95_ms
+    assert low < 2.0 * math.exp(-significance.RUN_DRIFT_SD) and high > 2.0 * math.exp(significance.RUN_DRIFT_SD)
+    assert not significance.compare([2.0, 2.0, 2.0], [2.06, 2.06, 2.06]).significant
+    assert significance.compare([2.0, 2.0, 2.0], [3.0, 3.0, 3.0]).significant
 
 
 # --- who uses it -----------------------------------------------------------------------------------------------

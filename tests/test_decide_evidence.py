@@ -278,9 +278,11 @@ def test_two_machines_are_never_mixed_in_one_comparison(db: EvidenceDb) -> None:
 # -- significance and size --------------------------------------------------------------------------------
 
 
-def measured(framework: str, median: float, spread: float, *, seed: int, scenario: str = "train") -> Measured:
+def measured(
+    framework: str, median: float, spread: float, *, seed: int, scenario: str = "train", processes: int = 3
+) -> Measured:
     data = tuple(samples(median, spread, seed=seed))
-    return Measured(framework, "mlp", scenario, median, data, process_p50_ms=process_medians(data), mode="training" if scenario == "train" else "inference",
+    return Measured(framework, "mlp", scenario, median, data, process_p50_ms=process_medians(data, processes), mode="training" if scenario == "train" else "inference",
                     variant="jit" if framework == "jax" else "compile", batch_size=32, threads=1,
                     result_id=f"{framework}-{seed}", run_id="run-1", machine_id=HERE, machine_label="box",
                     this_machine=True, created_at="2026-11-20T10:00:00")  # fmt: skip
@@ -309,12 +311,13 @@ def test_noisy_overlapping_samples_do_not_count() -> None:
 
 
 def test_a_significant_but_tiny_difference_does_not_count() -> None:
-    rec = recommend(
-        {}, None, [measured("jax", 1.00, 0.001, seed=5), measured("torch", 1.05, 0.001, seed=6)], TODAY
-    )
+    # 15% in 6 processes a side: beyond the run-to-run drift, so significant at Decide's 1%, yet under the 1.2x
+    # that Decide asks of a difference.
+    evidence = [measured("jax", 1.00, 0.001, seed=5, processes=6), measured("torch", 1.15, 0.001, seed=6, processes=6)]
+    rec = recommend({}, None, evidence, TODAY)
     [use] = rec.evidence
     assert (
-        use.comparison.p_value < 0.001 and not use.comparison.counts and "under 1.20×" in use.comparison.text
+        use.comparison.p_value < 0.01 and not use.comparison.counts and "under 1.20×" in use.comparison.text
     )
 
 
