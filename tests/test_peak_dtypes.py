@@ -178,3 +178,32 @@ def test_a_benchmark_in_bfloat16_measures_that_peak_once_and_keeps_float32(
     assert entry.measured_at_of("cpu/float32") == first.measured_at
     benchmark_peak("cpu", "bfloat16")  # measured once per process, busy or not
     assert load_peak() == entry
+
+
+def test_native_reduced_precisions_follow_the_device() -> None:
+    import dataclasses
+
+    from fwtui.hardware.peak_plan import native_reduced_precisions
+
+    h100_box = example_system()  # a Sapphire Rapids CPU (AMX, avx512_fp16, VNNI) and an H100 (sm 9.0)
+    assert native_reduced_precisions(h100_box, "cuda") == ("bfloat16", "float16", "int8")
+    assert native_reduced_precisions(h100_box, "cpu") == ("bfloat16", "float16", "int8")
+    avx2 = dataclasses.replace(h100_box, cpu=dataclasses.replace(h100_box.cpu, flags=("avx2", "fma")))
+    assert native_reduced_precisions(avx2, "cpu") == ()
+    volta_gpu = dataclasses.replace(h100_box.gpus[0], compute_capability="7.0")
+    volta = dataclasses.replace(h100_box, gpus=(volta_gpu,))
+    assert native_reduced_precisions(volta, "cuda") == ("float16",)
+
+
+def test_the_models_preset_runs_the_native_reduced_precisions_and_int8_only_for_inference() -> None:
+    from fwtui.bench.plan import Selection, expand
+    from fwtui.hardware.peak_plan import native_reduced_precisions
+
+    native = native_reduced_precisions(local_system(), "cpu")
+    specs = expand(Selection(preset="models", size=None, device="cpu", frameworks=["torch"]))
+    by_mode = {mode: {s.precision for s in specs if s.mode == mode} for mode in ("inference", "training")}
+    assert by_mode["inference"] == {"float32", *native}
+    assert by_mode["training"] == {"float32", *native} - {"int8"}
+    named = expand(Selection(preset="models", size=None, device="cpu", frameworks=["torch"], precisions=["int8"]))
+    assert {s.precision for s in named} == {"int8"} and any(s.mode == "training" for s in named)
+    assert {s.precision for s in expand(Selection(preset="quick", frameworks=["torch"]))} == {"float32"}

@@ -52,7 +52,6 @@ from fwtui.bench.workloads import (
 from fwtui.json_fields import JsonObject
 
 RECENT_SAMPLES = 64
-PENDING_CALLS = 20  # calls whose output is checked for unfinished work as they return
 MIN_SAMPLES_PER_PROCESS = 3  # enough for a process's median to be more than one sample
 NO_SYNC = "no_sync"
 
@@ -228,6 +227,26 @@ def run(spec: RunSpec, out: Emitter, cache: RunnerCache | None = None) -> None:
     )
     build_s = time.perf_counter() - t0
 
+    resolution_ns = harness.timer_resolution_ns()
+    # A result's measurement budget is shared by its processes (each still warms up in full), so repeating
+    # across processes costs no more measuring than one process did.
+    share = max(1, spec.repetitions)
+    config = harness.TimingConfig(
+        min_time_s=spec.min_time_s / share,
+        min_iterations=max(MIN_SAMPLES_PER_PROCESS, -(-spec.min_iterations // share)),
+        max_time_s=spec.max_time_s / share,
+        warmup_s=spec.warmup_s,
+    )
+    # Every scenario's first call comes before the checks: the inference check runs the timed model at one of
+    # the timed batch shapes, so a JIT compiled there would leave that scenario's first call without its
+    # compile, and the compile time would be understated.
+    first_calls = []
+    for measurement in planned:
+        x, y = workload_data.make_batch(wspec, measurement.batch)
+        step = timed_step(runner, prepared, x, y, out.fault, measurement.scenario)
+        out.enter("first_call", measurement.scenario)
+        first_calls.append((measurement, x, step, harness.time_calls(step, range(1)) / 1e9))
+
     out.enter("check")
     t0 = time.perf_counter()
     if spec.repetition > 0:  # the result's first process checked the same code on the same data
@@ -241,23 +260,8 @@ def run(spec: RunSpec, out: Emitter, cache: RunnerCache | None = None) -> None:
         )
     check_s = time.perf_counter() - t0
 
-    resolution_ns = harness.timer_resolution_ns()
-    # A result's measurement budget is shared by its processes (each still warms up in full), so repeating
-    # across processes costs no more measuring than one process did.
-    share = max(1, spec.repetitions)
-    config = harness.TimingConfig(
-        min_time_s=spec.min_time_s / share,
-        min_iterations=max(MIN_SAMPLES_PER_PROCESS, -(-spec.min_iterations // share)),
-        max_time_s=spec.max_time_s / share,
-        warmup_s=spec.warmup_s,
-    )
-    for measurement in planned:
+    for measurement, x, step, first_call_s in first_calls:
         scenario = measurement.scenario
-        x, y = workload_data.make_batch(wspec, measurement.batch)
-        step = timed_step(runner, prepared, x, y, out.fault, scenario)
-
-        out.enter("first_call", scenario)
-        first_call_s = harness.time_calls(step, range(1)) / 1e9
 
         out.enter("warmup", scenario)
         compiles_start, counter = timed_checks.compile_count(prepared)
@@ -290,10 +294,13 @@ def run(spec: RunSpec, out: Emitter, cache: RunnerCache | None = None) -> None:
         lone = timed_checks.isolated_call(step, steady_ms)
         paired = pending = None
         if runner.dispatches_asynchronously(device):
-            paired = timed_checks.fetch_ratio(step, steady_ms, config.min_time_s)
             pending = timed_checks.pending_share(
-                step, lambda output: runner.output_pending(output, device), PENDING_CALLS
+                step, lambda output: runner.output_pending(output, device), timed_checks.pending_calls(steady_ms)
             )
+            if pending is None or steady_ms < timed_checks.PAIRED_S * 1000.0:
+                # Timing evidence, where the framework cannot tell directly; for a step longer than the paired
+                # budget (a real model's) the direct evidence and the lone call suffice, and pairs cost seconds.
+                paired = timed_checks.fetch_ratio(step, steady_ms, config.min_time_s)
         measure_s = time.perf_counter() - t0
         if outcome.timed is not None:  # training: checked on a fresh build of the timed step
             timed = outcome.timed

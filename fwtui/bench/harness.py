@@ -58,8 +58,11 @@ def time_calls(step: Step, calls: range) -> int:
     return time.perf_counter_ns() - start
 
 
-def warmup(step: Step, duration_s: float, min_calls: int = 2) -> tuple[float, float]:
-    """Run the step for ``duration_s`` (at least ``min_calls`` times); returns (seconds spent, ms per call)."""
+def warmup(step: Step, duration_s: float, min_calls: int = 1) -> tuple[float, float]:
+    """Run the step for ``duration_s`` (at least ``min_calls`` times); returns (seconds spent, ms per call).
+
+    It follows the first call, which compiled, traced or tuned whatever the framework does lazily, so one more
+    call is enough for a step longer than ``duration_s`` (a full-size model's training step takes seconds)."""
     calls = 0
     start = time.perf_counter_ns()
     deadline = start + int(duration_s * 1e9)
@@ -74,6 +77,9 @@ def calibrate(step: Step, target_ns: int, estimate_ms: float | None = None) -> i
     """The inner loop count ``k`` that makes one timed sample last at least ``target_ns``."""
     k = 1
     if estimate_ms and estimate_ms > 0:
+        if estimate_ms * 1e6 >= 2 * target_ns:
+            # One call is clearly long enough (a real model's step): timing one more only costs its length.
+            return 1
         k = max(1, math.ceil(target_ns / (estimate_ms * 1e6)))
     while k < MAX_INNER:
         elapsed = time_calls(step, range(k))

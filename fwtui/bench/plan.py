@@ -53,6 +53,9 @@ class Preset:
     repetitions: int  # independent processes per result (fwtui.bench.repetition)
     workloads: tuple[str, ...] = TOY_WORKLOADS  # when the selection names none
     frameworks: tuple[str, ...] | None = None  # run when the selection names none; None: every framework
+    # When the selection names no precision: float32 plus every reduced precision the device runs natively
+    # (int8 for inference only: nobody trains in it); otherwise float32 alone.
+    native_precisions: bool = False
 
     def runs_framework(self, name: str) -> bool:
         """Whether the preset runs ``name`` when the selection names no framework."""
@@ -105,8 +108,9 @@ PRESETS: dict[str, Preset] = {
     ),
     "models": Preset(
         "models",
-        "ResNet-50, BERT-base and GPT-2 small at full size, main variant of each framework, 3 processes",
-        # Keras on jax, as in quick: the cost of the Keras layer on a real model (it has no gpt2: unsupported)
+        "ResNet-50, BERT-base and GPT-2 small at full size, main variant of PyTorch, TensorFlow, JAX and ONNX "
+        "Runtime, float32 and the device's native reduced precisions, 3 processes",
+        # Keras on jax when named (-f keras): the cost of the Keras layer on a real model (it has no gpt2).
         {"torch": ("eager",), "tensorflow": ("function",), "jax": ("jit",), "onnxruntime": ("ort",),
          "keras": ("jax",)},
         ("large",),
@@ -117,6 +121,9 @@ PRESETS: dict[str, Preset] = {
         timeout_s=1800.0,
         repetitions=3,
         workloads=MODEL_WORKLOADS,
+        native_precisions=True,
+        # Keras on JAX compiles the same XLA as JAX and would add a third to the time: one -f away, as in quick.
+        frameworks=("torch", "tensorflow", "jax", "onnxruntime"),
     ),
 }
 
@@ -190,6 +197,16 @@ def resolve_device(device: str) -> str:
         return "cpu"
 
 
+def _native_reduced(device: str) -> tuple[str, ...]:
+    try:
+        from fwtui.hardware import local_system
+        from fwtui.hardware.peak_plan import native_reduced_precisions
+
+        return native_reduced_precisions(local_system(), device)
+    except Exception:  # no probe, no reduced precisions: float32 is always there
+        return ()
+
+
 def expand(selection: Selection) -> list[RunSpec]:
     """One RunSpec per child; validates every name (UsageError lists the valid ones)."""
     if selection.preset not in PRESETS:
@@ -203,7 +220,8 @@ def expand(selection: Selection) -> list[RunSpec]:
     explicit_modes = _names(selection.modes, MODES, "mode")
     modes = explicit_modes or list(MODES)
     variants = _names(selection.variants, ALL_VARIANTS, "variant")
-    precisions = _names(selection.precisions, ALL_PRECISIONS, "precision") or ["float32"]
+    precisions: list[str] = _names(selection.precisions, ALL_PRECISIONS, "precision") or []
+    default_precisions = not precisions
     if selection.size is not None and selection.size not in SIZES:
         raise UsageError(f"unknown size {selection.size!r}; choose from {', '.join(SIZES)}")
     sizes = [selection.size] if selection.size else list(preset.sizes)
@@ -222,6 +240,8 @@ def expand(selection: Selection) -> list[RunSpec]:
     if selection.timeout_s is not None and selection.timeout_s <= 0:
         raise UsageError("--timeout must be positive")
     device = resolve_device(selection.device)
+    if default_precisions:
+        precisions = ["float32", *(_native_reduced(device) if preset.native_precisions else ())]
 
     specs: list[RunSpec] = []
     for name in frameworks:
@@ -244,6 +264,8 @@ def expand(selection: Selection) -> list[RunSpec]:
                     for variant, precision, batch, threads in itertools.product(
                         chosen, precisions, batches, thread_counts
                     ):
+                        if default_precisions and mode == "training" and precision == "int8":
+                            continue
                         # A precision the framework never runs is known here; one it cannot run for this
                         # workload, mode or device is found by its runner, in the child.
                         not_run = (status, reason)

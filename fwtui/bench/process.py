@@ -57,9 +57,16 @@ class ChildOutcome:
     stderr_tail: str = ""
 
 
-def child_environment(threads: int, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The child's environment: thread counts pinned for every runtime, quiet logs, no GPU preallocation."""
+def child_environment(
+    threads: int, base: Mapping[str, str] | None = None, compile_cache: str | None = None
+) -> dict[str, str]:
+    """The child's environment: thread counts pinned for every runtime, quiet logs, no GPU preallocation;
+    with ``compile_cache``, JAX's persistent compilation cache in that directory (every compile kept)."""
     env = dict(os.environ if base is None else base)
+    if compile_cache is not None:
+        env["JAX_COMPILATION_CACHE_DIR"] = compile_cache
+        env["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
+        env["JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"] = "0"
     count = str(threads)
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
         env[var] = count
@@ -186,6 +193,7 @@ def run_runs(
     on_event: RunEventCallback | None = None,
     cancel: threading.Event | None = None,
     env: Mapping[str, str] | None = None,
+    compile_cache: str | None = None,
 ) -> list[ChildOutcome]:
     """Run ``python -m fwtui.bench.child <specs>``: one outcome per run the child started, in order.
 
@@ -203,7 +211,7 @@ def run_runs(
         text=True,
         bufsize=1,
         start_new_session=True,
-        env=dict(env) if env is not None else child_environment(specs[0].threads or 1),
+        env=dict(env) if env is not None else child_environment(specs[0].threads or 1, compile_cache=compile_cache),
     )
     assert proc.stdout is not None and proc.stderr is not None
     lines: queue.Queue[str | None] = queue.Queue()

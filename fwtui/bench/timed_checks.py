@@ -84,7 +84,16 @@ def isolated_call(step: Callable[[], object], steady_ms: float) -> IsolatedCall:
 
 
 PAIRED_S = 0.3  # the most time spent on paired calls; at least PAIRED_MIN pairs, at most PAIRED_MAX
-PAIRED_MIN, PAIRED_MAX = 10, 200
+# A step of 15 ms or more gets fewer pairs than 10 (down to 3): an unsynchronised step that long returns in
+# microseconds, orders of magnitude from its synchronised time, so three pairs tell as clearly as ten, and ten
+# of a full-size model's 4-second training step would cost 80 s per process.
+PAIRED_MIN, PAIRED_MAX = 3, 200
+PENDING_MIN, PENDING_MAX = 3, 20  # calls whose output is checked for unfinished work, by the same budget
+
+
+def pending_calls(steady_ms: float, budget_s: float = PAIRED_S) -> int:
+    """How many calls :func:`pending_share` checks: 20 for steps up to 15 ms, fewer (at least 3) beyond."""
+    return int(min(PENDING_MAX, max(PENDING_MIN, budget_s * 1000.0 / max(steady_ms, 1e-3))))
 
 
 def fetch_ratio(step: Callable[[], object], steady_ms: float, budget_s: float = PAIRED_S) -> float | None:

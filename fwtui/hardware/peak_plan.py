@@ -109,6 +109,19 @@ def capability(text: str | None) -> tuple[int, int] | None:
         return None
 
 
+REDUCED_PRECISIONS: tuple[str, ...] = ("bfloat16", "float16", "int8")
+
+
+def native_reduced_precisions(system: SystemInfo, device: str) -> tuple[str, ...]:
+    """The reduced precisions ``device`` ("cpu", "cuda") runs natively: what a user of it would train or serve
+    in. A GPU of unknown capability counts as having them all (its runners say what they cannot do)."""
+    if device == "cpu":
+        return tuple(p for p in REDUCED_PRECISIONS if set(CPU_NATIVE_FEATURES[p]) & set(system.cpu.flags))
+    gpus = system.nvidia_gpus() if system.nvidia.available else []
+    found = capability(gpus[0].compute_capability) if gpus else None
+    return tuple(p for p in REDUCED_PRECISIONS if found is None or found >= CUDA_MIN_CAPABILITY[p])
+
+
 def peak_plan(system: SystemInfo, dtypes: Iterable[str] | None, torch_installed: bool) -> list[DtypePlan]:
     """Every device's dtypes (all of them, or ``dtypes``): each measured natively, or why not."""
     wanted = tuple(dtypes) if dtypes is not None else None
