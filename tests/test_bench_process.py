@@ -206,3 +206,32 @@ def test_child_exits_when_its_parent_dies() -> None:
     while time.monotonic() < deadline and child.is_running() and child.status() != psutil.STATUS_ZOMBIE:
         time.sleep(0.1)
     assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE
+
+
+def test_a_session_leaves_no_temporary_files_and_shares_jax_compiles_only_after_the_first_process(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import os
+
+    # TensorFlow's autograph writes a source file per traced function into the temporary directory and never
+    # removes it; the children's temporary directory is the session's own, removed at its end.
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
+    spec = RunSpec(framework="tensorflow", workload="mlp", mode="training", variant="function",
+                   min_time_s=0.05, min_iterations=3, warmup_s=0.01, repetitions=2)  # fmt: skip
+    launched: list[str | None] = []
+    session = BenchSession([spec, jax_spec(min_time_s=0.05, repetitions=2)])
+    original = session._cache_for
+
+    def spy(repetition: int) -> str | None:
+        launched.append(original(repetition))
+        return launched[-1]
+
+    monkeypatch.setattr(session, "_cache_for", spy)
+    records = session.run()
+    assert len(records) == 3 and all(r.status == "ok" for r in records), [r.reason for r in records]
+    assert launched[0] is None and launched[2] is None  # each framework's first repetition: a cold compile
+    assert launched[1] is not None and launched[1].startswith(str(tmp_path))
+    assert os.listdir(tmp_path) == []  # autograph's files, the compilation cache: all gone with the session

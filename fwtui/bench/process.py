@@ -58,11 +58,18 @@ class ChildOutcome:
 
 
 def child_environment(
-    threads: int, base: Mapping[str, str] | None = None, compile_cache: str | None = None
+    threads: int,
+    base: Mapping[str, str] | None = None,
+    compile_cache: str | None = None,
+    scratch: str | None = None,
 ) -> dict[str, str]:
     """The child's environment: thread counts pinned for every runtime, quiet logs, no GPU preallocation;
-    with ``compile_cache``, JAX's persistent compilation cache in that directory (every compile kept)."""
+    with ``compile_cache``, JAX's persistent compilation cache in that directory (every compile kept); with
+    ``scratch``, its temporary files there (TensorFlow's autograph leaves a source file per traced function in
+    the temporary directory, hundreds per session, never removed)."""
     env = dict(os.environ if base is None else base)
+    if scratch is not None:
+        env["TMPDIR"] = scratch
     if compile_cache is not None:
         env["JAX_COMPILATION_CACHE_DIR"] = compile_cache
         env["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
@@ -194,6 +201,7 @@ def run_runs(
     cancel: threading.Event | None = None,
     env: Mapping[str, str] | None = None,
     compile_cache: str | None = None,
+    scratch: str | None = None,
 ) -> list[ChildOutcome]:
     """Run ``python -m fwtui.bench.child <specs>``: one outcome per run the child started, in order.
 
@@ -211,7 +219,9 @@ def run_runs(
         text=True,
         bufsize=1,
         start_new_session=True,
-        env=dict(env) if env is not None else child_environment(specs[0].threads or 1, compile_cache=compile_cache),
+        env=dict(env) if env is not None else child_environment(
+            specs[0].threads or 1, compile_cache=compile_cache, scratch=scratch
+        ),
     )
     assert proc.stdout is not None and proc.stderr is not None
     lines: queue.Queue[str | None] = queue.Queue()

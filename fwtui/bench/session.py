@@ -19,6 +19,7 @@ them; per run, once its framework is done, ``RunResult`` (already saved) and ``R
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import threading
@@ -99,7 +100,7 @@ class BenchSession:
         self._cancel_current = threading.Event()
         self._cancel_all = threading.Event()
         self._lock = threading.Lock()
-        self._compile_cache: str | None = None  # this session's JAX compilation cache (see _launch)
+        self._scratch: str | None = None  # the children's temporary directory, removed at the end
 
     # --- control (any thread) ------------------------------------------------------------------------------
 
@@ -162,9 +163,9 @@ class BenchSession:
         finally:
             if self.sink is not None:
                 self.sink.finish_run(self.run_id, status)
-            if self._compile_cache is not None:
-                shutil.rmtree(self._compile_cache, ignore_errors=True)
-                self._compile_cache = None
+            if self._scratch is not None:
+                shutil.rmtree(self._scratch, ignore_errors=True)
+                self._scratch = None
         self._emit(SessionDone(tuple(self.records), self._cancel_all.is_set()))
         return self.records
 
@@ -231,21 +232,27 @@ class BenchSession:
                 self._emit(RunError(index, event.phase, event.message))
 
         specs = [self.specs[i].with_changes(repetition=repetition) for i in batch]
-        return run_runs(specs, on_event=forward, cancel=self._cancel_current, compile_cache=self._cache_for(repetition))
+        if self._scratch is None:
+            self._scratch = tempfile.mkdtemp(prefix="fwtui-bench-")
+        return run_runs(
+            specs,
+            on_event=forward,
+            cancel=self._cancel_current,
+            compile_cache=self._cache_for(repetition),
+            scratch=self._scratch,
+        )
 
     def _cache_for(self, repetition: int) -> str | None:
         """JAX's compilation cache for the processes after a result's first, kept for this session only.
 
         A result's second and later processes compile exactly what an earlier one did, so they read the
         executables from disk instead (JAX and Keras on JAX: a full-size model's training step takes tens of
-        seconds to compile). The first process never reads it, so the compile time a result reports (the first
-        process's) is a cold compile; the cache is new for each session and deleted at its end.
+        seconds to compile). The first process never uses it, so the compile time a result reports (the first
+        process's) is a cold compile; the cache lives in the session's scratch directory, deleted at its end.
         """
-        if repetition == 0:
+        if repetition == 0 or self._scratch is None:
             return None
-        if self._compile_cache is None:
-            self._compile_cache = tempfile.mkdtemp(prefix="fwtui-compile-cache-")
-        return self._compile_cache
+        return os.path.join(self._scratch, "jax-compilation-cache")
 
     def _peak(self, spec: RunSpec) -> float | None:
         """The peak of the precision in use: a reduced precision is only held to its own measured peak (a

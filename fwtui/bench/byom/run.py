@@ -150,7 +150,9 @@ def run_model(
 def _run_child(
     model: ModelFile, target: Target, job: JsonObject, timeout_s: float
 ) -> tuple[ModelResult, list[np.ndarray] | None]:
-    env = {**os.environ, **child_environment(target), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    # Temporary files in the run's own directory, removed with it (TensorFlow's autograph leaves a file per traced
+    # function in the temporary directory).
+    env = {**os.environ, **child_environment(target), "TF_CPP_MIN_LOG_LEVEL": "2", "TMPDIR": str(job["workdir"])}
     try:
         done = subprocess.run(
             [sys.executable, "-m", "fwtui.bench.byom.child", json.dumps(job)],
