@@ -23,6 +23,7 @@ import json
 import math
 import os
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -67,8 +68,10 @@ def main() -> int:
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (the figures need a quiet machine)")
     runs = []
     for number in range(args.runs):
+        start = time.perf_counter()
         runs.append(_cells(BenchSession(specs).run()))
-        print(f"run {number + 1} of {args.runs}: {len(runs[-1])} results with a confidence interval")
+        print(f"run {number + 1} of {args.runs}: {len(runs[-1])} results with a confidence interval "
+              f"in {time.perf_counter() - start:.0f} s")  # fmt: skip
     if args.save:
         raw = [{cell: list(r.process_p50_ms) for cell, r in run.items()} for run in runs]
         Path(args.save).write_text(json.dumps(raw, indent=1))
