@@ -14,6 +14,7 @@ import pytest
 
 from fwtui.bench.generation import check_input, next_token_agreement, scenario_step
 from fwtui.bench.plan import Selection, expand
+from fwtui.bench.reference_checks import training_check
 from fwtui.bench.runner import Runner, load_runner
 from fwtui.bench.spec import RunSpec
 from fwtui.bench.workload_data import (
@@ -137,6 +138,20 @@ def test_a_bfloat16_training_path_that_loses_its_updates_to_rounding_is_caught(w
 def test_a_bfloat16_resnet_step_that_never_updates_is_caught() -> None:
     assert _torch_bfloat16_losses("resnet50").ok
     assert not _torch_bfloat16_losses("resnet50", update=False).ok
+
+
+@pytest.mark.parametrize("workload", ["resnet50", "bert-base"])
+def test_the_benchmark_checks_bfloat16_training_on_the_timed_step(runner: Runner, workload: str) -> None:
+    """The check a benchmark runs (a fresh timed step's losses): ResNet-50 on its first loss and fall, BERT step
+    by step, and both pass honestly."""
+    spec = get_spec(workload)
+    if runner.precision_reason(spec, "bfloat16", mode="training", device="cpu") or not runner.framework.trains:
+        return
+    outcome = training_check(runner, spec, make_weights(spec), variant=runner.variants[0], device="cpu",
+                             precision="bfloat16")
+    assert outcome.check is not None and outcome.check.ok, outcome
+    assert ("chaotic in bfloat16" in outcome.what) == (workload == "resnet50")
+    assert outcome.check.tolerance == tolerance_rel(spec, "training", "bfloat16")
 
 
 def test_reduced_precisions_do_not_train_in_float16_or_int8(runner: Runner) -> None:

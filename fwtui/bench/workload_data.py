@@ -209,7 +209,7 @@ def check_losses(
         return OutputCheck(float("inf"), float("inf"), bound, False)
     abs_err = np.abs(a - e)
     rel_err = abs_err / np.maximum(np.abs(e), LOSS_FLOOR)
-    if precision == "float32" or spec.reduced_train_trajectory:
+    if trajectory_compared(spec, precision):
         max_rel = float(np.max(rel_err))
         return OutputCheck(float(np.max(abs_err)), max_rel, bound, max_rel <= bound)
     fall, reference_fall = a[0] - a[-1], e[0] - e[-1]
