@@ -14,9 +14,11 @@ import pytest
 
 from fwtui.bench.generation import check_input, next_token_agreement, scenario_step
 from fwtui.bench.plan import Selection, expand
+from fwtui.bench.reference_checks import training_check
 from fwtui.bench.runner import Runner, load_runner
 from fwtui.bench.spec import RunSpec
 from fwtui.bench.workload_data import (
+    OutputCheck,
     check_losses,
     check_output,
     make_batch,
@@ -79,7 +81,7 @@ def test_each_precision_runs_in_it_or_says_why(runner: Runner, precision: str, w
         assert scenario_step(prepared, measurement.scenario, x, y)() is not None  # what it computed
 
 
-@pytest.mark.parametrize("workload", ["mlp", "bert-base"])
+@pytest.mark.parametrize("workload", ["mlp", "bert-base", "resnet50"])
 def test_bfloat16_training_follows_the_reference_or_says_why(runner: Runner, workload: str) -> None:
     spec = get_spec(workload)
     reason = runner.precision_reason(spec, "bfloat16", mode="training", device="cpu")
@@ -95,6 +97,61 @@ def test_bfloat16_training_follows_the_reference_or_says_why(runner: Runner, wor
     losses = prepared.train_losses(x, y, 3)
     check = check_losses(spec, losses, reference_train_losses(spec, weights, x, y, 3), "bfloat16")
     assert check.ok and check.max_rel_error > 1e-6, (losses, check)
+
+
+def _torch_bfloat16_losses(workload: str, *, weights_dtype: str = "float32", update: bool = True) -> OutputCheck:
+    """A PyTorch bfloat16 training path, honest (autocast over float32 weights) or with one thing wrong, and its
+    check against the reference."""
+    torch = pytest.importorskip("torch")
+    import torch.nn.functional as F
+
+    from fwtui.bench.runners.torch_models import load_weights, make_module
+
+    spec = get_spec(workload)
+    weights = make_weights(spec)
+    x, y = make_batch(spec, 4, seed=2)
+    assert y is not None
+    module = make_module(spec)
+    load_weights(module, spec, weights)
+    module.train().to(getattr(torch, weights_dtype))
+    optimiser = torch.optim.SGD([p for p in module.parameters() if p.requires_grad], lr=spec.learning_rate,
+                                momentum=spec.momentum)
+    losses = []
+    for _ in range(3):
+        optimiser.zero_grad()
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            loss = F.cross_entropy(module(torch.from_numpy(x)).float(), torch.from_numpy(y))
+        if update:
+            loss.backward()
+            optimiser.step()
+        losses.append(float(loss.detach()))
+    return check_losses(spec, losses, reference_train_losses(spec, weights, x, y, 3), "bfloat16")
+
+
+@pytest.mark.parametrize("workload", ["mlp", "bert-base"])
+def test_a_bfloat16_training_path_that_loses_its_updates_to_rounding_is_caught(workload: str) -> None:
+    assert _torch_bfloat16_losses(workload).ok
+    # Weights kept in bfloat16: each small update is rounded away (the reference updates float64 weights).
+    assert not _torch_bfloat16_losses(workload, weights_dtype="bfloat16").ok
+
+
+def test_a_bfloat16_resnet_step_that_never_updates_is_caught() -> None:
+    assert _torch_bfloat16_losses("resnet50").ok
+    assert not _torch_bfloat16_losses("resnet50", update=False).ok
+
+
+@pytest.mark.parametrize("workload", ["resnet50", "bert-base"])
+def test_the_benchmark_checks_bfloat16_training_on_the_timed_step(runner: Runner, workload: str) -> None:
+    """The check a benchmark runs (a fresh timed step's losses): ResNet-50 on its first loss and fall, BERT step
+    by step, and both pass honestly."""
+    spec = get_spec(workload)
+    if runner.precision_reason(spec, "bfloat16", mode="training", device="cpu") or not runner.framework.trains:
+        return
+    outcome = training_check(runner, spec, make_weights(spec), variant=runner.variants[0], device="cpu",
+                             precision="bfloat16")
+    assert outcome.check is not None and outcome.check.ok, outcome
+    assert ("chaotic in bfloat16" in outcome.what) == (workload == "resnet50")
+    assert outcome.check.tolerance == tolerance_rel(spec, "training", "bfloat16")
 
 
 def test_reduced_precisions_do_not_train_in_float16_or_int8(runner: Runner) -> None:

@@ -15,12 +15,14 @@ from hypothesis import strategies as st
 
 from fwtui.bench import reference as ref
 from fwtui.bench.workload_data import (
+    LOSS_FLOOR,
     check_losses,
     check_output,
     make_batch,
     make_weights,
     reference_forward,
     reference_train_losses,
+    tolerance_rel,
 )
 from fwtui.bench.workloads import (
     GEMM_TRAINING_REASON,
@@ -386,6 +388,26 @@ def test_check_losses() -> None:
     assert not check_losses(spec, [2.0, 1.4], [2.0, 1.5]).ok
     assert not check_losses(spec, [2.0], [2.0, 1.5]).ok
     assert not check_losses(spec, [2.0, float("nan")], [2.0, 1.5]).ok
+    # A loss near zero (a memorised batch) is compared relative to LOSS_FLOOR, not to itself.
+    near_zero = check_losses(spec, [2.0, 0.02 + 5e-6], [2.0, 0.02])
+    assert near_zero.ok and near_zero.max_rel_error == pytest.approx(5e-6 / LOSS_FLOOR)
+    assert not check_losses(spec, [2.0, 0.03], [2.0, 0.02]).ok
+
+
+def test_a_chaotic_reduced_precision_trajectory_is_checked_on_its_first_loss_and_its_fall() -> None:
+    spec = get_spec("resnet50")
+    assert not spec.reduced_train_trajectory and get_spec("bert-base").reduced_train_trajectory
+    assert tolerance_rel(spec, "training", "bfloat16") == tolerance_rel(spec, "inference", "bfloat16")
+    expected = [2.7, 1.9, 1.6]
+    # Honest bfloat16 (torch's losses): far from the reference after the first update, yet falling about as far.
+    honest = check_losses(spec, [2.674, 1.544, 1.072], expected, "bfloat16")
+    assert honest.ok and honest.max_rel_error == pytest.approx(0.026 / 2.7)
+    assert not check_losses(spec, [2.674, 1.544, 1.072], expected).ok  # float32 keeps every step
+    assert not check_losses(spec, [3.1, 1.544, 1.072], expected, "bfloat16").ok  # a wrong first loss
+    never = check_losses(spec, [2.674, 2.674, 2.674], expected, "bfloat16")  # no update
+    assert not never.ok and never.max_rel_error == pytest.approx(1.074 / 1.6)
+    assert not check_losses(spec, [2.674, 1.544, 2.5], expected, "bfloat16").ok  # the fall undone
+    assert not check_losses(spec, [2.68, 1.5, 1.0], [2.7, 2.5, 2.4], "bfloat16").ok  # 5.6x the reference's fall
 
 
 def test_importing_the_workloads_loads_no_framework() -> None:

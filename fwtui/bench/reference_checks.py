@@ -102,6 +102,8 @@ def training_check(
     )
     expected = workload_data.reference_train_losses(checked, weights, x, y, CHECK_TRAIN_STEPS)
     reduced = "" if checked is spec else f" ({checked.key}: the full size is too costly to train in NumPy)"
+    if not workload_data.trajectory_compared(checked, precision):
+        reduced += f"; chaotic in {precision}: the first loss, and the fall to the last within {workload_data.FALL_FACTOR:g}x the reference's"
     losses = _timed_step_losses(fresh, x, y)
     if losses is None:
         check = workload_data.check_losses(

@@ -146,11 +146,27 @@ class OutputCheck:
 # Relative tolerances (of max|reference|) per reduced precision: bfloat16 keeps 8 significant bits, float16 11,
 # int8 dynamic quantisation about 7 per weight and activation; the errors add up over a model's depth.
 PRECISION_TOLERANCE_REL: dict[str, float] = {"bfloat16": 0.1, "float16": 0.03, "int8": 0.15}
-PRECISION_TRAIN_TOLERANCE_REL: dict[str, float] = {"bfloat16": 0.05, "float16": 0.02}
+# Training in bfloat16 (`python benchmarks/tolerances.py --precision bfloat16 --frameworks torch,tensorflow,jax
+# --workloads mlp,cnn,transformer,bert-base --seeds 1,2,3,4,5,6`): honest runs err by at most 1.3e-2 (TensorFlow,
+# mlp, seed 3); keeping the weights in bfloat16, so that updates are rounded away, errs by 3.2e-2 to 1.0e-1 on mlp
+# and bert-base (tests/test_precision.py; on cnn by 4e-3 only, below what any bound here could catch). The 10x
+# rule cannot hold between the two: 2% is their geometric middle. float16 does not train (TRAINING_PRECISION_REASONS).
+PRECISION_TRAIN_TOLERANCE_REL: dict[str, float] = {"bfloat16": 0.02, "float16": 0.02}
+# Cross-entropy in nats below which a loss's error is taken relative to this floor: a batch the model has
+# memorised drives its loss toward zero, where a relative error explodes (mlp, small: 0.026 at the third step,
+# where bfloat16 erred by 1.8e-2 relative, 4.7e-4 absolute).
+LOSS_FLOOR = 0.1
+# Where a reduced precision's trajectory is chaotic (WorkloadSpec.reduced_train_trajectory), the last loss must
+# have fallen from the first by between 1/FALL_FACTOR and FALL_FACTOR times the reference's fall. Measured on
+# resnet50 (small) in bfloat16 over six seeded batches: the honest frameworks fall 0.61x to 1.43x as far (after
+# the first update alone, -0.12x to 1.43x: not a usable bound); a step that never updates, 0x.
+FALL_FACTOR = 3.0
 
 
 def tolerance_rel(spec: WorkloadSpec, mode: str, precision: str = "float32") -> float:
     """The relative tolerance a result of ``spec`` in ``precision`` is held to (outputs, or training losses)."""
+    if mode == "training" and not trajectory_compared(spec, precision):
+        return tolerance_rel(spec, "inference", precision)  # only the first loss is compared: a forward
     if mode == "training":
         return max(spec.train_tolerance_rel, PRECISION_TRAIN_TOLERANCE_REL.get(precision, 0.0))
     return max(spec.tolerance_rel, PRECISION_TOLERANCE_REL.get(precision, 0.0))
@@ -176,17 +192,35 @@ def check_output(
 def check_losses(
     spec: WorkloadSpec, actual: Sequence[float], expected: Sequence[float], precision: str = "float32"
 ) -> OutputCheck:
-    """Compare training losses step by step with the reference (relative error per step)."""
+    """Compare training losses step by step with the reference (relative error per step; a loss below
+    :data:`LOSS_FLOOR` is compared relative to the floor).
+
+    In a reduced precision where the workload's trajectory is chaotic (``spec.reduced_train_trajectory`` is
+    False), only the first loss (the training-mode forward, before any update) is compared, under the forward's
+    tolerance, and the last loss must have fallen from the first within :data:`FALL_FACTOR` of the reference's
+    fall: a step that does not update, or updates the wrong way, fails, with the error of its worst loss.
+    """
     bound = tolerance_rel(spec, "training", precision)
     a = np.asarray(list(actual), dtype=np.float64)
     e = np.asarray(list(expected), dtype=np.float64)
     if a.shape != e.shape or a.size == 0:
         return OutputCheck(float("inf"), float("inf"), bound, False)
+    if not np.all(np.isfinite(a)):
+        return OutputCheck(float("inf"), float("inf"), bound, False)
     abs_err = np.abs(a - e)
-    rel_err = abs_err / np.maximum(np.abs(e), 1e-12)
-    max_abs = float(np.max(abs_err)) if np.all(np.isfinite(a)) else float("inf")
-    max_rel = float(np.max(rel_err)) if np.all(np.isfinite(a)) else float("inf")
-    return OutputCheck(max_abs, max_rel, bound, max_rel <= bound)
+    rel_err = abs_err / np.maximum(np.abs(e), LOSS_FLOOR)
+    if trajectory_compared(spec, precision):
+        max_rel = float(np.max(rel_err))
+        return OutputCheck(float(np.max(abs_err)), max_rel, bound, max_rel <= bound)
+    fall, reference_fall = a[0] - a[-1], e[0] - e[-1]
+    if reference_fall > 0 and reference_fall / FALL_FACTOR <= fall <= reference_fall * FALL_FACTOR:
+        return OutputCheck(float(abs_err[0]), float(rel_err[0]), bound, float(rel_err[0]) <= bound)
+    return OutputCheck(float(np.max(abs_err)), float(np.max(rel_err)), bound, False)
+
+
+def trajectory_compared(spec: WorkloadSpec, precision: str) -> bool:
+    """Whether :func:`check_losses` compares every step's loss (else the first, and the fall after it)."""
+    return precision == "float32" or spec.reduced_train_trajectory
 
 
 # --- disk cache ----------------------------------------------------------------------------------------------

@@ -38,6 +38,10 @@ class WorkloadSpec:
     learning_rate: float
     momentum: float
     train_tolerance_rel: float = TRAIN_TOLERANCE_REL  # training check: max |loss - ref| / |ref| over the steps
+    # Whether a reduced precision's training losses can follow the reference step by step. False where rounding
+    # to that precision alone moves the reference's own trajectory by more than any tolerance that would still
+    # catch a wrong step: then the first loss is compared and the later ones must fall as the reference's do.
+    reduced_train_trajectory: bool = True
     description: str = ""
     # mlp
     hidden: tuple[int, ...] = ()

@@ -122,6 +122,12 @@ def specs() -> list[WorkloadSpec]:
                 tolerance_rel=INFERENCE_TOLERANCE_REL,  # measured: see fwtui.bench.workload_spec
                 # Batch norm's batch statistics over 3 SGD steps: TensorFlow errs by 1.2e-4 at batch 3 (small).
                 train_tolerance_rel=1e-3,
+                # In bfloat16 its 3-step trajectory is chaotic at the check size: the float64 reference fed the
+                # input and weights rounded to bfloat16 (every operation exact) moves the first gradient by 35%
+                # and the second loss by 14%, as ReLU and max-pool switches flip; honest frameworks' losses then
+                # err by up to 32% (a step that never updates: 71%), and the first update may even raise the loss.
+                # So its first loss and its overall fall are checked (workload_data.check_losses).
+                reduced_train_trajectory=False,
                 learning_rate=0.01,
                 momentum=0.9,
                 image_size=image,

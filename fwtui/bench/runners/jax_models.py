@@ -15,7 +15,9 @@ from jax import lax
 
 from fwtui.bench import workloads
 from fwtui.bench.runners._models_jax import FORWARDS as MODEL_FORWARDS
-from fwtui.bench.workloads import BN_EPS, LN_EPS, WorkloadSpec
+from fwtui.bench.runners._models_jax import batch_norm as _batch_norm
+from fwtui.bench.runners._models_jax import layer_norm as _layer_norm
+from fwtui.bench.workloads import WorkloadSpec
 
 Params = dict[str, Any]  # weight name -> jax.Array
 
@@ -47,16 +49,6 @@ def _conv(x: jax.Array, kernel: jax.Array, stride: int) -> jax.Array:
     )
 
 
-def _batch_norm(p: Params, name: str, x: jax.Array, training: bool) -> jax.Array:
-    if training:
-        mean = jnp.mean(x, axis=(0, 1, 2))
-        var = jnp.mean(jnp.square(x - mean), axis=(0, 1, 2))  # biased, as in the normalisation
-    else:
-        mean, var = p[f"{name}.running_mean"], p[f"{name}.running_var"]
-    scale = p[f"{name}.weight"] * jax.lax.rsqrt(var + BN_EPS)
-    return (x - mean) * scale + p[f"{name}.bias"]
-
-
 def _cnn(spec: WorkloadSpec, p: Params, x: jax.Array, training: bool) -> jax.Array:
     x = jax.nn.relu(_batch_norm(p, "stem.bn", _conv(x, p["stem.conv.weight"], 1), training))
     for block in workloads.cnn_blocks(spec):
@@ -69,12 +61,6 @@ def _cnn(spec: WorkloadSpec, p: Params, x: jax.Array, training: bool) -> jax.Arr
             shortcut = x
         x = jax.nn.relu(h + shortcut)
     return _linear(p, "fc", jnp.mean(x, axis=(1, 2)))
-
-
-def _layer_norm(p: Params, name: str, x: jax.Array) -> jax.Array:
-    mean = jnp.mean(x, axis=-1, keepdims=True)
-    var = jnp.mean(jnp.square(x - mean), axis=-1, keepdims=True)
-    return (x - mean) * jax.lax.rsqrt(var + LN_EPS) * p[f"{name}.weight"] + p[f"{name}.bias"]
 
 
 def _transformer(spec: WorkloadSpec, p: Params, x: jax.Array, training: bool) -> jax.Array:

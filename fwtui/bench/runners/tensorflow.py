@@ -27,7 +27,7 @@ import numpy as np
 from fwtui.bench import workload_data, workloads
 from fwtui.bench.runner import Runner, parse_device
 from fwtui.bench.runners import to_channels_last_input, to_channels_last_weight
-from fwtui.bench.workloads import BN_EPS, LN_EPS, WorkloadSpec
+from fwtui.bench.workloads import WorkloadSpec
 from fwtui.json_fields import JsonObject
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # must precede the import to silence its start-up banner
@@ -37,6 +37,8 @@ import tensorflow as tf
 from fwtui.bench.models import gpt2
 from fwtui.bench.runners._models_tf import FORWARDS as MODEL_FORWARDS
 from fwtui.bench.runners._models_tf import TensorFlowGeneration
+from fwtui.bench.runners._models_tf import batch_norm as _batch_norm
+from fwtui.bench.runners._models_tf import layer_norm as _layer_norm
 
 Params = dict[str, tf.Variable]
 
@@ -71,14 +73,6 @@ def _conv(x: tf.Tensor, kernel: tf.Variable, stride: int) -> tf.Tensor:
     return tf.nn.conv2d(x, kernel, strides=stride, padding=[[0, 0], [pad, pad], [pad, pad], [0, 0]])
 
 
-def _batch_norm(p: Params, name: str, x: tf.Tensor, training: bool) -> tf.Tensor:
-    if training:
-        mean, var = tf.nn.moments(x, axes=[0, 1, 2])  # biased variance, as the normalisation uses
-    else:
-        mean, var = p[f"{name}.running_mean"], p[f"{name}.running_var"]
-    return tf.nn.batch_normalization(x, mean, var, p[f"{name}.bias"], p[f"{name}.weight"], BN_EPS)
-
-
 def _cnn(spec: WorkloadSpec, p: Params, x: tf.Tensor, training: bool) -> tf.Tensor:
     x = tf.nn.relu(_batch_norm(p, "stem.bn", _conv(x, p["stem.conv.weight"], 1), training))
     for block in workloads.cnn_blocks(spec):
@@ -91,13 +85,6 @@ def _cnn(spec: WorkloadSpec, p: Params, x: tf.Tensor, training: bool) -> tf.Tens
             shortcut = x
         x = tf.nn.relu(h + shortcut)
     return _linear(p, "fc", tf.reduce_mean(x, axis=[1, 2]))
-
-
-def _layer_norm(p: Params, name: str, x: tf.Tensor) -> tf.Tensor:
-    mean = tf.reduce_mean(x, axis=-1, keepdims=True)
-    centred = x - mean
-    var = tf.reduce_mean(tf.square(centred), axis=-1, keepdims=True)
-    return centred * tf.math.rsqrt(var + LN_EPS) * p[f"{name}.weight"] + p[f"{name}.bias"]
 
 
 def _transformer(spec: WorkloadSpec, p: Params, x: tf.Tensor, training: bool) -> tf.Tensor:
