@@ -446,3 +446,13 @@ def test_cheap_references_are_not_cached(isolated_dirs: Path) -> None:
     reference_forward(spec, weights, x)
     reference_train_losses(spec, weights, x, y, steps=2)
     assert not (isolated_dirs / "cache" / "reference").exists()
+
+
+def test_a_real_models_training_is_checked_at_its_small_size() -> None:
+    from fwtui.bench.workload_data import training_check_spec
+
+    for name in ("resnet50", "bert-base"):
+        for size in ("medium", "large"):
+            assert training_check_spec(get_spec(name, size), 8, 3) == get_spec(name, "small")
+        assert training_check_spec(get_spec(name, "small"), 8, 3) == get_spec(name, "small")
+    assert training_check_spec(get_spec("mlp", "medium"), 8, 3) == get_spec("mlp", "medium")

@@ -124,9 +124,17 @@ TRAIN_CHECK_MAX_FLOPS = 5e10
 
 
 def training_check_spec(spec: WorkloadSpec, batch: int, steps: int) -> WorkloadSpec:
-    """The spec whose training losses a run's correctness check compares: ``spec`` or its reduced size."""
+    """The spec whose training losses a run's correctness check compares: ``spec`` or its reduced size.
+
+    A real model (ResNet-50, BERT-base) trains through the same code at every size, and is checked at its small
+    size: at medium size ResNet-50's 3-step float32 trajectory already parts from the float64 reference's by 2%
+    (torch, batch 8: ReLU and max-pool switches flip on rounding), past any tolerance that catches a wrong step.
+    """
+    from fwtui.bench.models import MODEL_WORKLOADS
     from fwtui.bench.workloads import get_spec
 
+    if spec.name in MODEL_WORKLOADS and spec.size != "small":
+        return get_spec(spec.name, "small")
     if flops_per_sample(spec, "training") * batch * steps <= TRAIN_CHECK_MAX_FLOPS:
         return spec
     return get_spec(spec.name, "small")
