@@ -9,11 +9,8 @@ figure is its own. An exception fails only its run; the child goes on with the n
 itself prints goes to stderr, so it can never corrupt the events.
 
 Testing aids, honoured through the Runner interface: the spec field ``runner`` times another Runner class
-under the spec's framework name; the spec field ``fault`` (or ``$FWTUI_BENCH_FAULT``) makes the child
-misbehave on purpose when it enters the phase ``fault_phase`` (default ``build``): ``segfault`` (a real
-SIGSEGV), ``raise`` (an exception), ``hang`` (sleeps forever) or ``oom`` (allocates memory until stopped);
-``no_sync`` times the runner's deliberately unsynchronised step (JAX without ``block_until_ready``) instead
-of the real one. The engine must report every one of them.
+under the spec's framework name; the spec field ``fault`` makes the child misbehave on purpose
+(:mod:`fwtui.bench.faults`). The engine must report every one of them.
 """
 
 from __future__ import annotations
@@ -38,6 +35,7 @@ from fwtui.bench.events import (
     ChildResult,
     ChildRunStart,
 )
+from fwtui.bench.faults import NO_SYNC, Fault, inject_fault
 from fwtui.bench.memory import peak_rss_mb, reset_peak_rss, resident_mb
 from fwtui.bench.result_record import MeasurementDetails, Phases
 from fwtui.bench.runner import Prepared, Runner, Step, load_runner
@@ -53,22 +51,6 @@ from fwtui.json_fields import JsonObject
 
 RECENT_SAMPLES = 64
 MIN_SAMPLES_PER_PROCESS = 3  # enough for a process's median to be more than one sample
-NO_SYNC = "no_sync"
-
-
-@dataclass(frozen=True)
-class Fault:
-    """A misbehaviour asked for by a test: ``kind`` when the child enters ``phase``."""
-
-    kind: str | None
-    phase: str
-
-    @classmethod
-    def of(cls, spec: RunSpec) -> Fault:
-        return cls(spec.fault or os.environ.get("FWTUI_BENCH_FAULT") or None, spec.fault_phase or "build")
-
-    def strikes(self, phase: str) -> bool:
-        return self.kind not in (None, NO_SYNC) and self.phase == phase
 
 
 class Emitter:
@@ -114,28 +96,6 @@ def _finite(value: float | None) -> float | None:
     if value != value:  # NaN
         return 1e308
     return max(min(float(value), 1e308), -1e308)
-
-
-def inject_fault(kind: str) -> None:
-    """The testing aid behind ``fault``: a genuine crash, exception, hang or memory hog."""
-    if kind == "segfault":
-        import ctypes
-
-        ctypes.string_at(0)  # reads address 0: a genuine SIGSEGV
-    elif kind == "raise":
-        raise RuntimeError("injected fault for testing")
-    elif kind == "hang":
-        while True:
-            time.sleep(3600)
-    elif kind == "oom":
-        hoard = []
-        for _ in range(256):  # stops at 16 GiB even if nobody enforces a limit
-            hoard.append(np.ones(8 * 1024 * 1024))  # 64 MiB, written so it is resident
-            time.sleep(0.01)
-        while True:
-            time.sleep(3600)
-    else:
-        raise ValueError(f"unknown fault {kind!r}")
 
 
 @dataclass
