@@ -131,17 +131,17 @@ def _print_answer(args: argparse.Namespace, params: dict[str, str]) -> bool:
     budgets = _budgets(args.db)
     for attempt, budget in enumerate(budgets, start=1):
         con = _open_sandbox(args.db, args.endpoint_url, args.query, budget)
+        printing = False
         try:
             with stream_query(con, args.query, params, shared_handle=False) as answer:
                 rows = _limited(answer.chunks, args.limit)
-                try:
-                    head = list(itertools.islice(rows, 1))
-                except OutOfMemory:
-                    if attempt < len(budgets):
-                        continue
-                    raise
+                head = list(itertools.islice(rows, 1))  # a sort or a join runs (or runs out) before this row
+                printing = True
                 _emit(answer.columns, itertools.chain(head, rows), args.format, args.limit)
                 return bool(args.limit) and next(rows, None) is not None
+        except OutOfMemory:
+            if printing or attempt == len(budgets):
+                raise
         finally:
             con.close()
     raise AssertionError("no memory budget to answer with")  # budgets is never empty
