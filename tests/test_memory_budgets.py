@@ -11,7 +11,7 @@ import pytest
 
 from benchmarks.results_million import build_database
 from fwtui import cli
-from fwtui.store import importexport, sandbox
+from fwtui.store import importexport
 from fwtui.store.errors import OutOfMemory
 from fwtui.store.importexport import ExportBudget, export_database
 from fwtui.store.sandbox import STREAMING, open_sandbox, stream_query
