@@ -2,8 +2,8 @@
 
 Rows stream from DuckDB in chunks and printing stops at ``--limit``: a billion-row answer never sits in
 memory, and DuckDB answers under a small memory cap first (``sandbox.STREAMING``), so the blocks it reads
-are not all kept cached. Text from the database is shown escaped in table and CSV output (``fwtui.terminal_text``); JSON
-output is exact, its encoder escapes control characters itself.
+are not all kept cached. Text from the database is shown escaped in table and CSV output
+(``fwtui.terminal_text``); JSON output is exact, its encoder escapes control characters itself.
 """
 
 from __future__ import annotations
