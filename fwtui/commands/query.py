@@ -1,8 +1,9 @@
 """`fwtui query`: run a named query or SQL against a results database, in the locked SQL sandbox.
 
 Rows stream from DuckDB in chunks and printing stops at ``--limit``: a billion-row answer never sits in
-memory. Text from the database is shown escaped in table and CSV output (``fwtui.terminal_text``); JSON
-output is exact, its encoder escapes control characters itself.
+memory, and DuckDB answers under a small memory cap first (``sandbox.STREAMING``), so the blocks it reads
+are not all kept cached. Text from the database is shown escaped in table and CSV output
+(``fwtui.terminal_text``); JSON output is exact, its encoder escapes control characters itself.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from fwtui.terminal_text import printable
 
 if TYPE_CHECKING:
     import duckdb
+
+    from fwtui.store.sandbox import Budget
 
 FORMATS = ("table", "csv", "json")
 DEFAULT_LIMIT = 10_000
@@ -56,9 +59,20 @@ def register(subparsers: Any) -> None:
     )
 
 
-def _open_sandbox(db: str | None, endpoint_url: str | None, text: str) -> duckdb.DuckDBPyConnection:
+def _budgets(db: str | None) -> tuple[Budget | None, ...]:
+    """The memory budgets to try in turn. A fleet store's tables are copied into the engine's memory, so it
+    gets the one roomy cap (None); a database or Parquet directory streams under a small one first."""
+    from fwtui.store.remote import is_remote_url
+    from fwtui.store.sandbox import ROOMY, STREAMING
+
+    return (None,) if db is not None and is_remote_url(db) else (STREAMING, ROOMY)
+
+
+def _open_sandbox(
+    db: str | None, endpoint_url: str | None, text: str, budget: Budget | None
+) -> duckdb.DuckDBPyConnection:
     """The locked engine the query runs in: on a fleet store, a copy of its tables made by fwtui's own reads
-    (``fleet_sandbox``); on a database or Parquet directory, ``sandbox.open_sandbox``."""
+    (``fleet_sandbox``); on a database or Parquet directory, ``sandbox.open_sandbox`` under ``budget``."""
     from fwtui.errors import UsageError
     from fwtui.store.remote import is_remote_url, parse_remote
 
@@ -69,9 +83,9 @@ def _open_sandbox(db: str | None, endpoint_url: str | None, text: str) -> duckdb
     if endpoint_url:
         raise UsageError("--endpoint-url applies to s3:// locations only")
     from fwtui.store.browse import query_path
-    from fwtui.store.sandbox import open_sandbox
+    from fwtui.store.sandbox import ROOMY, open_sandbox
 
-    return open_sandbox(query_path(db))
+    return open_sandbox(query_path(db), budget or ROOMY)
 
 
 def _limit(text: str) -> int:
@@ -87,7 +101,6 @@ def _limit(text: str) -> int:
 def run(args: argparse.Namespace) -> int:
     from fwtui.errors import UsageError
     from fwtui.queries import load_queries, looks_like_name, parse_params
-    from fwtui.store.sandbox import stream_query
     from fwtui.store.sql_gate import check_sql
 
     if args.query is None:
@@ -98,19 +111,40 @@ def run(args: argparse.Namespace) -> int:
     params = parse_params(args.param)
     if not looks_like_name(args.query):
         check_sql(args.query)  # refused before any database is opened
-    con = _open_sandbox(args.db, args.endpoint_url, args.query)
-    try:
-        with stream_query(con, args.query, params, shared_handle=False) as answer:
-            rows = _limited(answer.chunks, args.limit)
-            _emit(answer.columns, rows, args.format, args.limit)
-            more = bool(args.limit) and next(rows, None) is not None
-    finally:
-        con.close()
-    if more:
+    if _print_answer(args, params):
         import sys
 
         print(f"fwtui: stopped at --limit {args.limit:,} rows; more rows follow", file=sys.stderr)
     return 0
+
+
+def _print_answer(args: argparse.Namespace, params: dict[str, str]) -> bool:
+    """Print the answer; returns whether rows beyond ``--limit`` remain.
+
+    A budget that runs out of memory before the first row (nothing printed yet) gives way to the next one.
+    """
+    import itertools
+
+    from fwtui.store.errors import OutOfMemory
+    from fwtui.store.sandbox import stream_query
+
+    budgets = _budgets(args.db)
+    for attempt, budget in enumerate(budgets, start=1):
+        con = _open_sandbox(args.db, args.endpoint_url, args.query, budget)
+        printing = False
+        try:
+            with stream_query(con, args.query, params, shared_handle=False) as answer:
+                rows = _limited(answer.chunks, args.limit)
+                head = list(itertools.islice(rows, 1))  # a sort or a join runs (or runs out) before this row
+                printing = True
+                _emit(answer.columns, itertools.chain(head, rows), args.format, args.limit)
+                return bool(args.limit) and next(rows, None) is not None
+        except OutOfMemory:
+            if printing or attempt == len(budgets):
+                raise
+        finally:
+            con.close()
+    raise AssertionError("no memory budget to answer with")  # budgets is never empty
 
 
 def _limited(chunks: Iterator[list[tuple[Any, ...]]], limit: int) -> Iterator[tuple[Any, ...]]:

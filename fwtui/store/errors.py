@@ -18,3 +18,7 @@ class DatabaseLocked(StoreError):
     def __init__(self, message: str, pid: int | None = None) -> None:
         super().__init__(message)
         self.pid = pid
+
+
+class OutOfMemory(StoreError):
+    """DuckDB ran out of the memory it was given (its ``memory_limit``) while answering."""

@@ -24,7 +24,35 @@ from fwtui.store.store import Store, describe_open_error, fetch_one, first_line,
 from fwtui.terminal_text import printable
 
 EXPORT_FORMATS = ("csv", "parquet", "json")
-EXPORT_MEMORY_LIMIT = "384MB"  # DuckDB's cap while an export runs (COPY streams; this bounds its buffers)
+
+
+@dataclass(frozen=True)
+class ExportBudget:
+    """DuckDB settings while a table is copied out (each restored afterwards); None: left as it is."""
+
+    memory_limit: str
+    threads: int | None = None
+    flush_rows: int | None = None  # partitioned_write_flush_threshold: rows a thread buffers across partitions
+
+    def settings(self) -> dict[str, str]:
+        wanted = {"memory_limit": self.memory_limit}
+        if self.threads is not None:
+            wanted["threads"] = str(self.threads)
+        if self.flush_rows is not None:
+            wanted["partitioned_write_flush_threshold"] = str(self.flush_rows)
+        return wanted
+
+
+# DuckDB fills its memory cap with the blocks it reads (and a partitioned write with rows per machine), so the
+# cap, not the size of the table, sets an export's memory. One thread: the JSON writer takes 16 MB per thread,
+# hence its larger cap.
+STREAMING_EXPORT = {
+    "csv": ExportBudget("32MB", threads=1),
+    "json": ExportBudget("64MB", threads=1),
+    "parquet": ExportBudget("32MB", threads=1, flush_rows=2048),
+}
+# When that is too little (a Parquet file open per machine, for hundreds of machines): the table again, roomier.
+ROOMY_EXPORT = ExportBudget("384MB")
 TABLES = ("machines", "runs", "results", "samples")
 _ATTACH_ALIAS = "fwtui_import_src"
 
@@ -43,9 +71,10 @@ def _table_sql(table: str) -> str:
 def export_database(con: duckdb.DuckDBPyConnection, out: Path, fmt: str) -> list[Path]:
     """Write every table under the new directory ``out``, atomically; returns what was written.
 
-    DuckDB's ``COPY`` streams each table to disk, so memory stays flat whatever the size. Everything is
-    written into a hidden sibling directory first and renamed to ``out`` only once every table is
-    complete: a failed or interrupted export leaves nothing that an import could half-read. ``out`` must
+    DuckDB's ``COPY`` streams each table to disk under a small memory cap (:data:`STREAMING_EXPORT`; a table
+    that does not fit is copied again under :data:`ROOMY_EXPORT`), so memory stays flat whatever the size.
+    Everything is written into a hidden sibling directory first and renamed to ``out`` only once every table
+    is complete: a failed or interrupted export leaves nothing that an import could half-read. ``out`` must
     not exist, or be an empty directory.
     """
     if fmt not in EXPORT_FORMATS:
@@ -62,9 +91,8 @@ def export_database(con: duckdb.DuckDBPyConnection, out: Path, fmt: str) -> list
     except OSError as exc:
         raise StoreError(f"cannot create {shown}: {exc.strerror}") from None
     try:
-        with _export_memory(con):
-            for table in TABLES:
-                _copy_table(con, table, staging, fmt)
+        for table in TABLES:
+            _copy_table_within_budget(con, table, staging, fmt)
         if out.is_dir():
             out.rmdir()  # empty, checked above; rename cannot replace a directory otherwise
         staging.rename(out)
@@ -79,29 +107,50 @@ def export_database(con: duckdb.DuckDBPyConnection, out: Path, fmt: str) -> list
 
 
 @contextlib.contextmanager
-def _export_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """A partitioned Parquet write keeps one open row group per machine: give it room, then the cap back.
-
-    Browsing caps DuckDB's memory low (``browse.BROWSE_MEMORY_LIMIT``); an export needs more, and still a
-    bounded amount, whatever the number of results.
-    """
-    row = fetch_one(con.execute("SELECT current_setting('memory_limit')"))
-    before = str(row[0]) if row else None
-    con.execute(f"SET memory_limit = '{EXPORT_MEMORY_LIMIT}'")
+def _engine_settings(con: duckdb.DuckDBPyConnection, wanted: dict[str, str]) -> Iterator[None]:
+    """DuckDB settings for the duration, then back to what they were (they are the database's, not the
+    cursor's: the app's browsing shares them)."""
+    before: dict[str, str] = {}
     try:
+        for name, value in wanted.items():
+            row = fetch_one(con.execute("SELECT current_setting(?)", [name]))
+            if row is not None and row[0] is not None:
+                before[name] = str(row[0])
+            con.execute(f"SET {name} = {sql_literal(value)}")
         yield
     finally:
-        if before is not None:
+        for name, value in before.items():
             with contextlib.suppress(duckdb.Error):
-                con.execute(f"SET memory_limit = {sql_literal(before)}")
+                con.execute(f"SET {name} = {sql_literal(value)}")
+
+
+def _copy_table_within_budget(con: duckdb.DuckDBPyConnection, table: str, directory: Path, fmt: str) -> None:
+    try:
+        with _engine_settings(con, STREAMING_EXPORT[fmt].settings()):
+            _copy_table(con, table, directory, fmt)
+        return
+    except duckdb.OutOfMemoryException:
+        _remove(_target(directory, table, fmt))  # a partial copy; the roomy one starts afresh
+    with _engine_settings(con, ROOMY_EXPORT.settings()):
+        _copy_table(con, table, directory, fmt)
+
+
+def _target(directory: Path, table: str, fmt: str) -> Path:
+    return directory / table if fmt == "parquet" else directory / f"{table}.{fmt}"
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
 
 
 def _copy_table(con: duckdb.DuckDBPyConnection, table: str, directory: Path, fmt: str) -> None:
+    target = _target(directory, table, fmt)
     if fmt == "parquet":
-        target = directory / table
         options = "FORMAT parquet, PARTITION_BY (machine_id), OVERWRITE_OR_IGNORE"
     else:
-        target = directory / f"{table}.{fmt}"
         options = "FORMAT csv, HEADER" if fmt == "csv" else "FORMAT json"
     # Rows need no particular order in an export; keeping it would make COPY buffer what it streams.
     options += ", PRESERVE_ORDER false"

@@ -14,6 +14,11 @@ attacks it names (``docs/security.md``):
    imports), so there user SQL runs on its own cursor behind the gate, in a transaction that is rolled back.
 3. **A bounded stream** (:func:`stream_query`): DuckDB streams the result; rows are fetched in chunks and
    the caller stops at its limit, so a billion-row answer costs one chunk of memory.
+
+DuckDB keeps every block it reads from the attached file cached until its ``memory_limit`` is reached, so
+under a roomy cap a scan of a million results leaves the whole table (~100 MB) in memory. A :class:`Budget`
+sets that cap: ``fwtui query`` first answers under :data:`STREAMING` and reruns under :data:`ROOMY` only
+when DuckDB runs out of memory before the first row (a sort, a join or a large grouping).
 """
 
 from __future__ import annotations
@@ -29,22 +34,39 @@ import duckdb
 from fwtui.errors import UsageError
 from fwtui.queries import bind_params, get_query, looks_like_name, sql_error_message
 from fwtui.store.catalog import check_catalog
-from fwtui.store.errors import StoreError
+from fwtui.store.errors import OutOfMemory, StoreError
 from fwtui.store.sql_gate import check_sql
 from fwtui.terminal_text import printable
 
 SANDBOX_ALIAS = "fwtui_data"
 SANDBOX_MEMORY_LIMIT = "512MB"
 CHUNK_ROWS = 1000
+
+
+@dataclass(frozen=True)
+class Budget:
+    """DuckDB's memory cap and worker threads for a sandbox (set before it is locked)."""
+
+    memory_limit: str
+    threads: int | None = None  # None: DuckDB's default, one per core
+
+
+ROOMY = Budget(SANDBOX_MEMORY_LIMIT)
+# Rows in, rows out: the cap bounds the block cache. One thread, as a scan pins a block per column per thread.
+STREAMING = Budget("32MB", threads=1)
 _ENGINE_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
 
-def lock_down(con: duckdb.DuckDBPyConnection, *, allowed_directories: Sequence[Path] = ()) -> None:
+def lock_down(
+    con: duckdb.DuckDBPyConnection, *, allowed_directories: Sequence[Path] = (), budget: Budget = ROOMY
+) -> None:
     """Turn off everything user SQL could reach beyond the data, and lock it so no statement turns it on."""
     if allowed_directories:
         listed = ", ".join(_literal(str(Path(d).resolve())) for d in allowed_directories)
         con.execute(f"SET allowed_directories = [{listed}]")
-    con.execute(f"SET memory_limit = '{SANDBOX_MEMORY_LIMIT}'")
+    con.execute(f"SET memory_limit = {_literal(budget.memory_limit)}")
+    if budget.threads is not None:
+        con.execute(f"SET threads = {int(budget.threads)}")
     con.execute("SET python_enable_replacements = false")
     con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET autoload_known_extensions = false")
@@ -52,7 +74,7 @@ def lock_down(con: duckdb.DuckDBPyConnection, *, allowed_directories: Sequence[P
     con.execute("SET lock_configuration = true")
 
 
-def open_sandbox(path: Path) -> duckdb.DuckDBPyConnection:
+def open_sandbox(path: Path, budget: Budget = ROOMY) -> duckdb.DuckDBPyConnection:
     """A locked, read-only connection on a results database or Parquet export directory at ``path``."""
     from fwtui.store.browse import connect_parquet
     from fwtui.store.schema import SCHEMA_VERSION
@@ -62,7 +84,7 @@ def open_sandbox(path: Path) -> duckdb.DuckDBPyConnection:
     if path.is_dir():
         con = connect_parquet(path)
         try:
-            lock_down(con, allowed_directories=[path])
+            lock_down(con, allowed_directories=[path], budget=budget)
         except BaseException:
             con.close()
             raise
@@ -92,7 +114,7 @@ def open_sandbox(path: Path) -> duckdb.DuckDBPyConnection:
         ).fetchall()
         for (table,) in tables:
             con.execute(f'CREATE VIEW "{table}" AS SELECT * FROM {SANDBOX_ALIAS}.main."{table}"')
-        lock_down(con)
+        lock_down(con, budget=budget)
     except BaseException:
         con.close()
         raise
@@ -144,7 +166,7 @@ def stream_query(
             result = cursor.execute(sql, bound) if bound else cursor.execute(sql)
             description = result.description or []
         except duckdb.Error as exc:
-            raise StoreError(printable(sql_error_message(exc), newlines=False)) from None
+            raise _query_error(exc) from None
 
         def chunks() -> Iterator[list[tuple[Any, ...]]]:
             if not description:
@@ -153,7 +175,7 @@ def stream_query(
                 try:
                     rows = result.fetchmany(chunk_rows)
                 except duckdb.Error as exc:
-                    raise StoreError(printable(sql_error_message(exc), newlines=False)) from None
+                    raise _query_error(exc) from None
                 if not rows:
                     return
                 yield rows
@@ -188,6 +210,11 @@ def first_rows(
             if len(rows) > limit:
                 break
         return answer.columns, answer.types, rows[:limit], len(rows) > limit
+
+
+def _query_error(exc: duckdb.Error) -> StoreError:
+    kind = OutOfMemory if isinstance(exc, duckdb.OutOfMemoryException) else StoreError
+    return kind(printable(sql_error_message(exc), newlines=False))
 
 
 def _literal(text: str) -> str:
