@@ -37,7 +37,8 @@ MIN_PROCESSES = 2
 # sessions on an idle 2-core VM, 37 results, 3 processes each; per result the variance of the sessions' mean
 # log medians minus the within-session share (s_between^2 - s_within^2 / k), averaged over the results:
 # 0.00093, sd 0.030. Without it a session's interval held another session's estimate 85-87% of the time
-# against the 91% a true interval from 3 processes does (benchmarks/repeatability.py).
+# against the 91% a true interval from 3 processes does (benchmarks/repeatability.py); with it, on three new
+# sessions, 93%.
 RUN_DRIFT_SD = 0.03
 METHOD = "Welch's t-test on log per-process medians, with run-to-run drift"
 CI_METHOD = "t-interval on log per-process medians, with run-to-run drift"
