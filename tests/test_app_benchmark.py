@@ -47,7 +47,7 @@ from screens.context import AppContext
 from screens.messages import ResultsChanged
 
 SIZE = (80, 24)
-CHILD_MARK = "fwtui.bench.child"
+CHILD_MARK = "fwtui.bench."  # a benchmark child, or the fork server (its children share its command line)
 
 
 class QuietHardware(hardware_screen.HardwareSource):

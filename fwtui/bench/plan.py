@@ -20,9 +20,11 @@ from fwtui.bench.workloads import (
     SIZES,
     TOY_WORKLOADS,
     WORKLOADS,
+    flops_per_sample,
     get_spec,
     training_unsupported_reason,
 )
+from fwtui.bench.zygote import supported as zygote_supported
 from fwtui.errors import UsageError
 from fwtui.frameworks import (
     ALIASES,
@@ -300,36 +302,66 @@ def expand(selection: Selection) -> list[RunSpec]:
     return specs
 
 
-# Rough costs on a 2-core CPU, for the estimate shown before a run starts (calibrated on the quick preset:
-# estimate 116 s, measured 114 s by benchmarks/quick_preset.py on an idle machine).
-_IMPORT_S = {"torch": 1.5, "tensorflow": 5.0, "jax": 0.8, "onnxruntime": 0.3, "keras": 5.0, "sklearn": 0.8}
-_FIRST_CALL_S = {"eager": 0.1, "compile": 25.0, "function": 0.6, "xla": 3.0, "jit": 0.5, "ort": 0.1, "mlp": 0.05}
-_PROCESS_START_S = 0.4
-_BUILD_CHECK_S = {
-    "mlp": 0.2, "cnn": 0.4, "transformer": 0.4, "gemm": 0.2, "resnet50": 1.5, "bert-base": 1.5, "gpt2": 1.5,
-}
+# Rough costs on a 2-core CPU, for the estimate shown before a run starts, calibrated on an idle machine against
+# benchmarks/quick_preset.py and benchmarks/models_preset.py (README "Performance" has both figures).
+_IMPORT_S = {"torch": 2.8, "tensorflow": 5.5, "jax": 1.2, "onnxruntime": 0.8, "keras": 5.0, "sklearn": 0.8}
+_PROCESS_START_S = 0.4  # the interpreter, fwtui and NumPy, per process
+# A scenario's compile or trace, on top of one step, in a result's first process; in later ones JAX reads the
+# session's compile cache (about a quarter of the cold time), the others trace again.
+_FIRST_CALL_S = {"eager": 0.02, "compile": 25.0, "function": 0.3, "xla": 3.0, "jit": 0.45, "ort": 0.02, "mlp": 0.02}
+_LATER_FIRST_CALL_SHARE = {"jit": 0.25}
+_BUILD_S = {"mlp": 0.03, "cnn": 0.05, "transformer": 0.05, "gemm": 0.03}  # per run and process
+_CHECK_S = {"mlp": 0.1, "cnn": 0.25, "transformer": 0.25, "gemm": 0.1}  # the reference checks, first process
 _SIZE_FACTOR = {"small": 1.0, "medium": 2.5, "large": 8.0}
-# The real models at full size: their reference checks and first calls take tens of seconds.
-_MODEL_SIZE_FACTOR = {"small": 1.0, "medium": 5.0, "large": 30.0}
+# The real models: (build, inference check, training check) seconds at full size, whatever the framework.
+_MODEL_COSTS = {"resnet50": (3.0, 12.0, 40.0), "bert-base": (3.0, 8.0, 30.0), "gpt2": (3.0, 15.0, 0.0)}
+_MODEL_SIZE_FACTOR = {"small": 0.05, "medium": 0.3, "large": 1.0}
+_STEP_CHECK_S = 0.08  # per scenario in the first process: a lone call's pause, the dispatch checks, the output
+_STEP_CHECK_CALLS = 3  # steps the first process spends on them
+_DEVICE_GFLOPS = {"cpu": 60.0, "cuda": 20000.0}  # the rate a step's FLOPs run at, for its duration
+_MIN_SAMPLES_PER_PROCESS = 3  # as fwtui.bench.child
 
 
-def estimate_seconds(specs: list[RunSpec]) -> float:
-    """A rough wall-time estimate for running ``specs``: each repetition imports a framework once."""
+def _run_costs(spec: RunSpec) -> tuple[float, float]:
+    """Seconds for one run in a result's first process and in each later one, measuring included."""
+    wspec = get_spec(spec.workload, spec.size)
+    if spec.workload in MODEL_WORKLOADS:
+        build, infer_check, train_check = _MODEL_COSTS.get(spec.workload, (3.0, 10.0, 30.0))
+        factor = _MODEL_SIZE_FACTOR.get(spec.size, 1.0)
+        build, check = build * factor, (train_check if spec.mode == "training" else infer_check) * factor
+    else:
+        factor = _SIZE_FACTOR.get(spec.size, 1.0)
+        build, check = _BUILD_S.get(spec.workload, 0.05) * factor, _CHECK_S.get(spec.workload, 0.2) * factor
+    repetitions = max(1, spec.repetitions)
+    compile_s = _FIRST_CALL_S.get(spec.variant, 0.5) * factor
+    later_compile_s = compile_s * _LATER_FIRST_CALL_SHARE.get(spec.variant, 1.0)
+    rate = _DEVICE_GFLOPS["cuda" if spec.device == "cuda" else "cpu"] * 1e9
+    first, later = build + check, build
+    for measurement in spec.measurements():
+        step = flops_per_sample(wspec, spec.mode, measurement.scenario) * measurement.batch / rate
+        timed = max(spec.min_time_s / repetitions, _MIN_SAMPLES_PER_PROCESS * step)
+        timed = min(timed, spec.max_time_s / repetitions + step)
+        each = step + max(spec.warmup_s, step) + timed
+        first += compile_s + each + _STEP_CHECK_S + _STEP_CHECK_CALLS * step
+        later += later_compile_s + each
+    return first, later
+
+
+def estimate_seconds(specs: list[RunSpec], *, import_once: bool | None = None) -> float:
+    """A rough wall-time estimate for running ``specs``: a framework is imported once per session where its
+    processes are forked from a fork server (``import_once``; by default where fork servers run), else once
+    per process."""
+    import_once = zygote_supported() if import_once is None else import_once
     total = 0.0
-    imports: dict[str, int] = {}
+    processes: dict[str, int] = {}
     for spec in specs:
         if spec.status is not None:
             continue
-        # Every process warms up and pays its first call; the measuring itself is shared between them.
-        per_process = spec.warmup_s + 0.1 + _FIRST_CALL_S.get(spec.variant, 1.0)
-        factors = _MODEL_SIZE_FACTOR if spec.workload in MODEL_WORKLOADS else _SIZE_FACTOR
-        build = _BUILD_CHECK_S.get(spec.workload, 0.5) * factors.get(spec.size, 1.0)
-        # The reference checks run in the first process only; training's is a build of its own.
-        checks = build if spec.mode == "training" else 0.0
+        first, later = _run_costs(spec)
         repetitions = max(1, spec.repetitions)
-        total += (build + per_process * len(spec.scenarios)) * repetitions + checks
-        total += spec.min_time_s * len(spec.scenarios)
-        imports[spec.framework] = max(imports.get(spec.framework, 0), repetitions)
-    for framework, repetitions in imports.items():
-        total += (_PROCESS_START_S + _IMPORT_S.get(framework, 1.0)) * repetitions
+        total += first + later * (repetitions - 1)
+        processes[spec.framework] = max(processes.get(spec.framework, 0), repetitions)
+    for framework, count in processes.items():
+        imports = 1 if import_once else count
+        total += _PROCESS_START_S * count + _IMPORT_S.get(framework, 1.0) * imports
     return total

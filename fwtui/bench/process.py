@@ -35,6 +35,7 @@ from fwtui.bench.events import (
     child_event_from_dict,
 )
 from fwtui.bench.spec import RunSpec
+from fwtui.bench.zygote import ForkedChild, Zygote
 
 KILL_GRACE_S = 2.0
 POLL_S = 0.05
@@ -107,7 +108,7 @@ def _signal_name(returncode: int) -> str:
         return f"signal {-returncode}"
 
 
-def _kill_group(proc: subprocess.Popen[str]) -> None:
+def _kill_group(proc: subprocess.Popen[str] | ForkedChild) -> None:
     """SIGTERM the child's process group, SIGKILL after a grace period."""
     try:
         pgid = os.getpgid(proc.pid)
@@ -129,8 +130,10 @@ def _pump(stream: IO[str], sink: Callable[[str], None]) -> None:
     stream.close()
 
 
-def _tree_rss_mb(proc: psutil.Process) -> float:
+def _tree_rss_mb(proc: psutil.Process | None) -> float:
     total = 0
+    if proc is None:
+        return 0.0
     with contextlib.suppress(psutil.Error):
         total += proc.memory_info().rss
         for child in proc.children(recursive=True):
@@ -202,17 +205,22 @@ def run_runs(
     env: Mapping[str, str] | None = None,
     compile_cache: str | None = None,
     scratch: str | None = None,
+    zygote: Zygote | None = None,
 ) -> list[ChildOutcome]:
     """Run ``python -m fwtui.bench.child <specs>``: one outcome per run the child started, in order.
 
-    When the child is killed or dies, the last outcome is that run's failure and the runs after it were not
-    started (fewer outcomes than specs). Each spec's ``timeout_s`` and ``memory_limit_mb`` apply to its run.
+    With ``zygote``, the child is forked by that server, which imported the framework already (ordinary
+    process start when it cannot). When the child is killed or dies, the last outcome is that run's failure and
+    the runs after it were not started (fewer outcomes than specs). Each spec's ``timeout_s`` and
+    ``memory_limit_mb`` apply to its run.
     """
     if not specs:
         return []
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "fwtui.bench.child", json.dumps([spec.to_dict() for spec in specs])],
+    started = time.monotonic()  # the first run's timeout includes the import, whoever does it
+    payload = json.dumps([spec.to_dict() for spec in specs])
+    forked = None if zygote is None else zygote.fork(payload, timeout_s=specs[0].timeout_s, cancel=cancel)
+    proc: subprocess.Popen[str] | ForkedChild = forked or subprocess.Popen(
+        [sys.executable, "-m", "fwtui.bench.child", payload],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -230,7 +238,10 @@ def run_runs(
     err_thread = threading.Thread(target=_pump, args=(proc.stderr, stderr_tail.append), daemon=True)
     out_thread.start()
     err_thread.start()
-    watcher = psutil.Process(proc.pid)
+    try:
+        watcher: psutil.Process | None = psutil.Process(proc.pid)
+    except psutil.Error:  # a forked child that has already ended (its server reaped it)
+        watcher = None
 
     runs = _Runs(on_event)
     runs.begin(started)

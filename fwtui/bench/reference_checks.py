@@ -20,7 +20,7 @@ import numpy as np
 
 from fwtui.bench import generation, workload_data
 from fwtui.bench.runner import Prepared, Runner
-from fwtui.bench.timed_checks import TimedOutput, to_host
+from fwtui.bench.timed_checks import CHECKED_ELSEWHERE, TimedOutput, to_host
 from fwtui.bench.workloads import WorkloadSpec, flops_per_sample
 
 CHECK_BATCH = 4  # the smallest batch an inference check would like to see
@@ -28,7 +28,6 @@ CHECK_BATCH = 4  # the smallest batch an inference check would like to see
 # model's timed batch would take the reference seconds to minutes, so it is checked on CHECK_BATCH samples.
 REFERENCE_BUDGET_FLOPS = 2e9
 CHECK_TRAIN_STEPS = 3
-CHECKED_ELSEWHERE = "checked in the result's first process (same code, weights and inputs)"
 
 
 @dataclass(frozen=True)

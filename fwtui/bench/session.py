@@ -42,13 +42,15 @@ from fwtui.bench.events import (
     SessionDone,
     SessionEvent,
 )
-from fwtui.bench.process import ChildOutcome, run_runs
+from fwtui.bench.process import ChildOutcome, child_environment, run_runs
 from fwtui.bench.records import apply_break_even, measured_record
 from fwtui.bench.repetition import combine, rotation, with_processes
 from fwtui.bench.result_record import ResultRecord, not_run_record
 from fwtui.bench.sink import ResultSink
 from fwtui.bench.spec import RunSpec
 from fwtui.bench.summary import SummaryRow, summarize
+from fwtui.bench.zygote import Zygote
+from fwtui.bench.zygote import supported as zygote_supported
 from fwtui.frameworks import BY_NAME
 from fwtui.json_fields import JsonObject
 
@@ -190,7 +192,22 @@ class BenchSession:
         self._emit(RunEnded(index, spec.status or "skipped", spec.reason))
 
     def _run_group(self, group: list[int]) -> None:
-        """Every repetition of one framework's runs, then each run's records from all its processes."""
+        """Every repetition of one framework's runs (each repetition's child forked by one fork server that
+        imported the framework once), then each run's records from all its processes."""
+        zygote = self._zygote_for(self.specs[group[0]])
+        try:
+            self._run_repetitions(group, zygote)
+        finally:
+            if zygote is not None:
+                zygote.close()
+
+    def _zygote_for(self, spec: RunSpec) -> Zygote | None:
+        if self.child_per_run or not zygote_supported():
+            return None
+        env = child_environment(spec.threads or 1, compile_cache=self._compile_cache(), scratch=self._scratch_dir())
+        return Zygote(spec.process_key, env)
+
+    def _run_repetitions(self, group: list[int], zygote: Zygote | None) -> None:
         repetitions = max(1, self.specs[group[0]].repetitions)
         outcomes: dict[int, list[ChildOutcome]] = {index: [] for index in group}
         settled: set[int] = set()  # failed, cancelled, or declined by the runner: not repeated
@@ -202,7 +219,8 @@ class BenchSession:
                 if self._cancel_all.is_set():  # cancel_all raced with the clear above
                     break
                 batch = todo[:1] if self.child_per_run else list(todo)
-                for index, outcome in zip(batch, self._launch(batch, repetition, repetitions), strict=False):
+                launched = self._launch(batch, repetition, repetitions, zygote)
+                for index, outcome in zip(batch, launched, strict=False):
                     outcomes[index].append(outcome)
                     declined = bool(outcome.results) and all(r.status != "ok" for r in outcome.results)
                     if outcome.status != "ok" or declined:
@@ -216,7 +234,9 @@ class BenchSession:
             if outcomes[index] and index not in settled:
                 self._finish(index, self.specs[index], outcomes[index], repetitions)
 
-    def _launch(self, batch: list[int], repetition: int, repetitions: int) -> list[ChildOutcome]:
+    def _launch(
+        self, batch: list[int], repetition: int, repetitions: int, zygote: Zygote | None = None
+    ) -> list[ChildOutcome]:
         """One child for ``batch`` (in that order); the outcomes of the runs it started."""
         self._emit(RunStarted(batch[0], self.specs[batch[0]], repetition, repetitions))
 
@@ -232,27 +252,31 @@ class BenchSession:
                 self._emit(RunError(index, event.phase, event.message))
 
         specs = [self.specs[i].with_changes(repetition=repetition) for i in batch]
-        if self._scratch is None:
-            self._scratch = tempfile.mkdtemp(prefix="fwtui-bench-")
         return run_runs(
             specs,
             on_event=forward,
             cancel=self._cancel_current,
-            compile_cache=self._cache_for(repetition),
-            scratch=self._scratch,
+            compile_cache=self._compile_cache(),
+            scratch=self._scratch_dir(),
+            zygote=zygote,
         )
 
-    def _cache_for(self, repetition: int) -> str | None:
-        """JAX's compilation cache for the processes after a result's first, kept for this session only.
+    def _scratch_dir(self) -> str:
+        if self._scratch is None:
+            self._scratch = tempfile.mkdtemp(prefix="fwtui-bench-")
+        return self._scratch
 
-        A result's second and later processes compile exactly what an earlier one did, so they read the
-        executables from disk instead (JAX and Keras on JAX: a full-size model's training step takes tens of
-        seconds to compile). The first process never uses it, so the compile time a result reports (the first
-        process's) is a cold compile; the cache lives in the session's scratch directory, deleted at its end.
+    def _compile_cache(self) -> str:
+        """JAX's compilation cache, kept for this session only.
+
+        A result's second and later processes compile exactly what its first did, so they read the executables
+        from disk instead (JAX and Keras on JAX: a full-size model's training step takes tens of seconds to
+        compile), and so does the first process's training check, which builds the timed step afresh. The first
+        process finds nothing there for its own timed step, so the compile time a result reports (the first
+        process's) is a cold compile, plus writing the executable; the cache lives in the session's scratch
+        directory, deleted at its end.
         """
-        if repetition == 0 or self._scratch is None:
-            return None
-        return os.path.join(self._scratch, "jax-compilation-cache")
+        return os.path.join(self._scratch_dir(), "jax-compilation-cache")
 
     def _peak(self, spec: RunSpec) -> float | None:
         """The peak of the precision in use: a reduced precision is only held to its own measured peak (a
@@ -278,6 +302,10 @@ class BenchSession:
                 else:
                     measured.append(result)
             else:
+                if failure is None and len(measured) < repetitions:
+                    # The run ended early (failed or cancelled after this scenario was measured): a result from
+                    # fewer processes than asked is not kept as if it were complete.
+                    failure = next(((n, o) for n, o in enumerate(outcomes, start=1) if o.status != "ok"), None)
                 if failure is None:
                     self._record_result(index, spec, measured)
                     continue

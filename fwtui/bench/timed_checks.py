@@ -23,10 +23,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from fwtui.bench import workload_data
-from fwtui.bench.runner import Prepared
+from fwtui.bench.harness import TimingConfig
+from fwtui.bench.runner import Prepared, Runner
 from fwtui.bench.workloads import WorkloadSpec
 
 CHECK_ROWS = 8  # rows of the timed batch compared with the reference: first, last and spread between
+CHECKED_ELSEWHERE = "checked in the result's first process (same code, weights and inputs)"
 
 
 def to_host(output: object) -> np.ndarray | None:
@@ -145,6 +147,30 @@ def pending_share(
             return None
         seen += state
     return seen / calls
+
+
+@dataclass(frozen=True)
+class StepObservation:
+    """How the timed step behaved outside the samples: a lone call, and for a framework that dispatches
+    asynchronously, its pending outputs and the fetch ratio."""
+
+    lone: IsolatedCall
+    pending_share: float | None
+    fetch_ratio: float | None
+
+
+def observe_step(
+    runner: Runner, step: Callable[[], object], steady_ms: float, device: str, config: TimingConfig
+) -> StepObservation:
+    lone = isolated_call(step, steady_ms)
+    paired = pending = None
+    if runner.dispatches_asynchronously(device):
+        pending = pending_share(step, lambda output: runner.output_pending(output, device), pending_calls(steady_ms))
+        if pending is None or steady_ms < PAIRED_S * 1000.0:
+            # Timing evidence, where the framework cannot tell directly; for a step longer than the paired
+            # budget (a real model's) the direct evidence and the lone call suffice, and pairs cost seconds.
+            paired = fetch_ratio(step, steady_ms, config.min_time_s)
+    return StepObservation(lone, pending, paired)
 
 
 def check_rows(batch: int) -> np.ndarray:

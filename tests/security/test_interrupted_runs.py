@@ -29,7 +29,7 @@ def _bench_with_a_hanging_child(db: Path) -> tuple[subprocess.Popen[str], list[p
     deadline = time.monotonic() + 120
     children: list[psutil.Process] = []
     while time.monotonic() < deadline and not children:  # waits for the child to exist, not for a time
-        children = [c for c in parent.children(recursive=True) if "fwtui.bench.child" in " ".join(c.cmdline())]
+        children = [c for c in parent.children(recursive=True) if "fwtui.bench." in " ".join(c.cmdline())]
         time.sleep(0.1)
     assert children, "no benchmark child started"
     return proc, children
