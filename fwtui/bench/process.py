@@ -131,9 +131,9 @@ def _pump(stream: IO[str], sink: Callable[[str], None]) -> None:
 
 
 def _tree_rss_mb(proc: psutil.Process | None) -> float:
-    total = 0
     if proc is None:
         return 0.0
+    total = 0
     with contextlib.suppress(psutil.Error):
         total += proc.memory_info().rss
         for child in proc.children(recursive=True):
