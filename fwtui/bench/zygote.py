@@ -60,7 +60,7 @@ class ForkedChild:
 
     def wait(self, timeout: float | None = None) -> int:
         deadline = None if timeout is None else time.monotonic() + timeout
-        while (code := self.poll()) is None:
+        while (code := self.returncode) is None:
             left = READY_POLL_S if deadline is None else deadline - time.monotonic()
             if left <= 0:
                 raise subprocess.TimeoutExpired(f"fork of {self._zygote.key}", timeout or 0.0)
@@ -94,10 +94,9 @@ class Zygote:
     def fork(self, payload: str, *, timeout_s: float, cancel: threading.Event | None = None) -> ForkedChild | None:
         """A child running ``python -m fwtui.bench.child <payload>``, forked once the server has imported its
         framework; None when the server cannot (it died, or was not ready within ``timeout_s``)."""
-        if cancel is not None and cancel.is_set():
-            return None
-        if not self._alive or not self._ready(timeout_s, cancel):
-            if not (cancel is not None and cancel.is_set()):  # dead or hung: no use waiting for it again
+        cancelled = cancel is not None and cancel.is_set()
+        if cancelled or not self._alive or not self._ready(timeout_s, cancel):
+            if cancel is None or not cancel.is_set():  # dead or hung: no use waiting for it again
                 self.close()
             return None
         out_read, out_write = os.pipe()
